@@ -1,0 +1,211 @@
+/* check.c - see check.h. */
+#include "check.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sink.h"
+#include "util.h"
+
+#define RECV_BUFFER 4096 /* libcurl's default 16 KiB per handle is wasted */
+
+int sc_core_global_init(void) {
+  signal(SIGPIPE, SIG_IGN);
+  return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
+  memset(c, 0, sizeof *c);
+  c->o = o;
+  c->abortable = abortable;
+  c->easy = curl_easy_init();
+  if (!c->easy) {
+    fputs("sitecheck: out of memory\n", stderr);
+    exit(SC_EXIT_INTERNAL);
+  }
+}
+
+void sc_check_cleanup(struct sc_check *c) {
+  if (c->easy) curl_easy_cleanup(c->easy);
+  c->easy = NULL;
+  sc_job_clear(&c->job);
+}
+
+/* True when a Location value leads off the web: an absolute URL whose
+ * scheme is not http or https. Relative and scheme-relative ones stay. */
+static int location_off_web(const char *v, size_t n) {
+  size_t i = 0;
+  if (n == 0 || !((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')))
+    return 0;
+  while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+                   (v[i] >= '0' && v[i] <= '9') || v[i] == '+' || v[i] == '-' ||
+                   v[i] == '.'))
+    i++;
+  if (i >= n || v[i] != ':') return 0;
+  return !((i == 4 && strncasecmp(v, "http", 4) == 0) ||
+           (i == 5 && strncasecmp(v, "https", 5) == 0));
+}
+
+/* Tracks the response heads: which one is final, and whether a redirect
+ * will be followed. */
+static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
+  struct sc_check *c = ud;
+  size_t len = size * n;
+  if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+    c->head_final = 0;
+    c->redirect_3xx = 0;
+    c->off_web = 0;
+  } else if (len >= 9 && strncasecmp(buf, "location:", 9) == 0) {
+    const char *v = buf + 9;
+    size_t vn = len - 9;
+    while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
+    c->redirect_3xx = 1;
+    c->off_web = location_off_web(v, vn);
+  } else if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
+    long code = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 || code < 100) {
+      int follows = c->o->follow && code >= 300 && code < 400 &&
+                    c->redirect_3xx && !c->off_web;
+      c->head_final = !follows;
+    }
+  }
+  return len;
+}
+
+/* The first body byte of the final response: we have what we came for. */
+static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
+  struct sc_check *c = ud;
+  (void)buf;
+  (void)size;
+  (void)n;
+  c->body_stop = 1;
+  return CURL_WRITEFUNC_ERROR;
+}
+
+static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
+                       curl_off_t y) {
+  (void)ud, (void)a, (void)b, (void)x, (void)y;
+  return atomic_load(&sc_stop) != 0;
+}
+
+void sc_check_prepare(struct sc_check *c) {
+  const struct sc_opts *o = c->o;
+  CURL *e = c->easy;
+  curl_easy_reset(e);
+  c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
+  c->errbuf[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_URL, c->job.url);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)o->follow);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(e, CURLOPT_USERAGENT,
+                   o->user_agent ? o->user_agent : "sitecheck/" SC_VERSION);
+  /* With no CA path, libcurl's per-multi CA cache works instead of
+   * re-reading the bundle for every connection (../shared/LIBCURL.md). */
+  curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+  if (o->cacert) curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert);
+  if (o->insecure) {
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (o->head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  if (o->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
+  if (o->resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
+  if (c->abortable) {
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+  }
+  c->t0 = sc_now_ms();
+}
+
+enum sc_class sc_classify(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return SC_DNS;
+    case CURLE_COULDNT_CONNECT:
+      return SC_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+      return SC_TIMEOUT;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return SC_TOO_MANY_REDIRECTS;
+    case CURLE_URL_MALFORMAT:
+      return SC_INVALID_URL;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+      return SC_TLS;
+    case CURLE_GOT_NOTHING:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_UNSUPPORTED_PROTOCOL: /* HTTP/0.9 replies: URLs are checked */
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_FILESIZE_EXCEEDED:
+      return SC_PROTOCOL;
+    default:
+      return SC_OTHER;
+  }
+}
+
+void sc_check_finish(struct sc_check *c, CURLcode rc, struct sc_result *r) {
+  long code = 0, redirects = 0;
+  char *ip = NULL, *eff = NULL;
+  sc_result_for_job(r, &c->job);
+  r->time_ms = sc_now_ms() - c->t0;
+  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+  curl_easy_getinfo(c->easy, CURLINFO_PRIMARY_IP, &ip);
+  curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff);
+  r->redirects = redirects;
+  if (ip && *ip) snprintf(r->ip, sizeof r->ip, "%s", ip);
+  const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+
+  if ((c->head_final || rc == CURLE_OK) && code > 0) {
+    r->status = (int)code;
+    r->cls = SC_OK;
+    r->final_url = eff;
+    if (c->off_web)
+      snprintf(r->detail, sizeof r->detail,
+               "redirect off http(s) not followed");
+    else if (rc != CURLE_OK && !c->body_stop)
+      snprintf(r->detail, sizeof r->detail, "after the response head: %.200s", why);
+    return;
+  }
+  r->cls = rc == CURLE_OK ? SC_OTHER : sc_classify(rc);
+  if (rc == CURLE_OK)
+    why = "no HTTP response";
+  else if (rc == CURLE_ABORTED_BY_CALLBACK)
+    why = "interrupted";
+  snprintf(r->detail, sizeof r->detail, "%s", why);
+  if (redirects > 0) r->final_url = eff;
+}

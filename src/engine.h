@@ -1,0 +1,25 @@
+/* engine.h - the four concurrency models of the talk, as interchangeable
+ * engines over one core (check.c), one input path (feed.c) and one result
+ * sink (sink.c). An engine takes jobs from the feed until it is exhausted
+ * (or sc_stop is set), checks them, and hands every result to the sink. */
+#ifndef SC_ENGINE_H
+#define SC_ENGINE_H
+
+#include "feed.h"
+#include "opts.h"
+#include "sink.h"
+
+struct sc_run {
+  const struct sc_opts *o;
+  struct sc_feed *feed;
+  struct sc_sink *sink;
+  long concurrency; /* checks in flight in total, already fitted to limits */
+};
+
+/* Each returns 0, or -1 after printing why the engine could not run. */
+int sc_engine_event(struct sc_run *run);   /* libuv + curl multi socket */
+int sc_engine_thread(struct sc_run *run);  /* N threads, blocking easy */
+int sc_engine_process(struct sc_run *run); /* N worker processes */
+int sc_engine_serial(struct sc_run *run);  /* one after another */
+
+#endif

@@ -1,0 +1,112 @@
+/* engine_blocking.c - the models that block on one transfer at a time with
+ * libcurl's easy interface: serial (the talk's "no concurrency") and
+ * threads (-c N threads, each checking one URL after another; the shared
+ * tally sits behind the sink's lock, as in the talk).
+ *
+ * Threads are started lazily: a new one only when a job is waiting and
+ * every running thread is busy, so a 31-URL list gets the talk's "one
+ * thread per URL" and a long list at most -c threads. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "engine.h"
+#include "util.h"
+
+/* Checks one job with a blocking transfer and reports it. */
+static void check_one(struct sc_check *c, struct sc_sink *sink) {
+  struct sc_result r;
+  sc_check_prepare(c);
+  CURLcode rc = curl_easy_perform(c->easy);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&sc_stop)) {
+    sc_job_clear(&c->job); /* interrupted: not a completed check */
+    return;
+  }
+  sc_check_finish(c, rc, &r);
+  sc_sink_add(sink, &r);
+  sc_job_clear(&c->job);
+}
+
+int sc_engine_serial(struct sc_run *run) {
+  struct sc_check c;
+  sc_check_init(&c, run->o, 1);
+  while (sc_feed_next(run->feed, run->sink, &c.job)) check_one(&c, run->sink);
+  sc_check_cleanup(&c);
+  return 0;
+}
+
+struct pool {
+  struct sc_run *run;
+  pthread_mutex_t lock;
+  pthread_cond_t all_busy; /* signalled when busy may equal nthreads */
+  long nthreads, busy;
+  int feed_done;
+};
+
+struct worker_arg {
+  struct pool *p;
+  struct sc_job first; /* the job that made this thread start */
+};
+
+static void *thread_main(void *arg) {
+  struct worker_arg *wa = arg;
+  struct pool *p = wa->p;
+  struct sc_check c;
+  sc_check_init(&c, p->run->o, 1);
+  c.job = wa->first;
+  free(wa);
+  for (;;) {
+    check_one(&c, p->run->sink);
+    pthread_mutex_lock(&p->lock);
+    p->busy--;
+    pthread_mutex_unlock(&p->lock);
+    int got = sc_feed_next(p->run->feed, p->run->sink, &c.job);
+    pthread_mutex_lock(&p->lock);
+    if (got)
+      p->busy++;
+    else
+      p->feed_done = 1;
+    pthread_cond_signal(&p->all_busy);
+    pthread_mutex_unlock(&p->lock);
+    if (!got) break;
+  }
+  sc_check_cleanup(&c);
+  return NULL;
+}
+
+int sc_engine_thread(struct sc_run *run) {
+  struct pool p = {.run = run};
+  long max = run->concurrency;
+  pthread_t *tids = sc_xcalloc((size_t)max, sizeof *tids);
+  pthread_mutex_init(&p.lock, NULL);
+  pthread_cond_init(&p.all_busy, NULL);
+  /* The main thread starts a new thread only when a job waits and every
+   * thread is busy; idle threads pull from the feed themselves. */
+  pthread_mutex_lock(&p.lock);
+  while (p.nthreads < max) {
+    while (p.busy < p.nthreads && !p.feed_done)
+      pthread_cond_wait(&p.all_busy, &p.lock);
+    if (p.feed_done) break;
+    pthread_mutex_unlock(&p.lock);
+    struct sc_job job;
+    int got = sc_feed_next(run->feed, run->sink, &job);
+    pthread_mutex_lock(&p.lock);
+    if (!got) break;
+    struct worker_arg *wa = sc_xmalloc(sizeof *wa);
+    wa->p = &p;
+    wa->first = job;
+    p.busy++;
+    if (pthread_create(&tids[p.nthreads], NULL, thread_main, wa) != 0) {
+      fprintf(stderr, "sitecheck: cannot start a thread\n");
+      exit(SC_EXIT_INTERNAL);
+    }
+    p.nthreads++;
+  }
+  pthread_mutex_unlock(&p.lock);
+  for (long i = 0; i < p.nthreads; i++) pthread_join(tids[i], NULL);
+  free(tids);
+  pthread_cond_destroy(&p.all_busy);
+  pthread_mutex_destroy(&p.lock);
+  return 0;
+}

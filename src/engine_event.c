@@ -1,0 +1,234 @@
+/* engine_event.c - the event-loop model: libcurl's multi socket interface
+ * driven by libuv, one uv_poll_t per socket and one timer per loop.
+ *
+ * A loop keeps at most its share of -c checks in flight; each time one
+ * finishes the slot is refilled from the streaming feed, so nothing waits
+ * in libcurl's own queue (where its timeout would already be running).
+ * --loops N runs N such loops in N threads that share nothing but the feed
+ * and the sink. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "check.h"
+#include "engine.h"
+#include "util.h"
+
+struct ev_loop {
+  uv_loop_t loop;
+  uv_timer_t curl_timer; /* the one timer libcurl asks for */
+  uv_timer_t tick;       /* notices sc_stop */
+  CURLM *multi;
+  struct sc_run *run;
+  struct sc_check *checks; /* slots */
+  struct sc_check **idle;  /* stack of free slots */
+  long nslots, nidle;
+  int input_done;
+  int closing;
+  int failed;
+};
+
+struct ev_sock {
+  uv_poll_t poll;
+  curl_socket_t fd;
+  int events; /* what libcurl asked us to watch */
+  struct ev_loop *ev;
+};
+
+static void refill(struct ev_loop *ev);
+
+static void on_sock_closed(uv_handle_t *h) { free(h->data); }
+
+/* Hands every finished transfer to the core and the sink, then refills. */
+static void drain(struct ev_loop *ev) {
+  CURLMsg *m;
+  int left;
+  while ((m = curl_multi_info_read(ev->multi, &left))) {
+    if (m->msg != CURLMSG_DONE) continue;
+    struct sc_check *c;
+    struct sc_result r;
+    CURL *e = m->easy_handle;
+    CURLcode rc = m->data.result;
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&c);
+    sc_check_finish(c, rc, &r);
+    sc_sink_add(ev->run->sink, &r);
+    curl_multi_remove_handle(ev->multi, e);
+    sc_job_clear(&c->job);
+    ev->idle[ev->nidle++] = c;
+  }
+  refill(ev);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  struct ev_sock *s = h->data;
+  int flags = 0, running;
+  /* On a socket error let libcurl do the read or write it was waiting for:
+   * it then reports the real cause ("Connection reset by peer"). */
+  if (status < 0) events = s->events;
+  if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+  if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+  curl_multi_socket_action(s->ev->multi, s->fd, flags, &running);
+  drain(s->ev);
+}
+
+static void on_curl_timer(uv_timer_t *t) {
+  struct ev_loop *ev = t->data;
+  int running;
+  curl_multi_socket_action(ev->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  drain(ev);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: start, change or stop watching one socket. */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
+                     void *socketp) {
+  struct ev_loop *ev = userp;
+  struct ev_sock *s = socketp;
+  (void)e;
+  if (what == CURL_POLL_REMOVE) {
+    if (s) {
+      uv_poll_stop(&s->poll);
+      uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+      curl_multi_assign(ev->multi, fd, NULL);
+    }
+    return 0;
+  }
+  if (!s) {
+    s = sc_xmalloc(sizeof *s);
+    s->fd = fd;
+    s->ev = ev;
+    if (uv_poll_init_socket(&ev->loop, &s->poll, fd) != 0) {
+      free(s);
+      return -1;
+    }
+    s->poll.data = s;
+    curl_multi_assign(ev->multi, fd, s);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  s->events = events;
+  uv_poll_start(&s->poll, events, on_poll);
+  return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: libcurl wants one timer; -1 removes it. Never
+ * calls back into libcurl from here. */
+static int on_timer_change(CURLM *m, long ms, void *userp) {
+  struct ev_loop *ev = userp;
+  (void)m;
+  if (ev->closing) return 0;
+  if (ms < 0)
+    uv_timer_stop(&ev->curl_timer);
+  else
+    uv_timer_start(&ev->curl_timer, on_curl_timer, (uint64_t)ms, 0);
+  return 0;
+}
+
+/* Closes the loop's own handles once nothing is left in flight. */
+static void close_if_done(struct ev_loop *ev) {
+  if (ev->closing || !ev->input_done || ev->nidle != ev->nslots) return;
+  ev->closing = 1;
+  uv_timer_stop(&ev->curl_timer);
+  uv_timer_stop(&ev->tick);
+  uv_close((uv_handle_t *)&ev->curl_timer, NULL);
+  uv_close((uv_handle_t *)&ev->tick, NULL);
+}
+
+/* Fills free slots from the feed. */
+static void refill(struct ev_loop *ev) {
+  while (!ev->input_done && ev->nidle > 0) {
+    struct sc_check *c = ev->idle[ev->nidle - 1];
+    if (!sc_feed_next(ev->run->feed, ev->run->sink, &c->job)) {
+      ev->input_done = 1;
+      break;
+    }
+    ev->nidle--;
+    sc_check_prepare(c);
+    if (curl_multi_add_handle(ev->multi, c->easy) != CURLM_OK) {
+      struct sc_result r;
+      sc_check_finish(c, CURLE_OUT_OF_MEMORY, &r);
+      sc_sink_add(ev->run->sink, &r);
+      sc_job_clear(&c->job);
+      ev->idle[ev->nidle++] = c;
+    }
+  }
+  close_if_done(ev);
+}
+
+/* On a stop request: read no more input, abandon what is in flight. */
+static void on_tick(uv_timer_t *t) {
+  struct ev_loop *ev = t->data;
+  if (!atomic_load(&sc_stop)) return;
+  ev->input_done = 1;
+  for (long i = 0; i < ev->nslots; i++) {
+    struct sc_check *c = &ev->checks[i];
+    if (!c->job.url) continue;
+    curl_multi_remove_handle(ev->multi, c->easy);
+    sc_job_clear(&c->job);
+    ev->idle[ev->nidle++] = c;
+  }
+  close_if_done(ev);
+}
+
+/* Runs one loop with `slots` checks in flight to completion. */
+static void *loop_main(void *arg) {
+  struct ev_loop *ev = arg;
+  uv_loop_init(&ev->loop);
+  ev->multi = curl_multi_init();
+  curl_multi_setopt(ev->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);
+  curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
+  curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
+  uv_timer_init(&ev->loop, &ev->curl_timer);
+  uv_timer_init(&ev->loop, &ev->tick);
+  ev->curl_timer.data = ev->tick.data = ev;
+  uv_timer_start(&ev->tick, on_tick, 100, 100);
+
+  ev->checks = sc_xcalloc((size_t)ev->nslots, sizeof *ev->checks);
+  ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);
+  for (long i = 0; i < ev->nslots; i++) {
+    sc_check_init(&ev->checks[i], ev->run->o, 0);
+    ev->idle[ev->nidle++] = &ev->checks[ev->nslots - 1 - i];
+  }
+  refill(ev);
+  uv_run(&ev->loop, UV_RUN_DEFAULT);
+
+  /* Cleanup may still call on_socket(REMOVE): the loop must outlive it,
+   * and run once more so the closed poll handles are freed. */
+  for (long i = 0; i < ev->nslots; i++) sc_check_cleanup(&ev->checks[i]);
+  curl_multi_cleanup(ev->multi);
+  uv_run(&ev->loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&ev->loop) != 0) ev->failed = 1;
+  free(ev->checks);
+  free(ev->idle);
+  return NULL;
+}
+
+int sc_engine_event(struct sc_run *run) {
+  long n = run->o->loops > 0 ? run->o->loops : 1;
+  if (n > run->concurrency) n = run->concurrency;
+  struct ev_loop *loops = sc_xcalloc((size_t)n, sizeof *loops);
+  pthread_t *tids = sc_xcalloc((size_t)n, sizeof *tids);
+  int rc = 0;
+  for (long i = 0; i < n; i++) {
+    loops[i].run = run;
+    loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
+  }
+  if (n == 1) {
+    loop_main(&loops[0]);
+  } else {
+    for (long i = 0; i < n; i++)
+      if (pthread_create(&tids[i], NULL, loop_main, &loops[i]) != 0) {
+        fprintf(stderr, "sitecheck: cannot start loop thread\n");
+        exit(SC_EXIT_INTERNAL);
+      }
+    for (long i = 0; i < n; i++) pthread_join(tids[i], NULL);
+  }
+  for (long i = 0; i < n; i++)
+    if (loops[i].failed) rc = -1;
+  free(loops);
+  free(tids);
+  return rc;
+}

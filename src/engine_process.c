@@ -1,0 +1,231 @@
+/* engine_process.c - the process model: -c worker processes (default 3, as
+ * in the talk), each checking one URL at a time with a blocking transfer.
+ *
+ * Unlike the talk, the list is not split up front: the parent streams jobs
+ * to whichever worker is idle over a SOCK_SEQPACKET socket pair (one
+ * message per job, one per result) and merges results into the sink, so
+ * memory does not grow with the list. Workers are forked before any
+ * transfer (resolver threads do not survive fork). A worker that dies
+ * mid-check costs only its URL, reported as `other`; a replacement is
+ * started and the run goes on. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "engine.h"
+#include "util.h"
+
+#define MSG_MAX (3 * SC_LINE_MAX_WIRE)
+#define SC_LINE_MAX_WIRE 16384 /* longest URL string sent either way */
+
+/* A result on the wire, followed by detail, ip and final_url bytes. */
+struct wire_result {
+  int32_t status, cls;
+  double time_ms;
+  int64_t redirects;
+  uint32_t detail_len, ip_len, final_len;
+};
+
+struct worker {
+  pid_t pid;
+  int fd;            /* parent's end */
+  int busy;
+  struct sc_job job; /* what it is checking */
+};
+
+struct procs {
+  struct sc_run *run;
+  struct worker *w;
+  long n;
+};
+
+static size_t cap_len(const char *s, size_t max) {
+  size_t n = s ? strlen(s) : 0;
+  return n > max ? max : n;
+}
+
+/* The worker's life: receive a URL, check it, send the result back. */
+static void worker_main(int fd, const struct sc_opts *o) {
+  static char in[MSG_MAX + 1], out[MSG_MAX + sizeof(struct wire_result)];
+  struct sc_check c;
+  signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
+  signal(SIGTERM, SIG_DFL);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sc_check_init(&c, o, 0);
+  for (;;) {
+    ssize_t n = recv(fd, in, MSG_MAX, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    in[n] = '\0';
+    c.job.url = in;
+    c.job.line = NULL;
+    sc_check_prepare(&c);
+    CURLcode rc = curl_easy_perform(c.easy);
+    struct sc_result r;
+    sc_check_finish(&c, rc, &r);
+    struct wire_result h = {r.status, r.cls, r.time_ms, r.redirects, 0, 0, 0};
+    h.detail_len = (uint32_t)cap_len(r.detail, SC_DETAIL_MAX);
+    h.ip_len = (uint32_t)cap_len(r.ip, SC_IP_MAX);
+    h.final_len = (uint32_t)cap_len(r.final_url, SC_LINE_MAX_WIRE);
+    char *p = out;
+    memcpy(p, &h, sizeof h), p += sizeof h;
+    memcpy(p, r.detail, h.detail_len), p += h.detail_len;
+    memcpy(p, r.ip, h.ip_len), p += h.ip_len;
+    if (h.final_len) memcpy(p, r.final_url, h.final_len), p += h.final_len;
+    c.job.url = NULL; /* points at in[] */
+    if (send(fd, out, (size_t)(p - out), MSG_NOSIGNAL) < 0) break;
+  }
+  c.job.url = NULL;
+  sc_check_cleanup(&c);
+}
+
+/* Forks worker i. Returns 0 or -1. */
+static int spawn(struct procs *ps, long i) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(sv[0]);
+    close(sv[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(sv[0]);
+    for (long k = 0; k < ps->n; k++)
+      if (k != i && ps->w[k].fd >= 0) close(ps->w[k].fd);
+    worker_main(sv[1], ps->run->o);
+    _exit(0); /* never flush the parent's stdio buffers */
+  }
+  close(sv[1]);
+  ps->w[i].pid = pid;
+  ps->w[i].fd = sv[0];
+  ps->w[i].busy = 0;
+  return 0;
+}
+
+/* Reads worker i's result into the sink. Returns 0, or -1 if it died. */
+static int collect(struct procs *ps, long i) {
+  static char buf[MSG_MAX + sizeof(struct wire_result)];
+  struct worker *w = &ps->w[i];
+  ssize_t n;
+  do {
+    n = recv(w->fd, buf, sizeof buf, 0);
+  } while (n < 0 && errno == EINTR);
+  struct wire_result h;
+  if (n < (ssize_t)sizeof h) return -1;
+  memcpy(&h, buf, sizeof h);
+  if (sizeof h + (size_t)h.detail_len + h.ip_len + h.final_len != (size_t)n ||
+      h.detail_len >= SC_DETAIL_MAX || h.ip_len >= SC_IP_MAX)
+    return -1;
+  struct sc_result r;
+  sc_result_for_job(&r, &w->job);
+  const char *p = buf + sizeof h;
+  r.status = h.status;
+  r.cls = (enum sc_class)h.cls;
+  r.time_ms = h.time_ms;
+  r.redirects = (long)h.redirects;
+  memcpy(r.detail, p, h.detail_len), p += h.detail_len;
+  memcpy(r.ip, p, h.ip_len), p += h.ip_len;
+  char *final = h.final_len ? sc_xstrndup(p, h.final_len) : NULL;
+  r.final_url = final;
+  sc_sink_add(ps->run->sink, &r);
+  free(final);
+  sc_job_clear(&w->job);
+  w->busy = 0;
+  return 0;
+}
+
+/* Reaps dead worker i, reports the URL it held, starts a replacement. */
+static void replace(struct procs *ps, long i, int want_new) {
+  struct worker *w = &ps->w[i];
+  int st = 0;
+  close(w->fd); /* an idle worker sees end of input and exits */
+  w->fd = -1;
+  if (w->busy) kill(w->pid, SIGKILL);
+  while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (w->busy && !atomic_load(&sc_stop)) {
+    struct sc_result r;
+    sc_result_for_job(&r, &w->job);
+    r.cls = SC_OTHER;
+    if (WIFSIGNALED(st))
+      snprintf(r.detail, sizeof r.detail, "worker process died (signal %d)",
+               WTERMSIG(st));
+    else
+      snprintf(r.detail, sizeof r.detail, "worker process died (exit %d)",
+               WEXITSTATUS(st));
+    sc_sink_add(ps->run->sink, &r);
+  }
+  sc_job_clear(&w->job);
+  w->busy = 0;
+  if (want_new && spawn(ps, i) != 0)
+    fprintf(stderr, "sitecheck: cannot start a worker process: %s\n",
+            strerror(errno));
+}
+
+/* Sends worker i its next job; returns 0, or -1 when the feed is done. A
+ * worker found dead before it got the job is replaced and the job resent,
+ * so a URL is never reported as lost without having been tried. */
+static int dispatch(struct procs *ps, long i) {
+  struct worker *w = &ps->w[i];
+  if (!sc_feed_next(ps->run->feed, ps->run->sink, &w->job)) return -1;
+  size_t n = cap_len(w->job.url, SC_LINE_MAX_WIRE);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (w->fd >= 0 && send(w->fd, w->job.url, n, MSG_NOSIGNAL) >= 0) break;
+    struct sc_job keep = w->job;
+    memset(&w->job, 0, sizeof w->job);
+    w->busy = 0;
+    replace(ps, i, 1);
+    w->job = keep;
+  }
+  /* If both sends failed, poll() sees the hang-up and reports the URL. */
+  w->busy = 1;
+  return 0;
+}
+
+int sc_engine_process(struct sc_run *run) {
+  struct procs ps = {.run = run, .n = run->concurrency};
+  ps.w = sc_xcalloc((size_t)ps.n, sizeof *ps.w);
+  struct pollfd *pfd = sc_xcalloc((size_t)ps.n, sizeof *pfd);
+  int feed_done = 0;
+  for (long i = 0; i < ps.n; i++) ps.w[i].fd = -1;
+  fflush(NULL);
+  for (long i = 0; i < ps.n; i++)
+    if (spawn(&ps, i) != 0) {
+      fprintf(stderr, "sitecheck: cannot start a worker process: %s\n",
+              strerror(errno));
+      exit(SC_EXIT_INTERNAL);
+    }
+  for (;;) {
+    long busy = 0;
+    for (long i = 0; i < ps.n; i++) {
+      struct worker *w = &ps.w[i];
+      if (w->fd >= 0 && !w->busy && !feed_done && dispatch(&ps, i) != 0)
+        feed_done = 1;
+      pfd[i].fd = w->busy ? w->fd : -1;
+      pfd[i].events = POLLIN;
+      busy += w->busy;
+    }
+    if (!busy || atomic_load(&sc_stop)) break;
+    int n = poll(pfd, (nfds_t)ps.n, 100);
+    if (n < 0 && errno != EINTR) break;
+    for (long i = 0; n > 0 && i < ps.n; i++) {
+      if (!pfd[i].revents) continue;
+      if (collect(&ps, i) != 0) replace(&ps, i, !feed_done);
+    }
+  }
+  for (long i = 0; i < ps.n; i++)
+    if (ps.w[i].fd >= 0) replace(&ps, i, 0); /* busy ones: abandoned */
+  free(pfd);
+  free(ps.w);
+  return 0;
+}

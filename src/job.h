@@ -1,0 +1,26 @@
+/* job.h - one input line on its way to a check: the line as read and, when
+ * it is a checkable URL, its normalized form. */
+#ifndef SC_JOB_H
+#define SC_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sc_job {
+  char *line; /* trimmed line, NUL-terminated (may hold NUL bytes: len) */
+  size_t len;
+  uint64_t lineno;
+  char *url;          /* normalized URL to check, NULL if invalid */
+  const char *why;    /* static reason when url is NULL */
+};
+
+/* Frees the strings a job owns and zeroes it. */
+void sc_job_clear(struct sc_job *j);
+
+struct sc_result;
+
+/* Starts a result for j: url/line from the job, everything else empty.
+ * The result borrows j's strings. */
+void sc_result_for_job(struct sc_result *r, const struct sc_job *j);
+
+#endif

@@ -1,0 +1,100 @@
+/* main.c - sitecheck's entry point: dispatches `serve` and `demo`, and
+ * otherwise runs a check: options -> feed -> engine -> sink. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "demo.h"
+#include "engine.h"
+#include "feed.h"
+#include "opts.h"
+#include "progress.h"
+#include "serve.h"
+#include "sink.h"
+#include "util.h"
+
+static int (*const engines[])(struct sc_run *) = {
+    [SC_MODEL_EVENT] = sc_engine_event,
+    [SC_MODEL_THREAD] = sc_engine_thread,
+    [SC_MODEL_PROCESS] = sc_engine_process,
+    [SC_MODEL_SERIAL] = sc_engine_serial,
+};
+
+/* First SIGINT/SIGTERM: stop reading, abandon what is in flight, report
+ * what completed. A second one exits at once. */
+static void on_signal(int sig) {
+  int none = 0;
+  if (!atomic_compare_exchange_strong(&sc_stop, &none, sig)) _exit(128 + sig);
+}
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Fits the requested concurrency to the open-file limit: each check in
+ * flight holds at least one descriptor. */
+static long fit_concurrency(const struct sc_opts *o) {
+  long nofile = sc_raise_nofile();
+  long reserve = nofile >= 1024 ? 64 : nofile / 2;
+  long fit = nofile - reserve;
+  if (fit < 1) fit = 1;
+  if (o->concurrency <= fit) return o->concurrency;
+  if (!o->quiet)
+    fprintf(stderr,
+            "sitecheck: warning: the open-file limit (%ld) allows %ld checks "
+            "in flight, not %ld; using %ld\n",
+            nofile, fit, o->concurrency, fit);
+  return fit;
+}
+
+static int run_check(int argc, char **argv) {
+  struct sc_opts o;
+  int rc = sc_opts_parse(&o, argc, argv);
+  if (rc) {
+    sc_opts_free(&o);
+    return rc < 0 ? SC_EXIT_OK : rc;
+  }
+  if (sc_core_global_init() != 0) {
+    fputs("sitecheck: cannot initialise libcurl\n", stderr);
+    return SC_EXIT_INTERNAL;
+  }
+  struct sc_run run = {.o = &o, .concurrency = fit_concurrency(&o)};
+  run.feed = sc_feed_open(&o);
+  if (!run.feed) return SC_EXIT_USAGE;
+  run.sink = sc_sink_open(&o);
+  if (!run.sink) {
+    sc_feed_close(run.feed);
+    return SC_EXIT_USAGE;
+  }
+  install_signals();
+  double t0 = sc_now_ms();
+  int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
+  struct sc_progress *prog = show ? sc_progress_start(run.feed, run.sink, t0)
+                                  : NULL;
+  int failed = engines[o.model](&run) != 0;
+  sc_progress_stop(prog);
+  int read_error = sc_feed_close(run.feed);
+  rc = sc_sink_close(run.sink, sc_now_ms() - t0);
+  int sig = atomic_load(&sc_stop);
+  sc_opts_free(&o);
+  curl_global_cleanup();
+  if (sig > 0) return 128 + sig;
+  if (failed) return SC_EXIT_INTERNAL;
+  if (read_error && rc == SC_EXIT_OK) return SC_EXIT_USAGE;
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "serve") == 0)
+    return sc_serve_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "demo") == 0)
+    return sc_demo_main(argc - 1, argv + 1);
+  return run_check(argc, argv);
+}

@@ -1,0 +1,56 @@
+/* opts.h - the command line of `sitecheck [OPTIONS] [FILE...]`, parsed once
+ * into a read-only struct sc_opts shared by every engine. */
+#ifndef SC_OPTS_H
+#define SC_OPTS_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#define SC_VERSION "0.1.0"
+
+enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
+enum sc_model { SC_MODEL_EVENT, SC_MODEL_THREAD, SC_MODEL_PROCESS, SC_MODEL_SERIAL };
+
+/* One --fail-on item: an exact status code, a status class (4xx), or a
+ * failure class bit mask. */
+struct sc_failon {
+  uint32_t classes;          /* bit (1 << enum sc_class) per failure class */
+  unsigned char codes[1000]; /* 1 for every status code that matches */
+  int any;                   /* at least one item given */
+};
+
+struct sc_opts {
+  char **files; /* input files; "-" is stdin; never empty after parsing */
+  int nfiles;
+  long concurrency; /* checks in flight (per loop); 0 = the model's default */
+  long timeout_ms;
+  long connect_timeout_ms; /* 0 = same as timeout */
+  int follow;
+  long max_redirects;
+  int head; /* -X HEAD */
+  struct curl_slist *headers;
+  struct curl_slist *resolve;
+  const char *user_agent;
+  int insecure;
+  const char *cacert;
+  struct sc_failon failon;
+  int quiet;
+  int progress; /* -1 = auto (stderr is a terminal) */
+  const char *output; /* NULL: tally only; "-": records on stdout */
+  enum sc_format format;
+  enum sc_model model;
+  long loops;
+};
+
+/* Parses argv into *o. On a usage error prints one line "sitecheck: ..."
+ * to stderr and returns SC_EXIT_USAGE; for --help/--version prints to
+ * stdout and returns -1 (the caller exits 0); returns 0 otherwise. */
+int sc_opts_parse(struct sc_opts *o, int argc, char **argv);
+
+/* Releases what sc_opts_parse allocated. */
+void sc_opts_free(struct sc_opts *o);
+
+/* Name of a model ("event", ...). */
+const char *sc_model_name(enum sc_model m);
+
+#endif

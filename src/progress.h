@@ -1,0 +1,19 @@
+/* progress.h - the progress line on a terminal: done / total (total once
+ * the input is exhausted), rate, in flight, elapsed; redrawn in place by a
+ * small thread, so it works the same for every model, and cleared at the
+ * end. */
+#ifndef SC_PROGRESS_H
+#define SC_PROGRESS_H
+
+#include "feed.h"
+#include "sink.h"
+
+struct sc_progress;
+
+/* Starts drawing on stderr; returns NULL (and draws nothing) when off. */
+struct sc_progress *sc_progress_start(struct sc_feed *f, struct sc_sink *s,
+                                      double t0_ms);
+/* Stops the thread and clears the line. NULL is fine. */
+void sc_progress_stop(struct sc_progress *p);
+
+#endif

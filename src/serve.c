@@ -1,0 +1,972 @@
+/* serve.c - `sitecheck serve`: the simulated web.
+ *
+ * An HTTP/1.1 server on one libuv loop whose reply is chosen by the URL
+ * path (like curl's tests/server/sws.c); the test suite, the demo and the
+ * benchmarks all run against it. Each connection is one allocation holding
+ * its handles, its request buffer and its response-head buffer; bodies come
+ * from static buffers, and long bodies are written one chunk at a time from
+ * the previous write's callback, so memory stays flat.
+ *
+ * PATHS
+ *   A path is a sequence of segments read left to right, so modifiers
+ *   compose with what follows: /delay/300/status/404, /status/301/redirect/3.
+ *   The query string is ignored except by /redirect-to.
+ *
+ *   /                    200 "ok\n".
+ *   /delay/MS            Wait MS milliseconds (a timer), then go on.
+ *   /status/CODE         Answer with status CODE (100..999), body
+ *                        "CODE Reason\n"; also sets the status of what
+ *                        follows. 3xx gets "Location: /"; 1xx, 204 and 304
+ *                        have no body.
+ *   /redirect/N          302 to the same path with N-1 (relative Location);
+ *                        /redirect/0 is 200, or whatever follows it.
+ *   /loop                302 to itself, forever.
+ *   /redirect-to?url=U   302 with Location: U (percent-decoded).
+ *   /bytes/N             200 with an N-byte body, N up to 10^12.
+ *   /slowbody            200, Content-Length 1000, body one byte a second.
+ *   /hang                Read the request, never answer.
+ *   /drip                Status line, then one header byte a second forever.
+ *   /headers-flood       Status line, then header lines forever, as fast
+ *                        as the client reads.
+ *   /garbage             Non-HTTP bytes, then close.
+ *   /empty               Close without replying.
+ *   /reset               TCP reset after reading the request.
+ *   /head405             405 to HEAD, 200 to GET.
+ *   /http10              "HTTP/1.0 200 OK" status line, close after the body.
+ *   /info100             "100 Continue" and "103 Early Hints" before the reply.
+ *   /truncated           "HTTP/1.1 200 OK\r\nContent-Len", then close.
+ *   /badbody             Content-Length 1000, 10 bytes, then a TCP reset.
+ *   anything else        404 "not found\n".
+ *
+ * Connections are kept alive (HTTP/1.1 unless "Connection: close"; HTTP/1.0
+ * only with "Connection: keep-alive"); requests on one connection are
+ * answered in order. Request heads may be up to 16 KiB (else 431 and
+ * close); bodies announced by Content-Length are skipped. A connection is
+ * closed as soon as the client closes or half-closes its side. */
+#include "serve.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <uv.h>
+
+#include "util.h"
+
+#define SERVE_HEAD_MAX 16384    /* longest request head accepted */
+#define SERVE_OUT_MAX 4096      /* response head plus short body */
+#define SERVE_LOCATION_MAX 3072 /* longest Location sent (else 414) */
+#define SERVE_CHUNK 65536       /* write size of /bytes, /headers-flood */
+#define SERVE_BACKLOG 4096
+#define SERVE_BYTES_MAX 1000000000000L
+#define SERVE_DELAY_MAX 86400000L
+
+enum serve_kind {
+  SERVE_OK,       /* "ok\n" */
+  SERVE_STATUS,   /* "CODE Reason\n" */
+  SERVE_ERROR,    /* short error text; code is fixed */
+  SERVE_REDIRECT, /* empty body, Location from loc_* */
+  SERVE_BYTES,    /* `left` filler bytes, chunk by chunk */
+  SERVE_SLOWBODY, /* `left` filler bytes, one a second */
+  SERVE_BADBODY,  /* head + 10 bytes, then reset */
+  SERVE_HANG,
+  SERVE_DRIP,
+  SERVE_FLOOD,
+  SERVE_GARBAGE,
+  SERVE_TRUNCATED,
+  SERVE_EMPTY,
+  SERVE_RESET
+};
+
+struct serve_server;
+
+/* One client connection: the only allocation per connection. Freed in the
+ * close callback of the last of its two handles. */
+struct serve_conn {
+  uv_tcp_t tcp;
+  uv_timer_t timer; /* the /delay wait, then /slowbody and /drip ticks */
+  uv_write_t wreq;  /* at most one write is in flight */
+  struct serve_server *srv;
+  struct serve_conn *prev, *next; /* srv->conns */
+  int open_handles;
+  bool closing, reading, writing;
+  bool busy;    /* a request is being answered; in[0..head_len) is it */
+  bool started; /* the reply has begun (the delay is over) */
+  size_t in_len, head_len, scan;
+  uint64_t body_left; /* request body bytes still to skip */
+  /* The request being answered and the reply planned for it. */
+  bool head_method, req_http10, keepalive, info100, http10;
+  enum serve_kind kind;
+  int code;
+  uint64_t delay_ms, left;
+  const char *loc_a, *loc_b; /* Location = loc_a [redirect/loc_num] loc_b */
+  size_t loc_alen, loc_blen;
+  long loc_num; /* -1: none */
+  size_t drip_pos;
+  char out[SERVE_OUT_MAX];
+  char in[SERVE_HEAD_MAX];
+};
+
+struct serve_listener {
+  uv_tcp_t tcp;
+  struct serve_server *srv;
+};
+
+struct serve_server {
+  uv_loop_t loop;
+  uv_signal_t sigint, sigterm;
+  struct serve_listener *ls;
+  int nls;
+  bool stopping;
+  struct serve_conn *conns;
+};
+
+static char serve_fill[SERVE_CHUNK];
+static char serve_flood[SERVE_CHUNK];
+static char serve_drip[] =
+    "X-Drip: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+static char serve_status_line[] = "HTTP/1.1 200 OK\r\n";
+static char serve_garbage[] = "this is not http\r\n\r\n";
+static char serve_truncated[] = "HTTP/1.1 200 OK\r\nContent-Len";
+static const char serve_interim[] =
+    "HTTP/1.1 100 Continue\r\n\r\n"
+    "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n";
+
+static void serve_respond(struct serve_conn *c);
+static void serve_advance(struct serve_conn *c);
+static void serve_read_start(struct serve_conn *c);
+
+/* clang-format off */
+static const struct {
+  int code;
+  const char *text;
+} serve_reasons[] = {
+  {100, "Continue"}, {101, "Switching Protocols"}, {103, "Early Hints"},
+  {200, "OK"}, {201, "Created"}, {202, "Accepted"}, {204, "No Content"},
+  {206, "Partial Content"}, {301, "Moved Permanently"}, {302, "Found"},
+  {303, "See Other"}, {304, "Not Modified"}, {307, "Temporary Redirect"},
+  {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
+  {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+  {408, "Request Timeout"}, {410, "Gone"}, {414, "URI Too Long"},
+  {418, "I'm a teapot"}, {429, "Too Many Requests"},
+  {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
+  {501, "Not Implemented"}, {502, "Bad Gateway"},
+  {503, "Service Unavailable"}, {504, "Gateway Timeout"},
+};
+/* clang-format on */
+
+static const char *serve_reason(int code) {
+  for (size_t i = 0; i < sizeof serve_reasons / sizeof *serve_reasons; i++)
+    if (serve_reasons[i].code == code) return serve_reasons[i].text;
+  return "Unknown";
+}
+
+static bool serve_has_body(int code) {
+  return code >= 200 && code != 204 && code != 304;
+}
+
+/* Appends n bytes at p; returns the new end. */
+static char *serve_cat(char *p, const char *s, size_t n) {
+  memcpy(p, s, n);
+  return p + n;
+}
+
+static char *serve_cats(char *p, const char *s) {
+  return serve_cat(p, s, strlen(s));
+}
+
+/* Appends v in decimal at p; returns the new end. */
+static char *serve_u64(char *p, uint64_t v) {
+  char tmp[20];
+  size_t n = 0;
+  do tmp[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+static void serve_on_closed(uv_handle_t *h) {
+  struct serve_conn *c = h->data;
+  if (--c->open_handles > 0) return;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    c->srv->conns = c->next;
+  if (c->next) c->next->prev = c->prev;
+  free(c);
+}
+
+/* Closes the connection (with a TCP reset if `reset`) and its timer. Safe
+ * to call more than once and from any callback; c stays valid until the
+ * close callbacks have run, and pending write callbacks see c->closing. */
+static void serve_close(struct serve_conn *c, bool reset) {
+  if (c->closing) return;
+  c->closing = true;
+  uv_close((uv_handle_t *)&c->timer, serve_on_closed);
+  if (!reset || uv_tcp_close_reset(&c->tcp, serve_on_closed) != 0)
+    uv_close((uv_handle_t *)&c->tcp, serve_on_closed);
+}
+
+/* ------------------------------------------------------------- writing */
+
+static void serve_on_write(uv_write_t *req, int status);
+static void serve_on_timer(uv_timer_t *t);
+
+/* Queues bufs (which must stay valid until the callback) as the one write
+ * in flight; closes the connection if libuv refuses it. */
+static void serve_write(struct serve_conn *c, const uv_buf_t *bufs,
+                        unsigned n) {
+  c->writing = true;
+  if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n, serve_on_write)) {
+    c->writing = false;
+    serve_close(c, false);
+  }
+}
+
+static void serve_write1(struct serve_conn *c, char *p, size_t n) {
+  uv_buf_t b = uv_buf_init(p, (unsigned)n);
+  serve_write(c, &b, 1);
+}
+
+/* Writes the next /bytes chunk from the static filler. */
+static void serve_write_chunk(struct serve_conn *c) {
+  size_t n = c->left < SERVE_CHUNK ? (size_t)c->left : SERVE_CHUNK;
+  c->left -= n;
+  serve_write1(c, serve_fill, n);
+}
+
+/* The current reply is fully written: close, or forget the request and
+ * go on with the next one already buffered (if any). */
+static void serve_complete(struct serve_conn *c) {
+  if (!c->keepalive) {
+    serve_close(c, false);
+    return;
+  }
+  memmove(c->in, c->in + c->head_len, c->in_len - c->head_len);
+  c->in_len -= c->head_len;
+  c->head_len = c->scan = 0;
+  c->busy = false;
+  serve_advance(c);
+}
+
+/* Drives every multi-write reply: the next chunk, the next tick, the close
+ * or reset after the bytes, or the end of the reply. */
+static void serve_on_write(uv_write_t *req, int status) {
+  struct serve_conn *c = req->data;
+  c->writing = false;
+  if (c->closing) return;
+  if (status < 0) {
+    serve_close(c, false);
+    return;
+  }
+  switch (c->kind) {
+    case SERVE_BYTES:
+      if (c->left) {
+        serve_write_chunk(c);
+        return;
+      }
+      break;
+    case SERVE_FLOOD:
+      serve_write1(c, serve_flood, sizeof serve_flood);
+      return;
+    case SERVE_DRIP:
+    case SERVE_SLOWBODY:
+      if (c->kind == SERVE_DRIP || c->left) {
+        if (!uv_is_active((uv_handle_t *)&c->timer))
+          uv_timer_start(&c->timer, serve_on_timer, 1000, 1000);
+        return;
+      }
+      uv_timer_stop(&c->timer);
+      break;
+    case SERVE_GARBAGE:
+    case SERVE_TRUNCATED:
+      serve_close(c, false);
+      return;
+    case SERVE_BADBODY:
+      serve_close(c, true);
+      return;
+    default:
+      break;
+  }
+  serve_complete(c);
+}
+
+/* Fires once when a /delay is over, then every second for /slowbody and
+ * /drip, writing one byte per tick (skipping a tick if the last byte is
+ * still queued). */
+static void serve_on_timer(uv_timer_t *t) {
+  struct serve_conn *c = t->data;
+  if (!c->started) {
+    serve_respond(c);
+    return;
+  }
+  if (c->writing) return;
+  if (c->kind == SERVE_DRIP) {
+    serve_write1(c, serve_drip + c->drip_pos, 1);
+    c->drip_pos = (c->drip_pos + 1) % (sizeof serve_drip - 1);
+  } else if (c->left) {
+    c->left--;
+    serve_write1(c, serve_fill, 1);
+  }
+}
+
+/* Formats the reply head for c->code into c->out, with Content-Length
+ * clen where the status allows a body. Returns its length. Bounded: the
+ * Location was limited to SERVE_LOCATION_MAX when routing. */
+static size_t serve_head(struct serve_conn *c, uint64_t clen) {
+  char *p = c->out;
+  if (c->info100) p = serve_cat(p, serve_interim, sizeof serve_interim - 1);
+  p = serve_cats(p, c->http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  p = serve_u64(p, (uint64_t)c->code);
+  *p++ = ' ';
+  p = serve_cats(p, serve_reason(c->code));
+  p = serve_cats(p,
+                 "\r\nServer: sitecheck-serve\r\n"
+                 "Content-Type: text/plain\r\n");
+  if (serve_has_body(c->code)) {
+    p = serve_cats(p, "Content-Length: ");
+    p = serve_u64(p, clen);
+    p = serve_cats(p, "\r\n");
+  }
+  if (c->code / 100 == 3) {
+    p = serve_cats(p, "Location: ");
+    if (!c->loc_a) {
+      *p++ = '/';
+    } else {
+      p = serve_cat(p, c->loc_a, c->loc_alen);
+      if (c->loc_num >= 0) {
+        p = serve_cats(p, "redirect/");
+        p = serve_u64(p, (uint64_t)c->loc_num);
+        p = serve_cat(p, c->loc_b, c->loc_blen);
+      }
+    }
+    p = serve_cats(p, "\r\n");
+  }
+  if (c->code == 405) p = serve_cats(p, "Allow: GET\r\n");
+  if (!c->keepalive && !c->http10) p = serve_cats(p, "Connection: close\r\n");
+  if (c->keepalive && c->req_http10)
+    p = serve_cats(p, "Connection: keep-alive\r\n");
+  p = serve_cats(p, "\r\n");
+  return (size_t)(p - c->out);
+}
+
+/* Starts the reply planned in c (the delay, if any, is over). */
+static void serve_respond(struct serve_conn *c) {
+  char text[64];
+  const char *body = text;
+  size_t n, blen;
+  uv_buf_t b[2];
+
+  c->started = true;
+  switch (c->kind) {
+    case SERVE_HANG:
+      return;
+    case SERVE_EMPTY:
+      serve_close(c, false);
+      return;
+    case SERVE_RESET:
+      serve_close(c, true);
+      return;
+    case SERVE_GARBAGE:
+      serve_write1(c, serve_garbage, sizeof serve_garbage - 1);
+      return;
+    case SERVE_TRUNCATED:
+      serve_write1(c, serve_truncated, sizeof serve_truncated - 1);
+      return;
+    case SERVE_DRIP:
+    case SERVE_FLOOD:
+      serve_write1(c, serve_status_line, sizeof serve_status_line - 1);
+      return;
+    case SERVE_BYTES:
+    case SERVE_SLOWBODY:
+    case SERVE_BADBODY:
+      b[0] = uv_buf_init(c->out, (unsigned)serve_head(c, c->left));
+      if (c->head_method || !serve_has_body(c->code)) c->left = 0;
+      if (c->kind == SERVE_SLOWBODY || c->left == 0) {
+        serve_write(c, b, 1);
+      } else {
+        n = c->kind == SERVE_BADBODY ? 10 : c->left;
+        if (n > SERVE_CHUNK) n = SERVE_CHUNK;
+        c->left -= n;
+        b[1] = uv_buf_init(serve_fill, (unsigned)n);
+        serve_write(c, b, 2);
+      }
+      return;
+    case SERVE_OK:
+      body = "ok\n";
+      break;
+    case SERVE_REDIRECT:
+      body = "";
+      break;
+    case SERVE_ERROR:
+      if (c->code == 404) {
+        body = "not found\n";
+        break;
+      }
+      /* fall through */
+    case SERVE_STATUS:
+      snprintf(text, sizeof text, "%d %s\n", c->code, serve_reason(c->code));
+      break;
+  }
+  blen = serve_has_body(c->code) ? strlen(body) : 0;
+  n = serve_head(c, blen);
+  if (!c->head_method) {
+    memcpy(c->out + n, body, blen);
+    n += blen;
+  }
+  serve_write1(c, c->out, n);
+}
+
+/* ------------------------------------------------------------- routing */
+
+/* Moves *p past the next non-empty segment of [*p, end); stores it in
+ * seg/len. Returns false if there is none. */
+static bool serve_next_seg(const char **p, const char *end, const char **seg,
+                           size_t *len) {
+  const char *s = *p;
+  while (s < end && *s == '/') s++;
+  if (s == end) return false;
+  *seg = s;
+  while (s < end && *s != '/') s++;
+  *len = (size_t)(s - *seg);
+  *p = s;
+  return true;
+}
+
+/* Reads the next segment as a number in [min, max]. Returns 0 or -1. */
+static int serve_seg_num(const char **p, const char *end, long min, long max,
+                         long *out) {
+  const char *seg;
+  size_t n;
+  char tmp[24];
+  if (!serve_next_seg(p, end, &seg, &n) || n >= sizeof tmp) return -1;
+  memcpy(tmp, seg, n);
+  tmp[n] = '\0';
+  return sc_parse_long(tmp, min, max, out);
+}
+
+static int serve_hex(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+/* Finds url=VALUE in the query and percent-decodes it in place (it lives
+ * in c->in, which stays untouched until the reply is written). Returns its
+ * decoded length, or -1 if absent or if it decodes to CR, LF or NUL. */
+static long serve_query_url(char *q, size_t qlen, char **val) {
+  char *end = q + qlen, *s = q, *d;
+  while (s < end && !(end - s >= 4 && memcmp(s, "url=", 4) == 0)) {
+    s = memchr(s, '&', (size_t)(end - s));
+    if (!s) return -1;
+    s++;
+  }
+  if (s >= end) return -1;
+  s += 4;
+  *val = d = s;
+  for (; s < end && *s != '&'; s++) {
+    int hi, lo;
+    if (*s == '%' && end - s >= 3 && (hi = serve_hex(s[1])) >= 0 &&
+        (lo = serve_hex(s[2])) >= 0) {
+      *d = (char)(hi * 16 + lo);
+      s += 2;
+    } else {
+      *d = *s;
+    }
+    if (*d == '\r' || *d == '\n' || *d == '\0') return -1;
+    d++;
+  }
+  return (long)(d - *val);
+}
+
+static void serve_fail(struct serve_conn *c, int code) {
+  c->kind = SERVE_ERROR;
+  c->code = code;
+}
+
+/* Plans the reply to path (and query) by reading its segments left to
+ * right; see the list at the top of this file. */
+static void serve_route(struct serve_conn *c, char *path, size_t len,
+                        char *query, size_t qlen) {
+  const char *p = path, *end = path + len, *seg;
+  size_t n, loclen;
+  long v;
+
+#define SEG(lit) (n == sizeof lit - 1 && memcmp(seg, lit, n) == 0)
+  while (serve_next_seg(&p, end, &seg, &n)) {
+    if (SEG("delay")) {
+      if (serve_seg_num(&p, end, 0, SERVE_DELAY_MAX, &v)) goto notfound;
+      c->delay_ms += (uint64_t)v;
+    } else if (SEG("status")) {
+      if (serve_seg_num(&p, end, 100, 999, &v)) goto notfound;
+      c->code = (int)v;
+      if (c->kind == SERVE_OK) c->kind = SERVE_STATUS;
+    } else if (SEG("redirect")) {
+      const char *at = seg;
+      if (serve_seg_num(&p, end, 0, 1000000000L, &v)) goto notfound;
+      if (v == 0) continue;
+      c->kind = SERVE_REDIRECT;
+      c->loc_a = path;
+      c->loc_alen = (size_t)(at - path);
+      c->loc_num = v - 1;
+      c->loc_b = p;
+      c->loc_blen = (size_t)(end - p);
+      goto planned;
+    } else if (SEG("loop")) {
+      c->kind = SERVE_REDIRECT;
+      c->loc_a = path;
+      c->loc_alen = len;
+      goto planned;
+    } else if (SEG("redirect-to")) {
+      char *url;
+      long ulen = serve_query_url(query, qlen, &url);
+      if (ulen < 0) {
+        serve_fail(c, 400);
+        return;
+      }
+      c->kind = SERVE_REDIRECT;
+      c->loc_a = url;
+      c->loc_alen = (size_t)ulen;
+    } else if (SEG("bytes")) {
+      if (serve_seg_num(&p, end, 0, SERVE_BYTES_MAX, &v)) goto notfound;
+      c->kind = SERVE_BYTES;
+      c->left = (uint64_t)v;
+    } else if (SEG("slowbody")) {
+      c->kind = SERVE_SLOWBODY;
+      c->left = 1000;
+    } else if (SEG("badbody")) {
+      c->kind = SERVE_BADBODY;
+      c->left = 1000;
+    } else if (SEG("head405")) {
+      if (c->head_method) {
+        c->kind = SERVE_STATUS;
+        c->code = 405;
+      }
+    } else if (SEG("http10")) {
+      c->http10 = true;
+      c->keepalive = false;
+    } else if (SEG("info100")) {
+      c->info100 = true;
+    } else if (SEG("hang")) {
+      c->kind = SERVE_HANG;
+    } else if (SEG("drip")) {
+      c->kind = SERVE_DRIP;
+    } else if (SEG("headers-flood")) {
+      c->kind = SERVE_FLOOD;
+    } else if (SEG("garbage")) {
+      c->kind = SERVE_GARBAGE;
+    } else if (SEG("truncated")) {
+      c->kind = SERVE_TRUNCATED;
+    } else if (SEG("empty")) {
+      c->kind = SERVE_EMPTY;
+    } else if (SEG("reset")) {
+      c->kind = SERVE_RESET;
+    } else {
+      goto notfound;
+    }
+  }
+#undef SEG
+planned:
+  loclen = c->loc_alen + c->loc_blen + 32;
+  if (loclen > SERVE_LOCATION_MAX) serve_fail(c, 414);
+  if (c->code == 0) c->code = c->kind == SERVE_REDIRECT ? 302 : 200;
+  return;
+notfound: /* an unknown segment or a bad argument */
+  serve_fail(c, 404);
+}
+
+/* -------------------------------------------------------- request head */
+
+/* Returns the length of the complete request head at the start of c->in
+ * (ended by an empty line, CRLF or bare LF), or 0 if it is incomplete.
+ * Remembers how far it looked, so a head split over many reads is
+ * scanned once. */
+static size_t serve_head_end(struct serve_conn *c) {
+  const char *b = c->in;
+  size_t i = c->scan;
+  while (i < c->in_len) {
+    const char *nl = memchr(b + i, '\n', c->in_len - i);
+    if (!nl) break;
+    i = (size_t)(nl - b) + 1;
+    if (i < c->in_len && b[i] == '\n') return i + 1;
+    if (i + 1 < c->in_len && b[i] == '\r' && b[i + 1] == '\n') return i + 2;
+  }
+  c->scan = c->in_len >= 2 ? c->in_len - 2 : 0;
+  return 0;
+}
+
+/* True if the comma-separated header value v contains token tok. */
+static bool serve_has_token(const char *v, size_t n, const char *tok) {
+  size_t tl = strlen(tok);
+  const char *end = v + n;
+  while (v < end) {
+    const char *e = memchr(v, ',', (size_t)(end - v));
+    if (!e) e = end;
+    while (v < e && (*v == ' ' || *v == '\t')) v++;
+    size_t l = (size_t)(e - v);
+    while (l && (v[l - 1] == ' ' || v[l - 1] == '\t')) l--;
+    if (l == tl && strncasecmp(v, tok, tl) == 0) return true;
+    v = e + 1;
+  }
+  return false;
+}
+
+/* Parses the request head in c->in[0..head_len) and plans the reply:
+ * method, version and keep-alive, the body to skip, then the route. A
+ * malformed head gets 400 and a close. */
+static void serve_parse(struct serve_conn *c) {
+  char *s = c->in, *end = c->in + c->head_len;
+  char *eol = memchr(s, '\n', (size_t)(end - s));
+  char *line_end = eol > s && eol[-1] == '\r' ? eol - 1 : eol;
+  char *sp1 = memchr(s, ' ', (size_t)(line_end - s));
+  char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1)) : NULL;
+  char *target, *q;
+
+  c->kind = SERVE_OK;
+  c->code = 0;
+  c->started = c->info100 = c->http10 = false;
+  c->delay_ms = c->left = 0;
+  c->loc_a = c->loc_b = NULL;
+  c->loc_alen = c->loc_blen = 0;
+  c->loc_num = -1;
+  c->drip_pos = 0;
+  c->head_method = false;
+  c->keepalive = false;
+  if (!sp2 || line_end - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0) {
+    serve_fail(c, 400);
+    return;
+  }
+  c->head_method = sp1 - s == 4 && memcmp(s, "HEAD", 4) == 0;
+  c->req_http10 = sp2[8] == '0';
+  c->keepalive = !c->req_http10;
+
+  for (s = eol + 1; s < end; s = eol + 1) {
+    char *colon, *v, *ve;
+    eol = memchr(s, '\n', (size_t)(end - s));
+    ve = eol > s && eol[-1] == '\r' ? eol - 1 : eol;
+    if (ve == s) break;
+    colon = memchr(s, ':', (size_t)(ve - s));
+    if (!colon) continue;
+    for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++) {
+    }
+    size_t nl = (size_t)(colon - s), vl = (size_t)(ve - v);
+    if (nl == 10 && strncasecmp(s, "connection", 10) == 0) {
+      if (serve_has_token(v, vl, "close"))
+        c->keepalive = false;
+      else if (serve_has_token(v, vl, "keep-alive"))
+        c->keepalive = true;
+    } else if (nl == 14 && strncasecmp(s, "content-length", 14) == 0) {
+      uint64_t len = 0;
+      while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) vl--;
+      for (size_t i = 0; i < vl; i++) {
+        if (v[i] < '0' || v[i] > '9' || len > UINT64_MAX / 10 - 10) {
+          c->keepalive = false;
+          serve_fail(c, 400);
+          return;
+        }
+        len = len * 10 + (uint64_t)(v[i] - '0');
+      }
+      c->body_left = len;
+    } else if (nl == 17 && strncasecmp(s, "transfer-encoding", 17) == 0) {
+      c->keepalive = false; /* a body we do not parse: answer, then close */
+    }
+  }
+
+  target = sp1 + 1;
+  *sp2 = '\0';
+  if (strncmp(target, "http://", 7) == 0 ||
+      strncmp(target, "https://", 8) == 0) {
+    char *slash = strchr(strstr(target, "://") + 3, '/');
+    target = slash ? slash : sp2; /* absolute-form; no path means "/" */
+  }
+  q = strchr(target, '?');
+  if (q) *q++ = '\0';
+  serve_route(c, target, strlen(target), q ? q : sp2,
+              q ? (size_t)(sp2 - q) : 0);
+}
+
+/* Drops request-body bytes and stray line breaks from the start of c->in,
+ * then, if a whole request head is there, starts answering it (after its
+ * delay). Answers 431 and closes if the buffer is full without a head. */
+static void serve_advance(struct serve_conn *c) {
+  size_t skip = 0, end;
+  if (c->busy || c->closing) return;
+  if (c->body_left) {
+    skip = c->body_left < c->in_len ? (size_t)c->body_left : c->in_len;
+    c->body_left -= skip;
+  }
+  while (!c->body_left && skip < c->in_len &&
+         (c->in[skip] == '\r' || c->in[skip] == '\n'))
+    skip++;
+  if (skip) {
+    memmove(c->in, c->in + skip, c->in_len - skip);
+    c->in_len -= skip;
+    c->scan = 0;
+  }
+  serve_read_start(c);
+  end = c->body_left ? 0 : serve_head_end(c);
+  if (!end) {
+    if (c->in_len < sizeof c->in) return;
+    c->head_len = c->in_len;
+    c->busy = true;
+    c->started = c->head_method = c->info100 = c->http10 = false;
+    c->keepalive = false;
+    c->loc_a = NULL;
+    serve_fail(c, 431);
+    serve_respond(c);
+    return;
+  }
+  c->head_len = end;
+  c->busy = true;
+  serve_parse(c);
+  if (c->delay_ms && c->kind != SERVE_ERROR)
+    uv_timer_start(&c->timer, serve_on_timer, c->delay_ms, 0);
+  else
+    serve_respond(c);
+}
+
+/* ------------------------------------------------------------- reading */
+
+/* Hands libuv the free tail of c->in: reads land in place, no copies. */
+static void serve_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  struct serve_conn *c = h->data;
+  (void)hint;
+  *buf = uv_buf_init(c->in + c->in_len, (unsigned)(sizeof c->in - c->in_len));
+}
+
+/* Appends what arrived. EOF or an error closes the connection at once
+ * (also during a delay or a stream). While a reply is being sent, further
+ * requests wait in the buffer; reading pauses if it fills up. */
+static void serve_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  struct serve_conn *c = s->data;
+  (void)buf;
+  if (nread == UV_ENOBUFS ||
+      (nread >= 0 && c->busy && c->in_len + (size_t)nread == sizeof c->in)) {
+    c->in_len += nread > 0 ? (size_t)nread : 0;
+    uv_read_stop(s);
+    c->reading = false;
+    return;
+  }
+  if (nread < 0) {
+    serve_close(c, false);
+    return;
+  }
+  c->in_len += (size_t)nread;
+  serve_advance(c);
+}
+
+/* Resumes reading (it pauses while a reply fills the buffer); closes the
+ * connection if libuv refuses. */
+static void serve_read_start(struct serve_conn *c) {
+  if (c->reading || c->closing) return;
+  if (uv_read_start((uv_stream_t *)&c->tcp, serve_on_alloc, serve_on_read))
+    serve_close(c, false);
+  else
+    c->reading = true;
+}
+
+/* Accepts one client into a fresh serve_conn linked into srv->conns. */
+static void serve_on_connection(uv_stream_t *ls, int status) {
+  struct serve_server *srv = ((struct serve_listener *)ls->data)->srv;
+  struct serve_conn *c;
+  if (status < 0) return;
+  c = sc_xmalloc(sizeof *c);
+  memset(c, 0, offsetof(struct serve_conn, out)); /* not the buffers */
+  c->srv = srv;
+  uv_tcp_init(&srv->loop, &c->tcp);
+  uv_timer_init(&srv->loop, &c->timer);
+  c->tcp.data = c->timer.data = c->wreq.data = c;
+  c->open_handles = 2;
+  c->next = srv->conns;
+  if (srv->conns) srv->conns->prev = c;
+  srv->conns = c;
+  if (uv_accept(ls, (uv_stream_t *)&c->tcp)) {
+    serve_close(c, false);
+    return;
+  }
+  uv_tcp_nodelay(&c->tcp, 1);
+  serve_read_start(c);
+}
+
+/* ------------------------------------------------------------ the server */
+
+/* Closes the listeners, the signal handles and every connection, so that
+ * uv_run returns once their close callbacks have run. */
+static void serve_on_signal(uv_signal_t *sig, int signum) {
+  struct serve_server *srv = sig->data;
+  (void)signum;
+  if (srv->stopping) return;
+  srv->stopping = true;
+  for (int i = 0; i < srv->nls; i++)
+    uv_close((uv_handle_t *)&srv->ls[i].tcp, NULL);
+  uv_close((uv_handle_t *)&srv->sigint, NULL);
+  uv_close((uv_handle_t *)&srv->sigterm, NULL);
+  for (struct serve_conn *c = srv->conns; c; c = c->next) serve_close(c, false);
+}
+
+/* Parses "A.B.C.D:PORT" or "[V6]:PORT" into *sa. Returns 0 or -1. */
+static int serve_parse_addr(const char *s, struct sockaddr_storage *sa) {
+  char host[64];
+  const char *hend, *port;
+  long pn;
+  bool v6 = s[0] == '[';
+  if (v6) {
+    hend = strchr(s, ']');
+    if (!hend || hend[1] != ':') return -1;
+    s++;
+    port = hend + 2;
+  } else {
+    hend = strrchr(s, ':');
+    if (!hend) return -1;
+    port = hend + 1;
+  }
+  if (hend == s || (size_t)(hend - s) >= sizeof host) return -1;
+  memcpy(host, s, (size_t)(hend - s));
+  host[hend - s] = '\0';
+  if (sc_parse_long(port, 0, 65535, &pn)) return -1;
+  memset(sa, 0, sizeof *sa);
+  if (v6) return uv_ip6_addr(host, (int)pn, (struct sockaddr_in6 *)sa) ? -1 : 0;
+  return uv_ip4_addr(host, (int)pn, (struct sockaddr_in *)sa) ? -1 : 0;
+}
+
+/* Binds and listens on addr as listener number srv->nls. Returns 0, or a
+ * libuv error code (the handle is then still counted, to be closed). */
+static int serve_listen(struct serve_server *srv, const struct sockaddr *sa) {
+  struct serve_listener *l = &srv->ls[srv->nls];
+  int r;
+  uv_tcp_init(&srv->loop, &l->tcp);
+  l->tcp.data = l;
+  l->srv = srv;
+  srv->nls++;
+  r = uv_tcp_bind(&l->tcp, sa, sa->sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+  if (!r)
+    r = uv_listen((uv_stream_t *)&l->tcp, SERVE_BACKLOG, serve_on_connection);
+  return r;
+}
+
+/* Prints "listening on http://ADDR:PORT" for listener l. */
+static void serve_print_url(struct serve_listener *l) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  char name[64] = "?";
+  int port = 0;
+  uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+  if (ss.ss_family == AF_INET6) {
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    uv_ip6_name(a6, name, sizeof name);
+    port = ntohs(a6->sin6_port);
+    printf("listening on http://[%s]:%d\n", name, port);
+  } else {
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    uv_ip4_name(a4, name, sizeof name);
+    port = ntohs(a4->sin_port);
+    printf("listening on http://%s:%d\n", name, port);
+  }
+}
+
+static void serve_usage(FILE *f) {
+  fputs(
+      "usage: sitecheck serve [--listen ADDR:PORT]...\n"
+      "Run the simulated web: an HTTP/1.1 server whose replies are chosen\n"
+      "by the URL path (/delay/MS, /status/CODE, /redirect/N, /bytes/N,\n"
+      "/hang, /drip, ... see sitecheck(1)). Runs until SIGINT or SIGTERM.\n"
+      "  --listen ADDR:PORT  listen there (repeatable; IPv6 as [::1]:PORT;\n"
+      "                      port 0 picks a free port). Default\n"
+      "                      127.0.0.1:8080.\n"
+      "  -h, --help          show this help\n",
+      f);
+}
+
+int sc_serve_main(int argc, char **argv) {
+  struct serve_server srv;
+  struct sockaddr_storage *addrs = sc_xcalloc((size_t)argc + 1, sizeof *addrs);
+  const char **names = sc_xcalloc((size_t)argc + 1, sizeof *names);
+  int n = 0, rc = SC_EXIT_OK;
+
+  for (int i = 1; i < argc && rc == SC_EXIT_OK; i++) {
+    const char *a = argv[i], *v = NULL;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      serve_usage(stdout);
+      free(addrs);
+      free(names);
+      return SC_EXIT_OK;
+    } else if (strcmp(a, "--listen") == 0) {
+      if (i + 1 < argc) v = argv[++i];
+    } else if (strncmp(a, "--listen=", 9) == 0) {
+      v = a + 9;
+    } else {
+      fprintf(stderr, "sitecheck serve: unknown argument '%s' (try --help)\n",
+              a);
+      rc = SC_EXIT_USAGE;
+      break;
+    }
+    if (!v) {
+      fprintf(stderr, "sitecheck serve: --listen needs ADDR:PORT\n");
+      rc = SC_EXIT_USAGE;
+    } else if (serve_parse_addr(v, &addrs[n])) {
+      fprintf(stderr,
+              "sitecheck serve: bad listen address '%s' (want ADDR:PORT or "
+              "[V6ADDR]:PORT)\n",
+              v);
+      rc = SC_EXIT_USAGE;
+    } else {
+      names[n++] = v;
+    }
+  }
+  if (rc == SC_EXIT_OK && n == 0) {
+    names[n] = "127.0.0.1:8080";
+    serve_parse_addr(names[n++], &addrs[0]);
+  }
+  if (rc != SC_EXIT_OK) {
+    free(addrs);
+    free(names);
+    return rc;
+  }
+
+  signal(SIGPIPE, SIG_IGN);
+  sc_raise_nofile();
+  memset(serve_fill, 'x', sizeof serve_fill);
+  for (size_t i = 0; i < sizeof serve_flood; i += 64) {
+    memset(serve_flood + i, 'a', 64);
+    memcpy(serve_flood + i, "X-Flood: ", 9);
+    memcpy(serve_flood + i + 62, "\r\n", 2);
+  }
+
+  memset(&srv, 0, sizeof srv);
+  uv_loop_init(&srv.loop);
+  srv.ls = sc_xcalloc((size_t)n, sizeof *srv.ls);
+  for (int i = 0; i < n; i++) {
+    int r = serve_listen(&srv, (struct sockaddr *)&addrs[i]);
+    if (r) {
+      fprintf(stderr, "sitecheck serve: cannot listen on %s: %s\n", names[i],
+              uv_strerror(r));
+      rc = SC_EXIT_USAGE;
+      break;
+    }
+  }
+  if (rc == SC_EXIT_OK) {
+    for (int i = 0; i < srv.nls; i++) serve_print_url(&srv.ls[i]);
+    fflush(stdout);
+    uv_signal_init(&srv.loop, &srv.sigint);
+    uv_signal_init(&srv.loop, &srv.sigterm);
+    srv.sigint.data = srv.sigterm.data = &srv;
+    uv_signal_start(&srv.sigint, serve_on_signal, SIGINT);
+    uv_signal_start(&srv.sigterm, serve_on_signal, SIGTERM);
+  } else {
+    for (int i = 0; i < srv.nls; i++)
+      uv_close((uv_handle_t *)&srv.ls[i].tcp, NULL);
+  }
+  uv_run(&srv.loop, UV_RUN_DEFAULT);
+  uv_loop_close(&srv.loop);
+  free(srv.ls);
+  free(addrs);
+  free(names);
+  return rc;
+}

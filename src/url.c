@@ -1,0 +1,74 @@
+/* url.c - see url.h. */
+#include "url.h"
+
+#include <curl/curl.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reader.h"
+#include "util.h"
+
+/* True when host is "invalid" or ends in ".invalid" (a trailing dot
+ * allowed), case-insensitively. */
+static int host_is_reserved_invalid(const char *host) {
+  size_t n = strlen(host);
+  if (n && host[n - 1] == '.') n--;
+  if (n == 7) return strncasecmp(host, "invalid", 7) == 0;
+  return n > 8 && strncasecmp(host + n - 8, ".invalid", 8) == 0;
+}
+
+enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
+                               char **out, const char **why) {
+  enum sc_class cls = SC_INVALID_URL;
+  char *scheme = NULL, *host = NULL, *url = NULL;
+  CURLU *u;
+
+  *out = NULL;
+  if (overlong) {
+    *why = "line longer than 8192 bytes";
+    return SC_INVALID_URL;
+  }
+  if (memchr(line, '\0', len)) {
+    *why = "line contains a NUL byte";
+    return SC_INVALID_URL;
+  }
+  u = curl_url();
+  if (!u) {
+    *why = "out of memory";
+    return SC_OTHER;
+  }
+  CURLUcode rc = curl_url_set(u, CURLUPART_URL, line,
+                              CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+  if (rc != CURLUE_OK) {
+    *why = curl_url_strerror(rc);
+    goto done;
+  }
+  if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+      (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+    *why = "unsupported scheme (only http and https are checked)";
+    goto done;
+  }
+  if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+    *why = "no host in the URL";
+    goto done;
+  }
+  if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+    *why = "cannot rebuild the URL";
+    goto done;
+  }
+  *out = sc_xstrdup(url);
+  if (host_is_reserved_invalid(host)) {
+    *why = "Could not resolve host: the .invalid domain never resolves "
+           "(RFC 6761)";
+    cls = SC_DNS;
+  } else {
+    *why = NULL;
+    cls = SC_OK;
+  }
+done:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(url);
+  curl_url_cleanup(u);
+  return cls;
+}

@@ -1,0 +1,52 @@
+/* util.h - the one out-of-memory policy, clocks and small string helpers.
+ *
+ * Every allocation in sitecheck goes through sc_xmalloc() and friends: on
+ * failure they print "sitecheck: out of memory" and exit with status 3, so
+ * no caller has to handle NULL from an allocator. */
+#ifndef SC_UTIL_H
+#define SC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SC_EXIT_OK 0
+#define SC_EXIT_FAILON 1
+#define SC_EXIT_USAGE 2
+#define SC_EXIT_INTERNAL 3
+
+void *sc_xmalloc(size_t n);
+void *sc_xcalloc(size_t count, size_t n);
+void *sc_xrealloc(void *p, size_t n);
+char *sc_xstrdup(const char *s);
+char *sc_xstrndup(const char *s, size_t n);
+
+/* Monotonic clock in milliseconds (fractional). */
+double sc_now_ms(void);
+
+/* Parses a non-negative decimal number of seconds ("10", "0.5") into
+ * milliseconds. Returns 0 on success, -1 if s is not such a number. */
+int sc_parse_seconds(const char *s, long *ms_out);
+
+/* Parses a decimal integer in [min, max]. Returns 0 or -1. */
+int sc_parse_long(const char *s, long min, long max, long *out);
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft
+ * limit (or the old one if it could not be raised). */
+long sc_raise_nofile(void);
+
+/* Growable byte buffer. Owned by the caller; sc_buf_free releases it. */
+struct sc_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+};
+
+void sc_buf_reserve(struct sc_buf *b, size_t extra);
+void sc_buf_add(struct sc_buf *b, const void *p, size_t n);
+void sc_buf_adds(struct sc_buf *b, const char *s);
+void sc_buf_addc(struct sc_buf *b, char c);
+void sc_buf_printf(struct sc_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sc_buf_free(struct sc_buf *b);
+
+#endif

@@ -1,0 +1,83 @@
+"""Command line: help, version, usage errors and bad input/output paths.
+
+These are about option parsing, so they run once, not per model. Every
+error case feeds a URL of a local recording server on stdin and asserts
+that no request reached it: errors are detected before any request."""
+
+import re
+
+import pytest
+
+from conftest import run
+
+
+def assert_usage_error(res, recorder=None):
+    assert res.rc == 2, f"rc={res.rc} stderr={res.err!r}"
+    assert res.out == "", f"stdout must be empty, got {res.out!r}"
+    lines = res.err.strip("\n").split("\n")
+    assert len(lines) == 1, f"want a one-line message, got {res.err!r}"
+    assert lines[0].startswith("sitecheck: "), res.err
+    if recorder is not None:
+        assert recorder.seen == [], "a request was sent before the error"
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_prints_usage_on_stdout(flag):
+    res = run(flag)
+    assert res.rc == 0, res.err
+    assert "usage" in res.out.lower(), res.out
+    for option in ("--concurrency", "--timeout", "--fail-on", "--model"):
+        assert option in res.out, f"{option} missing from help"
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version(flag):
+    res = run(flag)
+    assert res.rc == 0, res.err
+    assert re.match(r"sitecheck \d+\.\d+\.\d+", res.out), res.out
+
+
+@pytest.mark.parametrize("args", [
+    ["--no-such-option"],
+    ["-c", "0"],
+    ["-c", "abc"],
+    ["-c"],
+    ["-t", "-1"],
+    ["-t", "soon"],
+    ["--connect-timeout", "x"],
+    ["--max-redirects", "many"],
+    ["--fail-on", "bogus"],
+    ["--fail-on", "404,nope"],
+    ["--format", "xml"],
+    ["-X", "POST"],
+    ["-m", "fibers"],
+    ["--loops", "0"],
+], ids=lambda a: " ".join(a))
+def test_usage_errors_exit_2_before_any_request(args, recorder):
+    url = f"http://127.0.0.1:{recorder.port}/\n"
+    res = run(*args, input=url)
+    assert_usage_error(res, recorder)
+
+
+def test_missing_input_file(tmp_path, recorder):
+    good = tmp_path / "good.txt"
+    good.write_text(f"http://127.0.0.1:{recorder.port}/\n")
+    res = run(good, tmp_path / "does-not-exist.txt")
+    assert_usage_error(res, recorder)
+    assert "does-not-exist.txt" in res.err
+
+
+def test_unreadable_input_file_directory(tmp_path, recorder):
+    good = tmp_path / "good.txt"
+    good.write_text(f"http://127.0.0.1:{recorder.port}/\n")
+    res = run(good, tmp_path)
+    assert_usage_error(res, recorder)
+
+
+@pytest.mark.parametrize("where", ["missing-dir", "directory"])
+def test_unwritable_output(where, tmp_path, recorder):
+    target = ("/nonexistent/dir/x" if where == "missing-dir"
+              else str(tmp_path))
+    res = run("-o", target, input=f"http://127.0.0.1:{recorder.port}/\n")
+    assert_usage_error(res, recorder)
+    assert res.elapsed < 2, f"took {res.elapsed:.2f} s"

@@ -1,0 +1,289 @@
+/* unit.c - unit tests of the pure modules: line reader, URL validation,
+ * record and tally formatting, failure-class mapping, --fail-on, number
+ * parsing. Prints one line per failure and "N passed, N failed" at the end;
+ * exits 1 if anything failed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "reader.h"
+#include "record.h"
+#include "url.h"
+#include "util.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (cond)                                                         \
+      passed++;                                                       \
+    else {                                                            \
+      failed++;                                                       \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                 \
+  } while (0)
+
+#define CHECK_STR(got, want)                                            \
+  do {                                                                  \
+    const char *g_ = (got), *w_ = (want);                               \
+    if (g_ && w_ && strcmp(g_, w_) == 0)                                \
+      passed++;                                                         \
+    else {                                                              \
+      failed++;                                                         \
+      fprintf(stderr, "FAIL %s:%d: got [%s] want [%s]\n", __FILE__,     \
+              __LINE__, g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
+    }                                                                   \
+  } while (0)
+
+/* A reader over an in-memory file holding data[0..n). */
+static struct sc_reader *reader_for(const char *data, size_t n, int *fd) {
+  *fd = memfd_create("unit", 0);
+  if (*fd < 0 || write(*fd, data, n) != (ssize_t)n) abort();
+  lseek(*fd, 0, SEEK_SET);
+  return sc_reader_new(*fd);
+}
+
+static void test_reader_basics(void) {
+  static const char in[] =
+      "\xEF\xBB\xBF"
+      "a.com\r\n"
+      "\n"
+      "   # comment\n"
+      "  b.com  \t\r\n"
+      "\r\n"
+      "#x\n"
+      "c.com";
+  int fd;
+  struct sc_reader *r = reader_for(in, sizeof in - 1, &fd);
+  const char *line;
+  size_t len;
+  uint64_t no;
+  int over;
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK_STR(line, "a.com");
+  CHECK(no == 1 && !over && len == 5);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK_STR(line, "b.com");
+  CHECK(no == 4);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK_STR(line, "c.com");
+  CHECK(no == 7);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 0);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 0);
+  sc_reader_free(r);
+  close(fd);
+}
+
+static void test_reader_overlong_and_nul(void) {
+  struct sc_buf b = {0};
+  for (int i = 0; i < 9000; i++) sc_buf_addc(&b, 'x');
+  sc_buf_adds(&b, "\nok.com\nnul");
+  sc_buf_add(&b, "\0", 1);
+  sc_buf_adds(&b, "byte\n");
+  for (int i = 0; i < 200000; i++) sc_buf_addc(&b, 'y'); /* > one block */
+  sc_buf_adds(&b, "\nlast\n");
+  int fd;
+  struct sc_reader *r = reader_for(b.data, b.len, &fd);
+  const char *line;
+  size_t len;
+  uint64_t no;
+  int over;
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK(over == 1 && len == SC_LINE_MAX && no == 1);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK_STR(line, "ok.com");
+  CHECK(!over && no == 2);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK(len == 8 && memcmp(line, "nul\0byte", 8) == 0 && no == 3);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK(over == 1 && no == 4 && line[0] == 'y');
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 1);
+  CHECK_STR(line, "last");
+  CHECK(no == 5 && !over);
+  CHECK(sc_reader_next(r, &line, &len, &no, &over) == 0);
+  sc_reader_free(r);
+  close(fd);
+  sc_buf_free(&b);
+}
+
+/* Normalizes s; returns its class and the URL (or reason) in out. */
+static enum sc_class norm(const char *s, size_t n, char *out, size_t cap) {
+  char *url = NULL;
+  const char *why = NULL;
+  enum sc_class c = sc_url_normalize(s, n, 0, &url, &why);
+  snprintf(out, cap, "%s", c == SC_OK ? url : why);
+  free(url);
+  return c;
+}
+
+static void test_url(void) {
+  char out[512];
+  CHECK(norm("example.com", 11, out, sizeof out) == SC_OK);
+  CHECK_STR(out, "https://example.com/");
+  CHECK(norm("http://127.0.0.1:8080/a?b=c", 27, out, sizeof out) == SC_OK);
+  CHECK_STR(out, "http://127.0.0.1:8080/a?b=c");
+  CHECK(norm("HTTP://Example.COM/x", 20, out, sizeof out) == SC_OK);
+  CHECK(norm("http://[::1]:80/", 16, out, sizeof out) == SC_OK);
+  CHECK(norm("ftp://example.com/", 18, out, sizeof out) == SC_INVALID_URL);
+  CHECK(norm("file:///etc/passwd", 18, out, sizeof out) == SC_INVALID_URL);
+  CHECK(norm("http://exa mple.com/", 20, out, sizeof out) == SC_INVALID_URL);
+  CHECK(norm("http://", 7, out, sizeof out) == SC_INVALID_URL);
+  CHECK(norm("http://a.com/\0x", 15, out, sizeof out) == SC_INVALID_URL);
+  CHECK_STR(out, "line contains a NUL byte");
+  CHECK(norm("http://x.invalid/", 17, out, sizeof out) == SC_DNS);
+  CHECK(norm("http://INVALID./", 16, out, sizeof out) == SC_DNS);
+  CHECK(norm("http://notinvalid/", 18, out, sizeof out) == SC_OK);
+  char *url = NULL;
+  const char *why = NULL;
+  CHECK(sc_url_normalize("a.com", 5, 1, &url, &why) == SC_INVALID_URL);
+  CHECK(url == NULL && strstr(why, "8192"));
+}
+
+static void test_json_str(void) {
+  struct sc_buf b = {0};
+  sc_json_str(&b, "a\"b\\c\n\x01", 7);
+  CHECK_STR(b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
+  b.len = 0;
+  sc_json_str(&b, "caf\xC3\xA9 \xE2\x82\xAC", 9); /* valid UTF-8 kept */
+  CHECK_STR(b.data, "\"caf\xC3\xA9 \xE2\x82\xAC\"");
+  b.len = 0;
+  sc_json_str(&b, "a\xFF" "b\xC0\x80" "c\xED\xA0\x80" "d\xE2\x82", 12);
+  CHECK_STR(b.data,
+            "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
+  b.len = 0;
+  sc_json_str(&b, "x\0y", 3);
+  CHECK_STR(b.data, "\"x\\u0000y\"");
+  sc_buf_free(&b);
+}
+
+static struct sc_result res(int status, enum sc_class cls) {
+  struct sc_result r;
+  memset(&r, 0, sizeof r);
+  r.url = "u";
+  r.url_len = 1;
+  r.status = status;
+  r.cls = cls;
+  return r;
+}
+
+static void test_tally(void) {
+  struct sc_tally t;
+  struct sc_buf b = {0};
+  memset(&t, 0, sizeof t);
+  sc_tally_json(&b, &t);
+  CHECK_STR(b.data, "{}");
+  struct sc_result rs[] = {res(404, SC_OK),          res(0, SC_TIMEOUT),
+                           res(200, SC_OK),          res(0, SC_CONNECT),
+                           res(200, SC_OK),          res(0, SC_TOO_MANY_REDIRECTS),
+                           res(1, SC_OK),            res(0, SC_INVALID_URL),
+                           res(999, SC_OK)};
+  for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) sc_tally_add(&t, &rs[i]);
+  b.len = 0;
+  sc_tally_json(&b, &t);
+  CHECK_STR(b.data,
+            "{\"1\": 1, \"200\": 2, \"404\": 1, \"999\": 1, \"connect\": 1, "
+            "\"invalid_url\": 1, \"timeout\": 1, \"too_many_redirects\": 1}");
+  CHECK(t.total == 9);
+  sc_buf_free(&b);
+}
+
+static void test_records(void) {
+  struct sc_buf b = {0};
+  struct sc_result r = res(200, SC_OK);
+  r.url = "a,\"b\"";
+  r.url_len = 5;
+  r.line = 7;
+  r.time_ms = 12.34;
+  r.final_url = "http://x/";
+  r.redirects = 2;
+  snprintf(r.ip, sizeof r.ip, "127.0.0.1");
+  sc_record_jsonl(&b, &r);
+  CHECK_STR(b.data,
+            "{\"url\":\"a,\\\"b\\\"\",\"line\":7,\"status\":200,\"error\":null,"
+            "\"detail\":null,\"time_ms\":12.3,\"final_url\":\"http://x/\","
+            "\"redirects\":2,\"ip\":\"127.0.0.1\"}\n");
+  b.len = 0;
+  sc_record_csv(&b, &r);
+  CHECK_STR(b.data, "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,2,127.0.0.1\n");
+  b.len = 0;
+  struct sc_result e = res(0, SC_TIMEOUT);
+  snprintf(e.detail, sizeof e.detail, "took\ntoo long");
+  sc_record_csv(&b, &e);
+  CHECK_STR(b.data, "u,0,,timeout,\"took\ntoo long\",0.0,,0,\n");
+  b.len = 0;
+  sc_record_jsonl(&b, &e);
+  CHECK(strstr(b.data, "\"status\":null,\"error\":\"timeout\"") != NULL);
+  CHECK(strstr(b.data, "\"ip\":null") != NULL);
+  sc_buf_free(&b);
+}
+
+static void test_classify(void) {
+  CHECK(sc_classify(CURLE_COULDNT_CONNECT) == SC_CONNECT);
+  CHECK(sc_classify(CURLE_COULDNT_RESOLVE_HOST) == SC_DNS);
+  CHECK(sc_classify(CURLE_OPERATION_TIMEDOUT) == SC_TIMEOUT);
+  CHECK(sc_classify(CURLE_TOO_MANY_REDIRECTS) == SC_TOO_MANY_REDIRECTS);
+  CHECK(sc_classify(CURLE_PEER_FAILED_VERIFICATION) == SC_TLS);
+  CHECK(sc_classify(CURLE_SSL_CONNECT_ERROR) == SC_TLS);
+  CHECK(sc_classify(CURLE_GOT_NOTHING) == SC_PROTOCOL);
+  CHECK(sc_classify(CURLE_RECV_ERROR) == SC_PROTOCOL);
+  CHECK(sc_classify(CURLE_WEIRD_SERVER_REPLY) == SC_PROTOCOL);
+  CHECK(sc_classify(CURLE_UNSUPPORTED_PROTOCOL) == SC_PROTOCOL);
+  CHECK(sc_classify(CURLE_URL_MALFORMAT) == SC_INVALID_URL);
+  CHECK(sc_classify(CURLE_OUT_OF_MEMORY) == SC_OTHER);
+  CHECK(sc_classify(CURLE_ABORTED_BY_CALLBACK) == SC_OTHER);
+}
+
+static void test_failon(void) {
+  struct sc_failon f;
+  char *bad = NULL;
+  memset(&f, 0, sizeof f);
+  CHECK(sc_failon_parse(&f, "4xx,503,timeout", &bad) == 0);
+  struct sc_result r404 = res(404, SC_OK), r500 = res(500, SC_OK),
+                   r503 = res(503, SC_OK), rto = res(0, SC_TIMEOUT),
+                   rdns = res(0, SC_DNS);
+  CHECK(sc_failon_match(&f, &r404));
+  CHECK(!sc_failon_match(&f, &r500));
+  CHECK(sc_failon_match(&f, &r503));
+  CHECK(sc_failon_match(&f, &rto));
+  CHECK(!sc_failon_match(&f, &rdns));
+  CHECK(sc_failon_parse(&f, "error", &bad) == 0);
+  CHECK(sc_failon_match(&f, &rdns));
+  CHECK(sc_failon_parse(&f, "4xx,bogus", &bad) == -1);
+  CHECK_STR(bad, "bogus");
+  free(bad);
+  CHECK(sc_failon_parse(&f, "", &bad) == -1);
+  free(bad);
+  CHECK(sc_failon_parse(&f, "6x", &bad) == -1);
+  free(bad);
+}
+
+static void test_numbers(void) {
+  long v;
+  CHECK(sc_parse_seconds("10", &v) == 0 && v == 10000);
+  CHECK(sc_parse_seconds("0.25", &v) == 0 && v == 250);
+  CHECK(sc_parse_seconds("-1", &v) == -1);
+  CHECK(sc_parse_seconds("abc", &v) == -1);
+  CHECK(sc_parse_seconds("1e400", &v) == -1);
+  CHECK(sc_parse_seconds("nan", &v) == -1);
+  CHECK(sc_parse_long("42", 1, 100, &v) == 0 && v == 42);
+  CHECK(sc_parse_long("0", 1, 100, &v) == -1);
+  CHECK(sc_parse_long("12x", 1, 100, &v) == -1);
+  CHECK(sc_parse_long("99999999999999999999", 1, 100, &v) == -1);
+}
+
+int main(void) {
+  test_reader_basics();
+  test_reader_overlong_and_nul();
+  test_url();
+  test_json_str();
+  test_tally();
+  test_records();
+  test_classify();
+  test_failon();
+  test_numbers();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
