@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reader.h"
@@ -38,6 +39,12 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
       continue;
     }
     int fd = open(name, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      close(fd);
+      fd = -1;
+      errno = EISDIR;
+    }
     if (fd < 0) {
       fprintf(stderr, "sitecheck: cannot read %s: %s\n", name,
               strerror(errno));

@@ -66,6 +66,11 @@ def model_args(model):
     return args
 
 
+def concurrency_args(model, n):
+    """`-c n`, except for serial, which rejects -c above 1 (by design)."""
+    return [] if model.startswith("serial") else ["-c", str(n)]
+
+
 def pytest_generate_tests(metafunc):
     if "model" in metafunc.fixturenames:
         metafunc.parametrize("model", MODELS, ids=MODELS)
