@@ -17,6 +17,9 @@ LIB_OBJS = $(LIB_SRCS:src/%.c=build/obj/%.o)
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PYTEST  ?= /usr/bin/python3 -m pytest
+# The integration suite runs once per model (event:2 = -m event --loops 2).
+SITECHECK_MODELS ?= event,thread,process,serial,event:2
+export SITECHECK_MODELS
 
 .PHONY: all deps test-deps demo check unit integration asan-check clean format bench
 

@@ -12,7 +12,8 @@
 #include "record.h"
 #include "util.h"
 
-#define FLUSH_AT 65536
+#define FLUSH_AT 65536   /* bytes of records buffered at most */
+#define FLUSH_EVERY_MS 200 /* so that a reader of -o sees progress */
 
 atomic_int sc_stop;
 
@@ -25,6 +26,7 @@ struct sc_sink {
   int out_error; /* errno of the first failed write, 0 if none */
   int failon_hit;
   atomic_uint_fast64_t count;
+  double last_flush; /* sc_now_ms() of the last write */
   struct sc_buf out; /* formatted records not yet written */
 };
 
@@ -46,6 +48,7 @@ static int write_all(int fd, const char *p, size_t n) {
  * the run to stop (the records already written stay whole). */
 static void flush_records(struct sc_sink *s) {
   if (s->fd < 0 || !s->out.len) return;
+  s->last_flush = sc_now_ms();
   if (!s->out_error) {
     int e = write_all(s->fd, s->out.data, s->out.len);
     if (e) {
@@ -78,6 +81,7 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o) {
     }
     s->close_fd = 1;
   }
+  s->last_flush = sc_now_ms();
   if (s->fd >= 0 && o->format == SC_FORMAT_CSV)
     sc_buf_adds(&s->out, sc_csv_header);
   return s;
@@ -93,7 +97,8 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
       sc_record_csv(&s->out, r);
     else
       sc_record_jsonl(&s->out, r);
-    if (s->out.len >= FLUSH_AT) flush_records(s);
+    if (s->out.len >= FLUSH_AT || sc_now_ms() - s->last_flush >= FLUSH_EVERY_MS)
+      flush_records(s);
   }
   atomic_fetch_add(&s->count, 1);
   pthread_mutex_unlock(&s->lock);

@@ -186,7 +186,8 @@ def test_connect_timeout_does_not_limit_the_response(sc, base):
 
 
 def test_untrusted_certificate_is_tls(sc, tls_recorder):
-    rec, _ = check_one(sc, f"https://127.0.0.1:{tls_recorder.port}/", "-t", "5")
+    url = f"https://127.0.0.1:{tls_recorder.port}/"
+    rec, _ = check_one(sc, url, "-t", "5")
     assert rec["error"] == "tls", rec
 
 
