@@ -15,13 +15,21 @@ OBJS     = $(SRCS:src/%.c=build/obj/%.o)
 ASAN_OBJS = $(SRCS:src/%.c=build/asan/%.o)
 LIB_OBJS = $(LIB_SRCS:src/%.c=build/obj/%.o)
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TSAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OBJS = $(SRCS:src/%.c=build/tsan/%.o)
+# libFuzzer targets (clang), each run for FUZZ_SECONDS from the seed corpus.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c
+FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
 
 PYTEST  ?= /usr/bin/python3 -m pytest
 # The integration suite runs once per model (event:2 = -m event --loops 2).
 SITECHECK_MODELS ?= event,thread,process,serial,event:2
 export SITECHECK_MODELS
 
-.PHONY: all deps test-deps demo check unit integration asan-check clean format bench
+.PHONY: all deps test-deps demo check unit integration tsan-check valgrind-check fuzz clean format bench
 
 all: sitecheck
 
@@ -49,21 +57,47 @@ build/unit: tests/unit.c $(LIB_OBJS)
 build/asan/unit: tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc -o $@ tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o) $(LDFLAGS) $(LDLIBS)
 
-build/obj build/asan:
+build/tsan/%.o: src/%.c $(wildcard src/*.h) | build/tsan
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/tsan/sitecheck: $(TSAN_OBJS)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) -o $@ $(TSAN_OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(wildcard src/*.h) | build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+build/obj build/asan build/tsan build/fuzz:
 	mkdir -p $@
+
+# Each fuzzer runs FUZZ_SECONDS from the committed seeds; new inputs it
+# finds stay in build/fuzz/corpus-* (not committed).
+fuzz: $(FUZZERS)
+	@for t in reader record; do \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    build/fuzz/corpus-$$t fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1; rc=$$?; \
+	  echo "fuzz_$$t: $$(grep -E '^Done' build/fuzz/$$t.log)"; \
+	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$t.log; exit 1; fi; \
+	done
 
 demo: deps
 	$(MAKE) sitecheck
 	./sitecheck demo
 
-# The whole suite: unit tests, then the integration tests against the real
-# binary, then both again built with AddressSanitizer + UBSan.
+# The whole suite, each step with a time limit: unit tests; the integration
+# tests against the real binary in every model; both again under
+# AddressSanitizer + UBSan; the thread model and --loops under
+# ThreadSanitizer; valgrind memcheck; then each fuzzer for FUZZ_SECONDS.
 check: test-deps
-	$(MAKE) sitecheck build/unit build/asan/sitecheck build/asan/unit
+	$(MAKE) sitecheck build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck $(FUZZERS)
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
-	$(PYTEST) -q tests
-	SITECHECK_BIN=$(CURDIR)/build/asan/sitecheck $(PYTEST) -q tests
+	timeout 900 $(PYTEST) -q tests
+	SITECHECK_BIN=$(CURDIR)/build/asan/sitecheck timeout 900 $(PYTEST) -q tests
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SITECHECK_BIN=$(CURDIR)/build/tsan/sitecheck \
+	  SITECHECK_MODELS=thread,event:2 timeout 900 $(PYTEST) -q tests
+	timeout 600 sh tests/valgrind.sh
+	$(MAKE) fuzz
 
 unit: build/unit
 	timeout 120 ./build/unit

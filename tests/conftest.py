@@ -33,7 +33,8 @@ RUN_TIMEOUT = 30  # seconds for one sitecheck run (pytest-timeout is 60)
 def _is_sanitized(path):
     try:
         with open(path, "rb") as f:
-            return b"AddressSanitizer" in f.read()
+            data = f.read()
+        return b"__asan_init" in data or b"__tsan_init" in data
     except OSError:
         return False
 

@@ -168,12 +168,41 @@ def test_head_request_is_sent_as_head(sc, recorder):
 
 
 def test_resolve_supplies_the_address(sc, recorder):
+    # Names under .localhost never leave the machine (libcurl answers them
+    # itself with 127.0.0.1), so this test cannot reach a real DNS server.
     port = recorder.port
-    rec, _ = check_one(sc, f"http://example.test:{port}/",
-                       "--resolve", f"example.test:{port}:127.0.0.1")
+    rec, _ = check_one(sc, f"http://site.localhost:{port}/",
+                       "--resolve", f"site.localhost:{port}:127.0.0.1")
     assert rec["status"] == 200 and rec["error"] is None, rec
     assert rec["ip"] == "127.0.0.1", rec
-    assert recorder.seen[-1][2].get("host") == f"example.test:{port}"
+    assert recorder.seen[-1][2].get("host") == f"site.localhost:{port}"
+
+
+def test_resolve_overrides_the_lookup(sc):
+    # libcurl itself would answer other.localhost with 127.0.0.1; a 204 from
+    # a listener on 127.0.0.2 proves the --resolve entry was used.
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.2", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+
+    def answer():
+        conn, _ = srv.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    try:
+        rec, _ = check_one(sc, f"http://other.localhost:{port}/",
+                           "--resolve", f"other.localhost:{port}:127.0.0.2")
+    finally:
+        srv.close()
+    assert rec["status"] == 204, rec
+    assert rec["ip"] == "127.0.0.2", rec
 
 
 def test_connect_timeout_does_not_limit_the_response(sc, base):

@@ -1,0 +1,40 @@
+/* fuzz_reader.c - libFuzzer target: the line reader and URL validation.
+ * Feeds arbitrary bytes as an input file, validates every line it yields
+ * and checks the reader's promises: lines are trimmed, never blank or
+ * comments, at most SC_LINE_MAX bytes, line numbers increase. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "url.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  int fd = memfd_create("fuzz", 0);
+  if (fd < 0) return 0;
+  if (size && write(fd, data, size) != (ssize_t)size) abort();
+  lseek(fd, 0, SEEK_SET);
+  struct sc_reader *r = sc_reader_new(fd);
+  const char *line;
+  size_t len;
+  uint64_t no, last = 0;
+  int over;
+  while (sc_reader_next(r, &line, &len, &no, &over) == 1) {
+    if (len == 0 || len > SC_LINE_MAX || line[0] == '#' || no <= last)
+      abort();
+    if (line[len] != '\0') abort();
+    if (!over && (line[len - 1] == ' ' || line[len - 1] == '\r')) abort();
+    last = no;
+    char *url = NULL;
+    const char *why = NULL;
+    enum sc_class c = sc_url_normalize(line, len, over, &url, &why);
+    if (c == SC_OK && (!url || strncmp(url, "http", 4) != 0)) abort();
+    if (c != SC_OK && !why) abort();
+    free(url);
+  }
+  sc_reader_free(r);
+  close(fd);
+  return 0;
+}
