@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     last = no;
     char *url = NULL;
     const char *why = NULL;
-    enum sc_class c = sc_url_normalize(line, len, over, &url, &why);
+    enum sc_class c = sc_url_normalize(line, len, over, &url, &why, NULL);
     if (c == SC_OK && (!url || strncmp(url, "http", 4) != 0)) abort();
     if (c != SC_OK && !why) abort();
     free(url);

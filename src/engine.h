@@ -14,6 +14,7 @@ struct sc_run {
   struct sc_feed *feed;
   struct sc_sink *sink;
   long concurrency; /* checks in flight in total, already fitted to limits */
+  long fd_budget;   /* descriptors the checks may hold in all */
 };
 
 /* Each returns 0, or -1 after printing why the engine could not run. */

@@ -5,7 +5,13 @@
  * finishes the slot is refilled from the streaming feed, so nothing waits
  * in libcurl's own queue (where its timeout would already be running).
  * --loops N runs N such loops in N threads that share nothing but the feed
- * and the sink. */
+ * and the sink.
+ *
+ * Descriptors are budgeted too: a check of an address literal needs one,
+ * a check that must look its host name up (libcurl's threaded resolver)
+ * up to three. A job that would overrun the loop's share of the open-file
+ * limit waits until a check finishes, so running out of descriptors never
+ * turns into false `connect` or `dns` results. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +31,8 @@ struct ev_loop {
   struct sc_check *checks; /* slots */
   struct sc_check **idle;  /* stack of free slots */
   long nslots, nidle;
+  long fd_budget, fd_used; /* descriptors this loop may use / has in use */
+  struct sc_check *held;   /* a job waiting for descriptors, or NULL */
   int input_done;
   int closing;
   int failed;
@@ -38,6 +46,11 @@ struct ev_sock {
 };
 
 static void refill(struct ev_loop *ev);
+
+/* Descriptors a check may hold at once (see the file comment). */
+static long fd_cost(const struct sc_check *c) {
+  return c->job.ip_literal ? 1 : 3;
+}
 
 static void on_sock_closed(uv_handle_t *h) { free(h->data); }
 
@@ -55,6 +68,7 @@ static void drain(struct ev_loop *ev) {
     sc_check_finish(c, rc, &r);
     sc_sink_add(ev->run->sink, &r);
     curl_multi_remove_handle(ev->multi, e);
+    ev->fd_used -= fd_cost(c);
     sc_job_clear(&c->job);
     ev->idle[ev->nidle++] = c;
   }
@@ -136,8 +150,32 @@ static void close_if_done(struct ev_loop *ev) {
   uv_close((uv_handle_t *)&ev->tick, NULL);
 }
 
-/* Fills free slots from the feed. */
+/* Starts the check in slot c (its job already set), or holds it back
+ * while the loop's descriptors are spoken for. Returns 0 if started or
+ * reported, -1 if held. */
+static int start_check(struct ev_loop *ev, struct sc_check *c) {
+  long cost = fd_cost(c);
+  if (ev->fd_used > 0 && ev->fd_used + cost > ev->fd_budget) {
+    ev->held = c;
+    return -1;
+  }
+  ev->held = NULL;
+  sc_check_prepare(c);
+  if (curl_multi_add_handle(ev->multi, c->easy) != CURLM_OK) {
+    struct sc_result r;
+    sc_check_finish(c, CURLE_OUT_OF_MEMORY, &r);
+    sc_sink_add(ev->run->sink, &r);
+    sc_job_clear(&c->job);
+    ev->idle[ev->nidle++] = c;
+    return 0;
+  }
+  ev->fd_used += cost;
+  return 0;
+}
+
+/* Fills free slots from the feed, a held-back job first. */
 static void refill(struct ev_loop *ev) {
+  if (ev->held && start_check(ev, ev->held) != 0) return;
   while (!ev->input_done && ev->nidle > 0) {
     struct sc_check *c = ev->idle[ev->nidle - 1];
     if (!sc_feed_next(ev->run->feed, ev->run->sink, &c->job)) {
@@ -145,14 +183,7 @@ static void refill(struct ev_loop *ev) {
       break;
     }
     ev->nidle--;
-    sc_check_prepare(c);
-    if (curl_multi_add_handle(ev->multi, c->easy) != CURLM_OK) {
-      struct sc_result r;
-      sc_check_finish(c, CURLE_OUT_OF_MEMORY, &r);
-      sc_sink_add(ev->run->sink, &r);
-      sc_job_clear(&c->job);
-      ev->idle[ev->nidle++] = c;
-    }
+    if (start_check(ev, c) != 0) return;
   }
   close_if_done(ev);
 }
@@ -169,6 +200,8 @@ static void on_tick(uv_timer_t *t) {
     sc_job_clear(&c->job);
     ev->idle[ev->nidle++] = c;
   }
+  ev->held = NULL;
+  ev->fd_used = 0;
   close_if_done(ev);
 }
 
@@ -215,6 +248,7 @@ int sc_engine_event(struct sc_run *run) {
   for (long i = 0; i < n; i++) {
     loops[i].run = run;
     loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
+    loops[i].fd_budget = run->fd_budget / n;
   }
   if (n == 1) {
     loop_main(&loops[0]);

@@ -104,7 +104,8 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
 
     const char *why;
     enum sc_class cls =
-        sc_url_normalize(job->line, job->len, overlong, &job->url, &why);
+        sc_url_normalize(job->line, job->len, overlong, &job->url, &why,
+                         &job->ip_literal);
     if (cls == SC_OK) return 1;
 
     /* Decided without the network: report it here and read on. */

@@ -11,7 +11,7 @@ struct sc_job {
   size_t len;
   uint64_t lineno;
   char *url;          /* normalized URL to check, NULL if invalid */
-  const char *why;    /* static reason when url is NULL */
+  int ip_literal;     /* the host is an address: no lookup needed */
 };
 
 /* Frees the strings a job owns and zeroes it. */

@@ -38,12 +38,19 @@ static void install_signals(void) {
   sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Fits the requested concurrency to the open-file limit: each check in
- * flight holds at least one descriptor. */
-static long fit_concurrency(const struct sc_opts *o) {
+/* Fits the requested concurrency to the open-file limit. Descriptors per
+ * check in flight: event, one socket (one multi handle for all); thread,
+ * the socket plus the socket pair of the multi handle curl_easy_perform
+ * makes, plus one for a second address or a resolver; process, one in the
+ * parent per worker (each worker has its own table). */
+static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
+  static const long fds_per_check[] = {
+      [SC_MODEL_EVENT] = 1, [SC_MODEL_THREAD] = 4,
+      [SC_MODEL_PROCESS] = 1, [SC_MODEL_SERIAL] = 4};
   long nofile = sc_raise_nofile();
   long reserve = nofile >= 1024 ? 64 : nofile / 2;
-  long fit = nofile - reserve;
+  *fd_budget = nofile - reserve;
+  long fit = *fd_budget / fds_per_check[o->model];
   if (fit < 1) fit = 1;
   if (o->concurrency <= fit) return o->concurrency;
   if (!o->quiet)
@@ -65,7 +72,8 @@ static int run_check(int argc, char **argv) {
     fputs("sitecheck: cannot initialise libcurl\n", stderr);
     return SC_EXIT_INTERNAL;
   }
-  struct sc_run run = {.o = &o, .concurrency = fit_concurrency(&o)};
+  struct sc_run run = {.o = &o};
+  run.concurrency = fit_concurrency(&o, &run.fd_budget);
   run.feed = sc_feed_open(&o);
   if (!run.feed) return SC_EXIT_USAGE;
   run.sink = sc_sink_open(&o);

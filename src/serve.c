@@ -107,8 +107,10 @@ struct serve_conn {
   size_t loc_alen, loc_blen;
   long loc_num; /* -1: none */
   size_t drip_pos;
-  char out[SERVE_OUT_MAX];
+  /* in[] comes first so that a short request shares a page with the
+   * fields above: an idle connection costs about one page. */
   char in[SERVE_HEAD_MAX];
+  char out[SERVE_OUT_MAX];
 };
 
 struct serve_listener {
@@ -386,6 +388,7 @@ static void serve_respond(struct serve_conn *c) {
     case SERVE_BYTES:
     case SERVE_SLOWBODY:
     case SERVE_BADBODY:
+      if (c->kind != SERVE_BYTES) c->left = 1000;
       b[0] = uv_buf_init(c->out, (unsigned)serve_head(c, c->left));
       if (c->head_method || !serve_has_body(c->code)) c->left = 0;
       if (c->kind == SERVE_SLOWBODY || c->left == 0) {
@@ -486,6 +489,18 @@ static long serve_query_url(char *q, size_t qlen, char **val) {
   return (long)(d - *val);
 }
 
+/* Segments without an argument that only choose the kind of reply. */
+static const struct {
+  const char *name;
+  enum serve_kind kind;
+} serve_kinds[] = {
+    {"slowbody", SERVE_SLOWBODY},   {"badbody", SERVE_BADBODY},
+    {"hang", SERVE_HANG},           {"drip", SERVE_DRIP},
+    {"headers-flood", SERVE_FLOOD}, {"garbage", SERVE_GARBAGE},
+    {"truncated", SERVE_TRUNCATED}, {"empty", SERVE_EMPTY},
+    {"reset", SERVE_RESET},
+};
+
 static void serve_fail(struct serve_conn *c, int code) {
   c->kind = SERVE_ERROR;
   c->code = code;
@@ -496,10 +511,10 @@ static void serve_fail(struct serve_conn *c, int code) {
 static void serve_route(struct serve_conn *c, char *path, size_t len,
                         char *query, size_t qlen) {
   const char *p = path, *end = path + len, *seg;
-  size_t n, loclen;
+  size_t n, nkinds = sizeof serve_kinds / sizeof *serve_kinds;
   long v;
 
-#define SEG(lit) (n == sizeof lit - 1 && memcmp(seg, lit, n) == 0)
+#define SEG(name) (strlen(name) == n && memcmp(seg, name, n) == 0)
   while (serve_next_seg(&p, end, &seg, &n)) {
     if (SEG("delay")) {
       if (serve_seg_num(&p, end, 0, SERVE_DELAY_MAX, &v)) goto notfound;
@@ -538,12 +553,6 @@ static void serve_route(struct serve_conn *c, char *path, size_t len,
       if (serve_seg_num(&p, end, 0, SERVE_BYTES_MAX, &v)) goto notfound;
       c->kind = SERVE_BYTES;
       c->left = (uint64_t)v;
-    } else if (SEG("slowbody")) {
-      c->kind = SERVE_SLOWBODY;
-      c->left = 1000;
-    } else if (SEG("badbody")) {
-      c->kind = SERVE_BADBODY;
-      c->left = 1000;
     } else if (SEG("head405")) {
       if (c->head_method) {
         c->kind = SERVE_STATUS;
@@ -554,28 +563,16 @@ static void serve_route(struct serve_conn *c, char *path, size_t len,
       c->keepalive = false;
     } else if (SEG("info100")) {
       c->info100 = true;
-    } else if (SEG("hang")) {
-      c->kind = SERVE_HANG;
-    } else if (SEG("drip")) {
-      c->kind = SERVE_DRIP;
-    } else if (SEG("headers-flood")) {
-      c->kind = SERVE_FLOOD;
-    } else if (SEG("garbage")) {
-      c->kind = SERVE_GARBAGE;
-    } else if (SEG("truncated")) {
-      c->kind = SERVE_TRUNCATED;
-    } else if (SEG("empty")) {
-      c->kind = SERVE_EMPTY;
-    } else if (SEG("reset")) {
-      c->kind = SERVE_RESET;
     } else {
-      goto notfound;
+      size_t i = 0;
+      while (i < nkinds && !SEG(serve_kinds[i].name)) i++;
+      if (i == nkinds) goto notfound;
+      c->kind = serve_kinds[i].kind;
     }
   }
 #undef SEG
 planned:
-  loclen = c->loc_alen + c->loc_blen + 32;
-  if (loclen > SERVE_LOCATION_MAX) serve_fail(c, 414);
+  if (c->loc_alen + c->loc_blen + 32 > SERVE_LOCATION_MAX) serve_fail(c, 414);
   if (c->code == 0) c->code = c->kind == SERVE_REDIRECT ? 302 : 200;
   return;
 notfound: /* an unknown segment or a bad argument */
@@ -618,6 +615,18 @@ static bool serve_has_token(const char *v, size_t n, const char *tok) {
   return false;
 }
 
+/* Forgets the last reply's plan: a 200 "ok\n", then close. */
+static void serve_plan_init(struct serve_conn *c) {
+  c->kind = SERVE_OK;
+  c->code = 0;
+  c->started = c->head_method = c->keepalive = c->info100 = c->http10 = false;
+  c->delay_ms = c->left = 0;
+  c->loc_a = c->loc_b = NULL;
+  c->loc_alen = c->loc_blen = 0;
+  c->loc_num = -1;
+  c->drip_pos = 0;
+}
+
 /* Parses the request head in c->in[0..head_len) and plans the reply:
  * method, version and keep-alive, the body to skip, then the route. A
  * malformed head gets 400 and a close. */
@@ -629,16 +638,6 @@ static void serve_parse(struct serve_conn *c) {
   char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1)) : NULL;
   char *target, *q;
 
-  c->kind = SERVE_OK;
-  c->code = 0;
-  c->started = c->info100 = c->http10 = false;
-  c->delay_ms = c->left = 0;
-  c->loc_a = c->loc_b = NULL;
-  c->loc_alen = c->loc_blen = 0;
-  c->loc_num = -1;
-  c->drip_pos = 0;
-  c->head_method = false;
-  c->keepalive = false;
   if (!sp2 || line_end - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0) {
     serve_fail(c, 400);
     return;
@@ -716,15 +715,14 @@ static void serve_advance(struct serve_conn *c) {
     if (c->in_len < sizeof c->in) return;
     c->head_len = c->in_len;
     c->busy = true;
-    c->started = c->head_method = c->info100 = c->http10 = false;
-    c->keepalive = false;
-    c->loc_a = NULL;
+    serve_plan_init(c);
     serve_fail(c, 431);
     serve_respond(c);
     return;
   }
   c->head_len = end;
   c->busy = true;
+  serve_plan_init(c);
   serve_parse(c);
   if (c->delay_ms && c->kind != SERVE_ERROR)
     uv_timer_start(&c->timer, serve_on_timer, c->delay_ms, 0);
@@ -778,7 +776,7 @@ static void serve_on_connection(uv_stream_t *ls, int status) {
   struct serve_conn *c;
   if (status < 0) return;
   c = sc_xmalloc(sizeof *c);
-  memset(c, 0, offsetof(struct serve_conn, out)); /* not the buffers */
+  memset(c, 0, offsetof(struct serve_conn, in)); /* not the buffers */
   c->srv = srv;
   uv_tcp_init(&srv->loop, &c->tcp);
   uv_timer_init(&srv->loop, &c->timer);
@@ -836,16 +834,20 @@ static int serve_parse_addr(const char *s, struct sockaddr_storage *sa) {
   return uv_ip4_addr(host, (int)pn, (struct sockaddr_in *)sa) ? -1 : 0;
 }
 
-/* Binds and listens on addr as listener number srv->nls. Returns 0, or a
- * libuv error code (the handle is then still counted, to be closed). */
-static int serve_listen(struct serve_server *srv, const struct sockaddr *sa) {
+/* Binds and listens on name (ADDR:PORT) as listener number srv->nls.
+ * Returns 0, or a libuv error code (the handle is then still counted, to
+ * be closed by the caller). */
+static int serve_listen(struct serve_server *srv, const char *name) {
   struct serve_listener *l = &srv->ls[srv->nls];
+  struct sockaddr_storage sa;
   int r;
   uv_tcp_init(&srv->loop, &l->tcp);
   l->tcp.data = l;
   l->srv = srv;
   srv->nls++;
-  r = uv_tcp_bind(&l->tcp, sa, sa->sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+  serve_parse_addr(name, &sa); /* checked by serve_args */
+  r = uv_tcp_bind(&l->tcp, (struct sockaddr *)&sa,
+                  sa.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
   if (!r)
     r = uv_listen((uv_stream_t *)&l->tcp, SERVE_BACKLOG, serve_on_connection);
   return r;
@@ -856,19 +858,11 @@ static void serve_print_url(struct serve_listener *l) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
   char name[64] = "?";
-  int port = 0;
   uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
-  if (ss.ss_family == AF_INET6) {
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-    uv_ip6_name(a6, name, sizeof name);
-    port = ntohs(a6->sin6_port);
-    printf("listening on http://[%s]:%d\n", name, port);
-  } else {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-    uv_ip4_name(a4, name, sizeof name);
-    port = ntohs(a4->sin_port);
-    printf("listening on http://%s:%d\n", name, port);
-  }
+  uv_ip_name((struct sockaddr *)&ss, name, sizeof name);
+  printf(ss.ss_family == AF_INET6 ? "listening on http://[%s]:%d\n"
+                                  : "listening on http://%s:%d\n",
+         name, ntohs(((struct sockaddr_in *)&ss)->sin_port)); /* = sin6_port */
 }
 
 static void serve_usage(FILE *f) {
@@ -884,57 +878,53 @@ static void serve_usage(FILE *f) {
       f);
 }
 
-int sc_serve_main(int argc, char **argv) {
-  struct serve_server srv;
-  struct sockaddr_storage *addrs = sc_xcalloc((size_t)argc + 1, sizeof *addrs);
-  const char **names = sc_xcalloc((size_t)argc + 1, sizeof *names);
-  int n = 0, rc = SC_EXIT_OK;
-
-  for (int i = 1; i < argc && rc == SC_EXIT_OK; i++) {
-    const char *a = argv[i], *v = NULL;
+/* Collects the --listen values of argv into names (at least one: the
+ * default). Returns their number, 0 after -h (usage printed), or -1 after
+ * a one-line error on stderr. */
+static int serve_args(int argc, char **argv, const char **names) {
+  struct sockaddr_storage sa;
+  int n = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       serve_usage(stdout);
-      free(addrs);
-      free(names);
-      return SC_EXIT_OK;
-    } else if (strcmp(a, "--listen") == 0) {
-      if (i + 1 < argc) v = argv[++i];
+      return 0;
+    }
+    if (strcmp(a, "--listen") == 0) {
+      v = i + 1 < argc ? argv[++i] : NULL;
     } else if (strncmp(a, "--listen=", 9) == 0) {
       v = a + 9;
     } else {
-      fprintf(stderr, "sitecheck serve: unknown argument '%s' (try --help)\n",
-              a);
-      rc = SC_EXIT_USAGE;
-      break;
+      fprintf(stderr, "sitecheck serve: unknown argument '%s'\n", a);
+      return -1;
     }
-    if (!v) {
-      fprintf(stderr, "sitecheck serve: --listen needs ADDR:PORT\n");
-      rc = SC_EXIT_USAGE;
-    } else if (serve_parse_addr(v, &addrs[n])) {
+    if (!v || serve_parse_addr(v, &sa)) {
       fprintf(stderr,
-              "sitecheck serve: bad listen address '%s' (want ADDR:PORT or "
-              "[V6ADDR]:PORT)\n",
-              v);
-      rc = SC_EXIT_USAGE;
-    } else {
-      names[n++] = v;
+              "sitecheck serve: --listen needs ADDR:PORT or [V6ADDR]:PORT, "
+              "not '%s'\n",
+              v ? v : "");
+      return -1;
     }
+    names[n++] = v;
   }
-  if (rc == SC_EXIT_OK && n == 0) {
-    names[n] = "127.0.0.1:8080";
-    serve_parse_addr(names[n++], &addrs[0]);
-  }
-  if (rc != SC_EXIT_OK) {
-    free(addrs);
-    free(names);
-    return rc;
-  }
+  if (n == 0) names[n++] = "127.0.0.1:8080";
+  return n;
+}
 
+int sc_serve_main(int argc, char **argv) {
+  struct serve_server srv;
+  const char **names = sc_xcalloc((size_t)argc + 1, sizeof *names);
+  int n = serve_args(argc, argv, names), rc = SC_EXIT_OK;
+
+  if (n <= 0) {
+    free(names);
+    return n == 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+  }
   signal(SIGPIPE, SIG_IGN);
   sc_raise_nofile();
   memset(serve_fill, 'x', sizeof serve_fill);
   for (size_t i = 0; i < sizeof serve_flood; i += 64) {
-    memset(serve_flood + i, 'a', 64);
+    memset(serve_flood + i, 'a', 62);
     memcpy(serve_flood + i, "X-Flood: ", 9);
     memcpy(serve_flood + i + 62, "\r\n", 2);
   }
@@ -942,13 +932,12 @@ int sc_serve_main(int argc, char **argv) {
   memset(&srv, 0, sizeof srv);
   uv_loop_init(&srv.loop);
   srv.ls = sc_xcalloc((size_t)n, sizeof *srv.ls);
-  for (int i = 0; i < n; i++) {
-    int r = serve_listen(&srv, (struct sockaddr *)&addrs[i]);
+  for (int i = 0; i < n && rc == SC_EXIT_OK; i++) {
+    int r = serve_listen(&srv, names[i]);
     if (r) {
       fprintf(stderr, "sitecheck serve: cannot listen on %s: %s\n", names[i],
               uv_strerror(r));
       rc = SC_EXIT_USAGE;
-      break;
     }
   }
   if (rc == SC_EXIT_OK) {
@@ -966,7 +955,6 @@ int sc_serve_main(int argc, char **argv) {
   uv_run(&srv.loop, UV_RUN_DEFAULT);
   uv_loop_close(&srv.loop);
   free(srv.ls);
-  free(addrs);
   free(names);
   return rc;
 }

@@ -1,6 +1,7 @@
 /* url.c - see url.h. */
 #include "url.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <string.h>
 #include <strings.h>
@@ -17,13 +18,30 @@ static int host_is_reserved_invalid(const char *host) {
   return n > 8 && strncasecmp(host + n - 8, ".invalid", 8) == 0;
 }
 
+/* True when host (as curl_url returns it: IPv6 in brackets) is an
+ * address literal. */
+static int host_is_ip(const char *host) {
+  unsigned char addr[16];
+  char tmp[64];
+  size_t n = strlen(host);
+  if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof tmp) {
+    memcpy(tmp, host + 1, n - 2);
+    tmp[n - 2] = '\0';
+    char *zone = strchr(tmp, '%');
+    if (zone) *zone = '\0';
+    return inet_pton(AF_INET6, tmp, addr) == 1;
+  }
+  return inet_pton(AF_INET, host, addr) == 1;
+}
+
 enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
-                               char **out, const char **why) {
+                               char **out, const char **why, int *ip_literal) {
   enum sc_class cls = SC_INVALID_URL;
   char *scheme = NULL, *host = NULL, *url = NULL;
   CURLU *u;
 
   *out = NULL;
+  if (ip_literal) *ip_literal = 0;
   if (overlong) {
     *why = "line longer than 8192 bytes";
     return SC_INVALID_URL;
@@ -64,6 +82,7 @@ enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
   } else {
     *why = NULL;
     cls = SC_OK;
+    if (ip_literal) *ip_literal = host_is_ip(host);
   }
 done:
   curl_free(scheme);

@@ -15,8 +15,10 @@
  *   SC_INVALID_URL - not an http(s) URL we can check (syntax, NUL bytes,
  *                    spaces, other schemes, longer than SC_LINE_MAX);
  *   SC_DNS         - the host is in the reserved .invalid domain (RFC 6761
- *                    says such names never resolve; we do not ask DNS). */
+ *                    says such names never resolve; we do not ask DNS).
+ * *ip_literal (if not NULL) is set to 1 when the host is an IPv4 or IPv6
+ * address, which needs no name lookup (and so fewer descriptors). */
 enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
-                               char **out, const char **why);
+                               char **out, const char **why, int *ip_literal);
 
 #endif

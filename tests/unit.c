@@ -113,7 +113,7 @@ static void test_reader_overlong_and_nul(void) {
 static enum sc_class norm(const char *s, size_t n, char *out, size_t cap) {
   char *url = NULL;
   const char *why = NULL;
-  enum sc_class c = sc_url_normalize(s, n, 0, &url, &why);
+  enum sc_class c = sc_url_normalize(s, n, 0, &url, &why, NULL);
   snprintf(out, cap, "%s", c == SC_OK ? url : why);
   free(url);
   return c;
@@ -138,8 +138,18 @@ static void test_url(void) {
   CHECK(norm("http://notinvalid/", 18, out, sizeof out) == SC_OK);
   char *url = NULL;
   const char *why = NULL;
-  CHECK(sc_url_normalize("a.com", 5, 1, &url, &why) == SC_INVALID_URL);
+  CHECK(sc_url_normalize("a.com", 5, 1, &url, &why, NULL) == SC_INVALID_URL);
   CHECK(url == NULL && strstr(why, "8192"));
+  int ip = -1;
+  CHECK(sc_url_normalize("http://127.0.0.1:8/", 19, 0, &url, &why, &ip) == SC_OK);
+  CHECK(ip == 1);
+  free(url);
+  CHECK(sc_url_normalize("http://[::1]:8/", 15, 0, &url, &why, &ip) == SC_OK);
+  CHECK(ip == 1);
+  free(url);
+  CHECK(sc_url_normalize("example.com", 11, 0, &url, &why, &ip) == SC_OK);
+  CHECK(ip == 0);
+  free(url);
 }
 
 static void test_json_str(void) {
