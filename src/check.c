@@ -1,11 +1,15 @@
 /* check.c - see check.h. */
 #include "check.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "sink.h"
 #include "util.h"
@@ -31,6 +35,7 @@ void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
 void sc_check_cleanup(struct sc_check *c) {
   if (c->easy) curl_easy_cleanup(c->easy);
   c->easy = NULL;
+  sc_buf_free(&c->chain);
   sc_job_clear(&c->job);
 }
 
@@ -49,6 +54,29 @@ static int location_off_web(const char *v, size_t n) {
            (i == 5 && strncasecmp(v, "https", 5) == 0));
 }
 
+/* Copies a header value, trimmed, into out (cut to fit). */
+static void header_value(const char *v, size_t n, char *out, size_t cap) {
+  while (n && (*v == ' ' || *v == '\t')) v++, n--;
+  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ')) n--;
+  if (n >= cap) n = cap - 1;
+  memcpy(out, v, n);
+  out[n] = '\0';
+}
+
+/* Remembers when the peer's certificate expires, while the TLS connection
+ * is still there to ask (a status line has just arrived over it). */
+static void note_certificate(struct sc_check *c) {
+  struct curl_tlssessioninfo *ti = NULL;
+  c->cert_expiry = 0;
+  if (curl_easy_getinfo(c->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK ||
+      !ti || ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+    return;
+  X509 *cert = SSL_get0_peer_certificate((SSL *)ti->internals);
+  struct tm tm;
+  if (cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+    c->cert_expiry = (int64_t)timegm(&tm);
+}
+
 /* Tracks the response heads: which one is final, and whether a redirect
  * will be followed. */
 static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
@@ -58,6 +86,10 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     c->head_final = 0;
     c->redirect_3xx = 0;
     c->off_web = 0;
+    c->server[0] = '\0';
+    note_certificate(c);
+  } else if (len >= 7 && strncasecmp(buf, "server:", 7) == 0) {
+    header_value(buf + 7, len - 7, c->server, sizeof c->server);
   } else if (len >= 9 && strncasecmp(buf, "location:", 9) == 0) {
     const char *v = buf + 9;
     size_t vn = len - 9;
@@ -68,6 +100,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     long code = 0;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
     if (code >= 200 || code < 100) {
+      char *url = NULL;
+      curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &url);
+      sc_buf_printf(&c->chain, "%ld %s\n", code, url ? url : "");
       int follows = c->o->follow && code >= 300 && code < 400 &&
                     c->redirect_3xx && !c->off_web;
       c->head_final = !follows;
@@ -98,6 +133,9 @@ void sc_check_prepare(struct sc_check *c) {
   curl_easy_reset(e);
   c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
   c->errbuf[0] = '\0';
+  c->server[0] = '\0';
+  c->cert_expiry = 0;
+  c->chain.len = 0;
   curl_easy_setopt(e, CURLOPT_URL, c->job.url);
   curl_easy_setopt(e, CURLOPT_PRIVATE, c);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -183,37 +221,87 @@ enum sc_class sc_classify(CURLcode rc) {
   }
 }
 
+/* Milliseconds between two of libcurl's phase marks (microseconds since
+ * the start; 0 = never reached), or SC_NO_TIME. */
+static double phase_ms(CURL *e, CURLINFO end, CURLINFO begin) {
+  curl_off_t t1 = 0, t0 = 0;
+  curl_easy_getinfo(e, end, &t1);
+  if (begin) curl_easy_getinfo(e, begin, &t0);
+  if (t1 <= 0 || t1 < t0) return SC_NO_TIME;
+  return (double)(t1 - t0) / 1000.0;
+}
+
+/* The response facts: version, headers, certificate, phase timings. */
+static void describe_response(struct sc_check *c, struct sc_result *r) {
+  CURL *e = c->easy;
+  struct sc_answer *a = &r->a;
+  long ver = 0;
+  char *ctype = NULL;
+  curl_off_t clen = -1;
+  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
+  snprintf(a->http_version, sizeof a->http_version, "%s",
+           ver == CURL_HTTP_VERSION_1_0   ? "1.0"
+           : ver == CURL_HTTP_VERSION_1_1 ? "1.1"
+           : ver == CURL_HTTP_VERSION_2_0 ? "2"
+           : ver == CURL_HTTP_VERSION_3   ? "3"
+                                          : "");
+  curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ctype);
+  if (ctype) snprintf(a->content_type, sizeof a->content_type, "%s", ctype);
+  curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+  a->content_length = clen;
+  snprintf(a->server, sizeof a->server, "%s", c->server);
+  a->cert_expiry = c->cert_expiry;
+  if (c->cert_expiry) {
+    double left = ((double)c->cert_expiry - (double)time(NULL)) / 86400.0;
+    a->cert_days_left = (int32_t)floor(left);
+  }
+  a->ttfb_ms = phase_ms(e, CURLINFO_STARTTRANSFER_TIME_T,
+                        c->cert_expiry ? CURLINFO_APPCONNECT_TIME_T
+                                       : CURLINFO_CONNECT_TIME_T);
+}
+
 void sc_check_finish(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   long code = 0, redirects = 0;
   char *ip = NULL, *eff = NULL;
+  struct sc_answer *a = &r->a;
   sc_result_for_job(r, &c->job);
-  r->time_ms = sc_now_ms() - c->t0;
+  a->time_ms = sc_now_ms() - c->t0;
+  snprintf(a->method, sizeof a->method, "%s", c->o->head ? "HEAD" : "GET");
   curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_COUNT, &redirects);
   curl_easy_getinfo(c->easy, CURLINFO_PRIMARY_IP, &ip);
   curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff);
-  r->redirects = redirects;
-  if (ip && *ip) snprintf(r->ip, sizeof r->ip, "%s", ip);
+  a->redirects = redirects;
+  if (ip && *ip) snprintf(a->ip, sizeof a->ip, "%s", ip);
+  /* Phase timings are libcurl's, summed over redirect hops. */
+  a->dns_ms = phase_ms(c->easy, CURLINFO_NAMELOOKUP_TIME_T, 0);
+  a->connect_ms = phase_ms(c->easy, CURLINFO_CONNECT_TIME_T,
+                           CURLINFO_NAMELOOKUP_TIME_T);
+  a->tls_ms = phase_ms(c->easy, CURLINFO_APPCONNECT_TIME_T,
+                       CURLINFO_CONNECT_TIME_T);
+  if (c->chain.len) r->chain = c->chain.data;
   const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
 
   if (c->head_final && code > 0) {
-    r->status = (int)code;
-    r->cls = SC_OK;
+    a->status = (int32_t)code;
+    a->cls = SC_OK;
     r->final_url = eff;
+    describe_response(c, r);
     if (c->off_web)
-      snprintf(r->detail, sizeof r->detail,
+      snprintf(a->detail, sizeof a->detail,
                "redirect off http(s) not followed");
     else if (rc != CURLE_OK && !c->body_stop)
-      snprintf(r->detail, sizeof r->detail, "after the response head: %.200s", why);
+      snprintf(a->detail, sizeof a->detail, "after the response head: %.200s",
+               why);
     return;
   }
   /* libcurl 7.88 takes a connection closed inside the head as the end of
    * the response; for us an incomplete head is a protocol failure. */
-  r->cls = rc == CURLE_OK ? SC_PROTOCOL : sc_classify(rc);
+  a->cls = rc == CURLE_OK ? SC_PROTOCOL : sc_classify(rc);
   if (rc == CURLE_OK)
     why = "connection closed before the response head was complete";
   else if (rc == CURLE_ABORTED_BY_CALLBACK)
     why = "interrupted";
-  snprintf(r->detail, sizeof r->detail, "%s", why);
+  snprintf(a->detail, sizeof a->detail, "%s", why);
   if (redirects > 0) r->final_url = eff;
 }

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "opts.h"
 #include "result.h"
+#include "util.h"
 
 struct sc_check {
   CURL *easy;
@@ -29,6 +30,9 @@ struct sc_check {
   int body_stop;     /* we stopped at the body on purpose */
   int abortable;     /* blocking models: abort when sc_stop is set */
   double t0;
+  struct sc_buf chain;           /* "STATUS URL\n" per response head */
+  char server[SC_HEADER_MAX];    /* Server: of the current response */
+  int64_t cert_expiry;           /* notAfter of the current peer, 0 if none */
   void *owner; /* the engine's per-check data */
   char errbuf[CURL_ERROR_SIZE];
 };

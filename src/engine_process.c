@@ -24,16 +24,16 @@
 #include "engine.h"
 #include "util.h"
 
-#define MSG_MAX (3 * SC_LINE_MAX_WIRE)
 #define SC_LINE_MAX_WIRE 16384 /* longest URL string sent either way */
 
-/* A result on the wire, followed by detail, ip and final_url bytes. */
-struct wire_result {
-  int32_t status, cls;
-  double time_ms;
-  int64_t redirects;
-  uint32_t detail_len, ip_len, final_len;
+/* A result on the wire: struct sc_answer, then the lengths and bytes of
+ * final_url and chain. */
+struct wire_tail {
+  uint32_t final_len, chain_len;
 };
+
+#define WIRE_MAX (sizeof(struct sc_answer) + sizeof(struct wire_tail) + \
+                  2 * SC_LINE_MAX_WIRE)
 
 struct worker {
   pid_t pid;
@@ -55,14 +55,14 @@ static size_t cap_len(const char *s, size_t max) {
 
 /* The worker's life: receive a URL, check it, send the result back. */
 static void worker_main(int fd, const struct sc_opts *o) {
-  static char in[MSG_MAX + 1], out[MSG_MAX + sizeof(struct wire_result)];
+  static char in[SC_LINE_MAX_WIRE + 1], out[WIRE_MAX];
   struct sc_check c;
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sc_check_init(&c, o, 0);
   for (;;) {
-    ssize_t n = recv(fd, in, MSG_MAX, 0);
+    ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     in[n] = '\0';
@@ -72,15 +72,13 @@ static void worker_main(int fd, const struct sc_opts *o) {
     CURLcode rc = curl_easy_perform(c.easy);
     struct sc_result r;
     sc_check_finish(&c, rc, &r);
-    struct wire_result h = {r.status, r.cls, r.time_ms, r.redirects, 0, 0, 0};
-    h.detail_len = (uint32_t)cap_len(r.detail, SC_DETAIL_MAX);
-    h.ip_len = (uint32_t)cap_len(r.ip, SC_IP_MAX);
-    h.final_len = (uint32_t)cap_len(r.final_url, SC_LINE_MAX_WIRE);
+    struct wire_tail t = {(uint32_t)cap_len(r.final_url, SC_LINE_MAX_WIRE),
+                          (uint32_t)cap_len(r.chain, SC_LINE_MAX_WIRE)};
     char *p = out;
-    memcpy(p, &h, sizeof h), p += sizeof h;
-    memcpy(p, r.detail, h.detail_len), p += h.detail_len;
-    memcpy(p, r.ip, h.ip_len), p += h.ip_len;
-    if (h.final_len) memcpy(p, r.final_url, h.final_len), p += h.final_len;
+    memcpy(p, &r.a, sizeof r.a), p += sizeof r.a;
+    memcpy(p, &t, sizeof t), p += sizeof t;
+    if (t.final_len) memcpy(p, r.final_url, t.final_len), p += t.final_len;
+    if (t.chain_len) memcpy(p, r.chain, t.chain_len), p += t.chain_len;
     c.job.url = NULL; /* points at in[] */
     if (send(fd, out, (size_t)(p - out), MSG_NOSIGNAL) < 0) break;
   }
@@ -114,31 +112,33 @@ static int spawn(struct procs *ps, long i) {
 
 /* Reads worker i's result into the sink. Returns 0, or -1 if it died. */
 static int collect(struct procs *ps, long i) {
-  static char buf[MSG_MAX + sizeof(struct wire_result)];
+  static char buf[WIRE_MAX];
   struct worker *w = &ps->w[i];
   ssize_t n;
   do {
     n = recv(w->fd, buf, sizeof buf, 0);
   } while (n < 0 && errno == EINTR);
-  struct wire_result h;
-  if (n < (ssize_t)sizeof h) return -1;
-  memcpy(&h, buf, sizeof h);
-  if (sizeof h + (size_t)h.detail_len + h.ip_len + h.final_len != (size_t)n ||
-      h.detail_len >= SC_DETAIL_MAX || h.ip_len >= SC_IP_MAX)
-    return -1;
   struct sc_result r;
+  struct wire_tail t;
+  size_t head = sizeof r.a + sizeof t;
+  if (n < (ssize_t)head) return -1;
   sc_result_for_job(&r, &w->job);
-  const char *p = buf + sizeof h;
-  r.status = h.status;
-  r.cls = (enum sc_class)h.cls;
-  r.time_ms = h.time_ms;
-  r.redirects = (long)h.redirects;
-  memcpy(r.detail, p, h.detail_len), p += h.detail_len;
-  memcpy(r.ip, p, h.ip_len), p += h.ip_len;
-  char *final = h.final_len ? sc_xstrndup(p, h.final_len) : NULL;
+  memcpy(&r.a, buf, sizeof r.a);
+  memcpy(&t, buf + sizeof r.a, sizeof t);
+  if (head + (size_t)t.final_len + t.chain_len != (size_t)n) return -1;
+  /* The strings of the answer come from another process: terminate them. */
+  r.a.detail[sizeof r.a.detail - 1] = r.a.ip[sizeof r.a.ip - 1] = '\0';
+  r.a.content_type[sizeof r.a.content_type - 1] = '\0';
+  r.a.server[sizeof r.a.server - 1] = r.a.method[sizeof r.a.method - 1] = '\0';
+  r.a.http_version[sizeof r.a.http_version - 1] = '\0';
+  const char *p = buf + head;
+  char *final = t.final_len ? sc_xstrndup(p, t.final_len) : NULL;
+  char *chain = t.chain_len ? sc_xstrndup(p + t.final_len, t.chain_len) : NULL;
   r.final_url = final;
+  r.chain = chain;
   sc_sink_add(ps->run->sink, &r);
   free(final);
+  free(chain);
   sc_job_clear(&w->job);
   w->busy = 0;
   return 0;
@@ -156,12 +156,12 @@ static void replace(struct procs *ps, long i, int want_new) {
   if (w->busy && !atomic_load(&sc_stop)) {
     struct sc_result r;
     sc_result_for_job(&r, &w->job);
-    r.cls = SC_OTHER;
+    r.a.cls = SC_OTHER;
     if (WIFSIGNALED(st))
-      snprintf(r.detail, sizeof r.detail, "worker process died (signal %d)",
-               WTERMSIG(st));
+      snprintf(r.a.detail, sizeof r.a.detail,
+               "worker process died (signal %d)", WTERMSIG(st));
     else
-      snprintf(r.detail, sizeof r.detail, "worker process died (exit %d)",
+      snprintf(r.a.detail, sizeof r.a.detail, "worker process died (exit %d)",
                WEXITSTATUS(st));
     sc_sink_add(ps->run->sink, &r);
   }

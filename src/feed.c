@@ -111,8 +111,9 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
     /* Decided without the network: report it here and read on. */
     struct sc_result r;
     sc_result_for_job(&r, job);
-    r.cls = cls;
-    snprintf(r.detail, sizeof r.detail, "%s", why);
+    r.a.cls = cls;
+    r.a.attempts = 0;
+    snprintf(r.a.detail, sizeof r.a.detail, "%s", why);
     sc_sink_add(s, &r);
     sc_job_clear(job);
   }

@@ -17,5 +17,9 @@ void sc_result_for_job(struct sc_result *r, const struct sc_job *j) {
   r->url = j->line;
   r->url_len = j->len;
   r->line = j->lineno;
-  r->cls = SC_OK;
+  r->a.cls = SC_OK;
+  r->a.content_length = -1;
+  r->a.cert_days_left = SC_NO_DAYS;
+  r->a.attempts = 1;
+  r->a.dns_ms = r->a.connect_ms = r->a.tls_ms = r->a.ttfb_ms = SC_NO_TIME;
 }

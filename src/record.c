@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const class_names[SC_CLASS_COUNT] = {
     "connect", "dns",      "invalid_url", "other",
@@ -82,30 +83,115 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
   sc_buf_addc(b, '"');
 }
 
-static void json_opt_str(struct sc_buf *b, const char *s) {
-  if (s && *s) sc_json_str(b, s, strlen(s));
-  else sc_buf_adds(b, "null");
+/* The record's fields, in order. Each renders to null, a raw JSON value
+ * (numbers, the chain array) or a string; JSON Lines and CSV both walk
+ * this one table, so the two formats cannot drift apart. */
+enum { V_NULL, V_RAW, V_STR };
+
+static const char *const field_names[] = {
+    "url",          "line",           "status",         "error",
+    "detail",       "time_ms",        "final_url",      "redirects",
+    "ip",           "attempts",       "method",         "http_version",
+    "content_type", "content_length", "server",         "chain",
+    "cert_expiry",  "cert_days_left", "dns_ms",         "connect_ms",
+    "tls_ms",       "ttfb_ms"};
+#define NFIELDS (sizeof field_names / sizeof field_names[0])
+
+/* Appends the chain text ("STATUS URL\n" per response) as a JSON array. */
+static void chain_json(struct sc_buf *b, const char *chain) {
+  const char *sep = "";
+  sc_buf_addc(b, '[');
+  while (*chain) {
+    const char *nl = strchr(chain, '\n');
+    const char *sp = strchr(chain, ' ');
+    if (!nl) nl = chain + strlen(chain);
+    if (!sp || sp > nl) break;
+    sc_buf_printf(b, "%s{\"url\":", sep);
+    sc_json_str(b, sp + 1, (size_t)(nl - sp - 1));
+    sc_buf_printf(b, ",\"status\":%d}", atoi(chain));
+    sep = ",";
+    chain = *nl ? nl + 1 : nl;
+  }
+  sc_buf_addc(b, ']');
+}
+
+/* Renders field i of r: returns its kind and points *p and *n at it,
+ * using tmp (cleared first) for what must be formatted. */
+static int field(const struct sc_result *r, size_t i, struct sc_buf *tmp,
+                 const char **p, size_t *n) {
+  const struct sc_answer *a = &r->a;
+  const char *str = NULL;
+  int kind = V_RAW;
+  tmp->len = 0;
+  switch (i) {
+    case 0: *p = r->url, *n = r->url_len; return V_STR;
+    case 1: sc_buf_printf(tmp, "%llu", (unsigned long long)r->line); break;
+    case 2: if (!a->status) return V_NULL;
+            sc_buf_printf(tmp, "%d", (int)a->status); break;
+    case 3: str = sc_class_name((enum sc_class)a->cls), kind = V_STR; break;
+    case 4: str = a->detail, kind = V_STR; break;
+    case 5: sc_buf_printf(tmp, "%.1f", a->time_ms); break;
+    case 6: str = r->final_url, kind = V_STR; break;
+    case 7: sc_buf_printf(tmp, "%lld", (long long)a->redirects); break;
+    case 8: str = a->ip, kind = V_STR; break;
+    case 9: sc_buf_printf(tmp, "%d", (int)a->attempts); break;
+    case 10: str = a->method, kind = V_STR; break;
+    case 11: str = a->http_version, kind = V_STR; break;
+    case 12: str = a->content_type, kind = V_STR; break;
+    case 13: if (a->content_length < 0) return V_NULL;
+             sc_buf_printf(tmp, "%lld", (long long)a->content_length); break;
+    case 14: str = a->server, kind = V_STR; break;
+    case 15: if (!r->chain) return V_NULL;
+             chain_json(tmp, r->chain); break;
+    case 16: {
+      if (!a->cert_expiry) return V_NULL;
+      time_t t = (time_t)a->cert_expiry;
+      struct tm tm;
+      char iso[32];
+      gmtime_r(&t, &tm);
+      strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      sc_buf_adds(tmp, iso);
+      *p = tmp->data, *n = tmp->len;
+      return V_STR;
+    }
+    case 17: if (a->cert_days_left == SC_NO_DAYS) return V_NULL;
+             sc_buf_printf(tmp, "%d", (int)a->cert_days_left); break;
+    default: {
+      double v = i == 18 ? a->dns_ms : i == 19 ? a->connect_ms
+               : i == 20 ? a->tls_ms : a->ttfb_ms;
+      if (v < 0) return V_NULL;
+      sc_buf_printf(tmp, "%.1f", v);
+    }
+  }
+  if (kind == V_STR) {
+    if (!str || !*str) return V_NULL;
+    *p = str, *n = strlen(str);
+    return V_STR;
+  }
+  *p = tmp->data, *n = tmp->len;
+  return V_RAW;
 }
 
 void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r) {
-  sc_buf_adds(b, "{\"url\":");
-  sc_json_str(b, r->url, r->url_len);
-  sc_buf_printf(b, ",\"line\":%llu,\"status\":", (unsigned long long)r->line);
-  if (r->status) sc_buf_printf(b, "%d", r->status);
-  else sc_buf_adds(b, "null");
-  sc_buf_adds(b, ",\"error\":");
-  json_opt_str(b, sc_class_name(r->cls));
-  sc_buf_adds(b, ",\"detail\":");
-  json_opt_str(b, r->detail);
-  sc_buf_printf(b, ",\"time_ms\":%.1f,\"final_url\":", r->time_ms);
-  json_opt_str(b, r->final_url);
-  sc_buf_printf(b, ",\"redirects\":%ld,\"ip\":", r->redirects);
-  json_opt_str(b, r->ip);
+  struct sc_buf tmp = {0};
+  for (size_t i = 0; i < NFIELDS; i++) {
+    const char *p;
+    size_t n;
+    int k = field(r, i, &tmp, &p, &n);
+    sc_buf_printf(b, "%c\"%s\":", i ? ',' : '{', field_names[i]);
+    if (k == V_NULL) sc_buf_adds(b, "null");
+    else if (k == V_RAW) sc_buf_add(b, p, n);
+    else sc_json_str(b, p, n);
+  }
   sc_buf_adds(b, "}\n");
+  sc_buf_free(&tmp);
 }
 
-const char sc_csv_header[] =
-    "url,line,status,error,detail,time_ms,final_url,redirects,ip\n";
+void sc_csv_header(struct sc_buf *b) {
+  for (size_t i = 0; i < NFIELDS; i++)
+    sc_buf_printf(b, "%s%s", i ? "," : "", field_names[i]);
+  sc_buf_addc(b, '\n');
+}
 
 /* Appends one CSV field (RFC 4180): quoted when it holds a comma, quote,
  * CR or LF; invalid UTF-8 and NUL bytes become U+FFFD. */
@@ -129,30 +215,23 @@ static void csv_field(struct sc_buf *b, const char *str, size_t n) {
   if (quote) sc_buf_addc(b, '"');
 }
 
-static void csv_opt(struct sc_buf *b, const char *s) {
-  if (s) csv_field(b, s, strlen(s));
-}
-
 void sc_record_csv(struct sc_buf *b, const struct sc_result *r) {
-  csv_field(b, r->url, r->url_len);
-  sc_buf_printf(b, ",%llu,", (unsigned long long)r->line);
-  if (r->status) sc_buf_printf(b, "%d", r->status);
-  sc_buf_addc(b, ',');
-  csv_opt(b, sc_class_name(r->cls));
-  sc_buf_addc(b, ',');
-  csv_opt(b, r->detail);
-  sc_buf_printf(b, ",%.1f,", r->time_ms);
-  csv_opt(b, r->final_url);
-  sc_buf_printf(b, ",%ld,", r->redirects);
-  csv_opt(b, r->ip);
+  struct sc_buf tmp = {0};
+  for (size_t i = 0; i < NFIELDS; i++) {
+    const char *p;
+    size_t n;
+    if (i) sc_buf_addc(b, ',');
+    if (field(r, i, &tmp, &p, &n) != V_NULL) csv_field(b, p, n);
+  }
   sc_buf_addc(b, '\n');
+  sc_buf_free(&tmp);
 }
 
 void sc_tally_add(struct sc_tally *t, const struct sc_result *r) {
-  if (r->cls == SC_OK && r->status >= 0 && r->status < 1000)
-    t->status[r->status]++;
-  else if (r->cls >= 0 && r->cls < SC_CLASS_COUNT)
-    t->cls[r->cls]++;
+  if (r->a.cls == SC_OK && r->a.status >= 0 && r->a.status < 1000)
+    t->status[r->a.status]++;
+  else if (r->a.cls >= 0 && r->a.cls < SC_CLASS_COUNT)
+    t->cls[r->a.cls]++;
   else
     t->cls[SC_OTHER]++;
   t->total++;
@@ -177,9 +256,9 @@ void sc_tally_json(struct sc_buf *b, const struct sc_tally *t) {
 }
 
 int sc_failon_match(const struct sc_failon *f, const struct sc_result *r) {
-  if (r->cls == SC_OK)
-    return r->status >= 0 && r->status < 1000 && f->codes[r->status];
-  return (f->classes >> r->cls) & 1u;
+  if (r->a.cls == SC_OK)
+    return r->a.status >= 0 && r->a.status < 1000 && f->codes[r->a.status];
+  return (f->classes >> r->a.cls) & 1u;
 }
 
 /* Applies one item; returns 0 or -1. */

@@ -19,8 +19,8 @@ void sc_json_str(struct sc_buf *b, const char *s, size_t n);
 void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r);
 void sc_record_csv(struct sc_buf *b, const struct sc_result *r);
 
-/* The CSV header line, with "\n". */
-extern const char sc_csv_header[];
+/* Appends the CSV header line, with "\n". */
+void sc_csv_header(struct sc_buf *b);
 
 /* Counts of results by final status code (100..999) and failure class. */
 struct sc_tally {

@@ -7,6 +7,17 @@
  * from static buffers, and long bodies are written one chunk at a time from
  * the previous write's callback, so memory stays flat.
  *
+ * TLS listeners (--tls ADDR:PORT,CERT,KEY) serve the same paths over
+ * HTTPS, one SSL_CTX per listener. OpenSSL never touches the socket: each
+ * TLS connection has an SSL with two memory BIOs; ciphertext from uv_read
+ * is fed into one, SSL_read decrypts into the same request buffer plain
+ * connections use, and whatever OpenSSL produces (handshake, records,
+ * alerts) is drained from the other into a uv_write. A reply write is
+ * complete when its ciphertext is, so streaming replies stay paced by the
+ * client. Plain connections carry only a NULL SSL pointer. A client that
+ * fails the handshake, or speaks plain HTTP to a TLS port, is closed;
+ * replies end with close_notify where a plain reply would end with FIN.
+ *
  * PATHS
  *   A path is a sequence of segments read left to right, so modifiers
  *   compose with what follows: /delay/300/status/404, /status/301/redirect/3.
@@ -34,17 +45,29 @@
  *   /head405             405 to HEAD, 200 to GET.
  *   /http10              "HTTP/1.0 200 OK" status line, close after the body.
  *   /info100             "100 Continue" and "103 Early Hints" before the reply.
+ *   /noreason            Status line without a reason phrase: "HTTP/1.1 200".
+ *   /lf                  Reply head with bare LF line ends instead of CRLF.
  *   /truncated           "HTTP/1.1 200 OK\r\nContent-Len", then close.
  *   /badbody             Content-Length 1000, 10 bytes, then a TCP reset.
+ *   /shortbody           Content-Length 1000, no body bytes, then close.
+ *   /stallbody           Content-Length 1000, then silence (no body byte).
+ *   /badchunk            Transfer-Encoding: chunked, then a chunk size that
+ *                        is not hex ("zz"), then close.
+ *   /stats               200 "body_bytes N\n": filler body bytes queued so far
+ *                        by /bytes, /slowbody and /badbody, all connections
+ *                        (so tests can bound what a client was sent).
  *   anything else        404 "not found\n".
  *
  * Connections are kept alive (HTTP/1.1 unless "Connection: close"; HTTP/1.0
  * only with "Connection: keep-alive"); requests on one connection are
  * answered in order. Request heads may be up to 16 KiB (else 431 and
- * close); bodies announced by Content-Length are skipped. A connection is
- * closed as soon as the client closes or half-closes its side. */
+ * close); a request whose method contains a byte no method name has (a
+ * TLS ClientHello on a plain port, say) gets 400 and a close at once.
+ * Bodies announced by Content-Length are skipped. A connection is closed
+ * as soon as the client closes or half-closes its side. */
 #include "serve.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,6 +76,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <uv.h>
 
 #include "util.h"
@@ -64,6 +89,7 @@
 #define SERVE_BACKLOG 4096
 #define SERVE_BYTES_MAX 1000000000000L
 #define SERVE_DELAY_MAX 86400000L
+#define SERVE_TLS_READ 65536 /* ciphertext read at once (one shared buffer) */
 
 enum serve_kind {
   SERVE_OK,       /* "ok\n" */
@@ -79,7 +105,11 @@ enum serve_kind {
   SERVE_GARBAGE,
   SERVE_TRUNCATED,
   SERVE_EMPTY,
-  SERVE_RESET
+  SERVE_RESET,
+  SERVE_SHORTBODY, /* head, then close */
+  SERVE_STALLBODY, /* head, then nothing */
+  SERVE_BADCHUNK,  /* chunked head, a bad chunk size, close */
+  SERVE_STATS      /* "body_bytes N\n" */
 };
 
 struct serve_server;
@@ -91,6 +121,7 @@ struct serve_conn {
   uv_timer_t timer; /* the /delay wait, then /slowbody and /drip ticks */
   uv_write_t wreq;  /* at most one write is in flight */
   struct serve_server *srv;
+  SSL *ssl; /* TLS listeners only: the session and its two memory BIOs */
   struct serve_conn *prev, *next; /* srv->conns */
   int open_handles;
   bool closing, reading, writing;
@@ -99,7 +130,7 @@ struct serve_conn {
   size_t in_len, head_len, scan;
   uint64_t body_left; /* request body bytes still to skip */
   /* The request being answered and the reply planned for it. */
-  bool head_method, req_http10, keepalive, info100, http10;
+  bool head_method, req_http10, keepalive, info100, http10, noreason, bare_lf;
   enum serve_kind kind;
   int code;
   uint64_t delay_ms, left;
@@ -116,6 +147,14 @@ struct serve_conn {
 struct serve_listener {
   uv_tcp_t tcp;
   struct serve_server *srv;
+  SSL_CTX *ctx; /* NULL: plain HTTP */
+};
+
+/* One --listen or --tls argument. */
+struct serve_spec {
+  char *addr;       /* owns the copy of the argument cert and key point into */
+  const char *cert; /* NULL: plain HTTP */
+  const char *key;
 };
 
 struct serve_server {
@@ -125,15 +164,18 @@ struct serve_server {
   int nls;
   bool stopping;
   struct serve_conn *conns;
+  uint64_t body_bytes; /* filler bytes queued, for /stats */
 };
 
 static char serve_fill[SERVE_CHUNK];
+static char serve_tls_in[SERVE_TLS_READ]; /* consumed in the read callback */
 static char serve_flood[SERVE_CHUNK];
 static char serve_drip[] =
     "X-Drip: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
 static char serve_status_line[] = "HTTP/1.1 200 OK\r\n";
 static char serve_garbage[] = "this is not http\r\n\r\n";
 static char serve_truncated[] = "HTTP/1.1 200 OK\r\nContent-Len";
+static char serve_badchunk[] = "zz\r\nhello\r\n0\r\n\r\n";
 static const char serve_interim[] =
     "HTTP/1.1 100 Continue\r\n\r\n"
     "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n";
@@ -141,6 +183,9 @@ static const char serve_interim[] =
 static void serve_respond(struct serve_conn *c);
 static void serve_advance(struct serve_conn *c);
 static void serve_read_start(struct serve_conn *c);
+static int serve_tls_flush(struct serve_conn *c, bool app);
+static int serve_tls_write(struct serve_conn *c, const uv_buf_t *bufs,
+                           unsigned n);
 
 /* clang-format off */
 static const struct {
@@ -201,6 +246,7 @@ static void serve_on_closed(uv_handle_t *h) {
   else
     c->srv->conns = c->next;
   if (c->next) c->next->prev = c->prev;
+  SSL_free(c->ssl); /* and its BIOs; NULL for plain connections */
   free(c);
 }
 
@@ -210,6 +256,11 @@ static void serve_on_closed(uv_handle_t *h) {
 static void serve_close(struct serve_conn *c, bool reset) {
   if (c->closing) return;
   c->closing = true;
+  if (c->ssl && !reset) { /* a graceful close says close_notify first */
+    ERR_clear_error();
+    if (SSL_is_init_finished(c->ssl)) SSL_shutdown(c->ssl);
+    serve_tls_flush(c, false); /* queued before the close, so it is sent */
+  }
   uv_close((uv_handle_t *)&c->timer, serve_on_closed);
   if (!reset || uv_tcp_close_reset(&c->tcp, serve_on_closed) != 0)
     uv_close((uv_handle_t *)&c->tcp, serve_on_closed);
@@ -220,12 +271,15 @@ static void serve_close(struct serve_conn *c, bool reset) {
 static void serve_on_write(uv_write_t *req, int status);
 static void serve_on_timer(uv_timer_t *t);
 
-/* Queues bufs (which must stay valid until the callback) as the one write
- * in flight; closes the connection if libuv refuses it. */
+/* Queues bufs (which must stay valid until the callback; over TLS they
+ * are encrypted at once) as the one write in flight; closes the
+ * connection if libuv or OpenSSL refuses it. */
 static void serve_write(struct serve_conn *c, const uv_buf_t *bufs,
                         unsigned n) {
   c->writing = true;
-  if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n, serve_on_write)) {
+  if (c->ssl ? serve_tls_write(c, bufs, n)
+             : uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n,
+                        serve_on_write)) {
     c->writing = false;
     serve_close(c, false);
   }
@@ -240,6 +294,7 @@ static void serve_write1(struct serve_conn *c, char *p, size_t n) {
 static void serve_write_chunk(struct serve_conn *c) {
   size_t n = c->left < SERVE_CHUNK ? (size_t)c->left : SERVE_CHUNK;
   c->left -= n;
+  c->srv->body_bytes += n;
   serve_write1(c, serve_fill, n);
 }
 
@@ -288,7 +343,11 @@ static void serve_on_write(uv_write_t *req, int status) {
       break;
     case SERVE_GARBAGE:
     case SERVE_TRUNCATED:
+    case SERVE_SHORTBODY:
+    case SERVE_BADCHUNK:
       serve_close(c, false);
+      return;
+    case SERVE_STALLBODY:
       return;
     case SERVE_BADBODY:
       serve_close(c, true);
@@ -314,24 +373,153 @@ static void serve_on_timer(uv_timer_t *t) {
     c->drip_pos = (c->drip_pos + 1) % (sizeof serve_drip - 1);
   } else if (c->left) {
     c->left--;
+    c->srv->body_bytes++;
     serve_write1(c, serve_fill, 1);
   }
 }
 
+/* ----------------------------------------------------------------- TLS */
+
+/* One drain of the write BIO on its way to the socket. */
+struct serve_tls_out {
+  uv_write_t req; /* first: the callback gets this struct back */
+  bool app;       /* carries the reply write (c->wreq's stand-in) */
+  char data[];
+};
+
+/* Frees the drain; a reply write's completion goes on to serve_on_write,
+ * which paces streaming replies exactly as on plain connections. */
+static void serve_tls_on_write(uv_write_t *req, int status) {
+  struct serve_tls_out *o = (struct serve_tls_out *)req;
+  struct serve_conn *c = req->data;
+  bool app = o->app;
+  free(o);
+  if (app)
+    serve_on_write(&c->wreq, status);
+  else if (status < 0)
+    serve_close(c, false);
+}
+
+/* Moves everything OpenSSL has produced into one uv_write (with app set,
+ * even if that is nothing, so the reply write completes). Returns 0, or
+ * -1 if nothing could be queued. */
+static int serve_tls_flush(struct serve_conn *c, bool app) {
+  BIO *wb = SSL_get_wbio(c->ssl);
+  size_t n = BIO_ctrl_pending(wb);
+  struct serve_tls_out *o;
+  uv_buf_t b;
+  if (n == 0 && !app) return 0;
+  o = sc_xmalloc(sizeof *o + n);
+  o->req.data = c;
+  o->app = app;
+  b = uv_buf_init(o->data, (unsigned)n);
+  if ((n && BIO_read(wb, o->data, (int)n) != (int)n) ||
+      uv_write(&o->req, (uv_stream_t *)&c->tcp, &b, 1, serve_tls_on_write)) {
+    free(o);
+    return -1;
+  }
+  return 0;
+}
+
+/* Encrypts bufs (copied at once; a memory BIO never refuses) and queues
+ * the ciphertext as the reply write. Returns 0 or -1. */
+static int serve_tls_write(struct serve_conn *c, const uv_buf_t *bufs,
+                           unsigned n) {
+  ERR_clear_error();
+  for (unsigned i = 0; i < n; i++)
+    if (bufs[i].len && SSL_write(c->ssl, bufs[i].base, (int)bufs[i].len) <= 0)
+      return -1;
+  return serve_tls_flush(c, true);
+}
+
+/* Decrypts what the read BIO holds into the free tail of c->in (driving
+ * the handshake on the way) and sends what OpenSSL wants sent. Returns 0,
+ * or -1 when the connection must close: a failed handshake (plain HTTP on
+ * a TLS port included), a bad record, or the client's close_notify. */
+static int serve_tls_pump(struct serve_conn *c) {
+  int r = 1;
+  bool ok;
+  ERR_clear_error();
+  while (r > 0 && c->in_len < sizeof c->in) {
+    r = SSL_read(c->ssl, c->in + c->in_len, (int)(sizeof c->in - c->in_len));
+    if (r > 0) c->in_len += (size_t)r;
+  }
+  ok = r > 0 || SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_READ;
+  if (!ok) SSL_set_quiet_shutdown(c->ssl, 1); /* no close_notify after it */
+  return serve_tls_flush(c, false) == 0 && ok ? 0 : -1;
+}
+
+/* Gives connection c, just accepted on a TLS listener, its server-side
+ * SSL over two fresh memory BIOs. Returns 0 or -1 (OpenSSL out of
+ * memory); c->ssl is then NULL or owns whatever was made. */
+static int serve_tls_start(struct serve_conn *c, SSL_CTX *ctx) {
+  BIO *rb, *wb;
+  if (!(c->ssl = SSL_new(ctx))) return -1;
+  rb = BIO_new(BIO_s_mem());
+  wb = BIO_new(BIO_s_mem());
+  if (!rb || !wb) {
+    BIO_free(rb);
+    BIO_free(wb);
+    return -1;
+  }
+  BIO_set_mem_eof_return(rb, -1); /* empty means "wait", never EOF */
+  SSL_set_bio(c->ssl, rb, wb);
+  SSL_set_accept_state(c->ssl);
+  return 0;
+}
+
+/* Makes listener l's SSL_CTX from the PEM files of spec. Returns 0, or -1
+ * after a one-line message on stderr. */
+static int serve_tls_ctx(struct serve_listener *l,
+                         const struct serve_spec *spec) {
+  const char *what = "cannot create a TLS context", *file = "", *why;
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  unsigned long e;
+  if (ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    what = "cannot load certificate";
+    file = spec->cert;
+    if (SSL_CTX_use_certificate_chain_file(ctx, spec->cert) == 1) {
+      what = "cannot load private key";
+      file = spec->key;
+      if (SSL_CTX_use_PrivateKey_file(ctx, spec->key, SSL_FILETYPE_PEM) ==
+              1 &&
+          SSL_CTX_check_private_key(ctx) == 1) {
+        l->ctx = ctx;
+        return 0;
+      }
+    }
+  }
+  e = ERR_peek_last_error();
+  why = e ? ERR_reason_error_string(e) : NULL;
+  fprintf(stderr, "sitecheck serve: --tls %s: %s%s%s%s: %s\n", spec->addr,
+          what, *file ? " '" : "", file, *file ? "'" : "",
+          why ? why : "unknown error");
+  ERR_clear_error();
+  SSL_CTX_free(ctx);
+  return -1;
+}
+
 /* Formats the reply head for c->code into c->out, with Content-Length
- * clen where the status allows a body. Returns its length. Bounded: the
- * Location was limited to SERVE_LOCATION_MAX when routing. */
+ * clen where the status allows a body (chunked for /badchunk). Returns
+ * its length. Bounded: the Location was limited to SERVE_LOCATION_MAX when
+ * routing. */
 static size_t serve_head(struct serve_conn *c, uint64_t clen) {
-  char *p = c->out;
+  char *p = c->out, *q, *e;
   if (c->info100) p = serve_cat(p, serve_interim, sizeof serve_interim - 1);
   p = serve_cats(p, c->http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   p = serve_u64(p, (uint64_t)c->code);
-  *p++ = ' ';
-  p = serve_cats(p, serve_reason(c->code));
+  if (!c->noreason) {
+    *p++ = ' ';
+    p = serve_cats(p, serve_reason(c->code));
+  }
   p = serve_cats(p,
                  "\r\nServer: sitecheck-serve\r\n"
                  "Content-Type: text/plain\r\n");
-  if (serve_has_body(c->code)) {
+  if (c->kind == SERVE_BADCHUNK) {
+    p = serve_cats(p, "Transfer-Encoding: chunked\r\n");
+  } else if (serve_has_body(c->code)) {
     p = serve_cats(p, "Content-Length: ");
     p = serve_u64(p, clen);
     p = serve_cats(p, "\r\n");
@@ -355,6 +543,11 @@ static size_t serve_head(struct serve_conn *c, uint64_t clen) {
   if (c->keepalive && c->req_http10)
     p = serve_cats(p, "Connection: keep-alive\r\n");
   p = serve_cats(p, "\r\n");
+  if (c->bare_lf) { /* /lf: drop every CR of the head */
+    for (q = e = c->out; q < p; q++)
+      if (*q != '\r') *e++ = *q;
+    p = e;
+  }
   return (size_t)(p - c->out);
 }
 
@@ -397,10 +590,22 @@ static void serve_respond(struct serve_conn *c) {
         n = c->kind == SERVE_BADBODY ? 10 : c->left;
         if (n > SERVE_CHUNK) n = SERVE_CHUNK;
         c->left -= n;
+        c->srv->body_bytes += n;
         b[1] = uv_buf_init(serve_fill, (unsigned)n);
         serve_write(c, b, 2);
       }
       return;
+    case SERVE_SHORTBODY:
+    case SERVE_STALLBODY:
+    case SERVE_BADCHUNK:
+      b[0] = uv_buf_init(c->out, (unsigned)serve_head(c, 1000));
+      b[1] = uv_buf_init(serve_badchunk, sizeof serve_badchunk - 1);
+      serve_write(c, b, c->kind == SERVE_BADCHUNK && !c->head_method ? 2 : 1);
+      return;
+    case SERVE_STATS:
+      snprintf(text, sizeof text, "body_bytes %llu\n",
+               (unsigned long long)c->srv->body_bytes);
+      break;
     case SERVE_OK:
       body = "ok\n";
       break;
@@ -498,7 +703,9 @@ static const struct {
     {"hang", SERVE_HANG},           {"drip", SERVE_DRIP},
     {"headers-flood", SERVE_FLOOD}, {"garbage", SERVE_GARBAGE},
     {"truncated", SERVE_TRUNCATED}, {"empty", SERVE_EMPTY},
-    {"reset", SERVE_RESET},
+    {"reset", SERVE_RESET},         {"shortbody", SERVE_SHORTBODY},
+    {"stallbody", SERVE_STALLBODY}, {"badchunk", SERVE_BADCHUNK},
+    {"stats", SERVE_STATS},
 };
 
 static void serve_fail(struct serve_conn *c, int code) {
@@ -563,6 +770,10 @@ static void serve_route(struct serve_conn *c, char *path, size_t len,
       c->keepalive = false;
     } else if (SEG("info100")) {
       c->info100 = true;
+    } else if (SEG("noreason")) {
+      c->noreason = true;
+    } else if (SEG("lf")) {
+      c->bare_lf = true;
     } else {
       size_t i = 0;
       while (i < nkinds && !SEG(serve_kinds[i].name)) i++;
@@ -620,6 +831,7 @@ static void serve_plan_init(struct serve_conn *c) {
   c->kind = SERVE_OK;
   c->code = 0;
   c->started = c->head_method = c->keepalive = c->info100 = c->http10 = false;
+  c->noreason = c->bare_lf = false;
   c->delay_ms = c->left = 0;
   c->loc_a = c->loc_b = NULL;
   c->loc_alen = c->loc_blen = 0;
@@ -691,9 +903,21 @@ static void serve_parse(struct serve_conn *c) {
               q ? (size_t)(sp2 - q) : 0);
 }
 
+/* True if c->in cannot be the start of a request: before the first space
+ * comes a byte no method name has (a TLS ClientHello, say), so waiting for
+ * the end of the head would be waiting for nothing. */
+static bool serve_bad_start(const struct serve_conn *c) {
+  for (size_t i = 0; i < c->in_len && c->in[i] != ' '; i++)
+    if (!isalnum((unsigned char)c->in[i]) &&
+        (c->in[i] == '\0' || !strchr("!#$%&'*+-.^_`|~", c->in[i])))
+      return true;
+  return false;
+}
+
 /* Drops request-body bytes and stray line breaks from the start of c->in,
  * then, if a whole request head is there, starts answering it (after its
- * delay). Answers 431 and closes if the buffer is full without a head. */
+ * delay). Answers 431 and closes if the buffer is full without a head, 400
+ * and closes at once if it cannot hold one (serve_bad_start). */
 static void serve_advance(struct serve_conn *c) {
   size_t skip = 0, end;
   if (c->busy || c->closing) return;
@@ -709,14 +933,16 @@ static void serve_advance(struct serve_conn *c) {
     c->in_len -= skip;
     c->scan = 0;
   }
-  serve_read_start(c);
-  end = c->body_left ? 0 : serve_head_end(c);
+  serve_read_start(c); /* over TLS this may add to c->in, or close */
+  if (c->closing || c->body_left) return;
+  end = serve_head_end(c);
   if (!end) {
-    if (c->in_len < sizeof c->in) return;
+    bool bad = serve_bad_start(c);
+    if (!bad && c->in_len < sizeof c->in) return;
     c->head_len = c->in_len;
     c->busy = true;
     serve_plan_init(c);
-    serve_fail(c, 431);
+    serve_fail(c, bad ? 400 : 431);
     serve_respond(c);
     return;
   }
@@ -732,11 +958,17 @@ static void serve_advance(struct serve_conn *c) {
 
 /* ------------------------------------------------------------- reading */
 
-/* Hands libuv the free tail of c->in: reads land in place, no copies. */
+/* Hands libuv the free tail of c->in: plain reads land in place, no
+ * copies. TLS reads land in the shared ciphertext buffer, which the read
+ * callback empties into the connection's read BIO. */
 static void serve_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   struct serve_conn *c = h->data;
   (void)hint;
-  *buf = uv_buf_init(c->in + c->in_len, (unsigned)(sizeof c->in - c->in_len));
+  if (c->ssl)
+    *buf = uv_buf_init(serve_tls_in, sizeof serve_tls_in);
+  else
+    *buf =
+        uv_buf_init(c->in + c->in_len, (unsigned)(sizeof c->in - c->in_len));
 }
 
 /* Appends what arrived. EOF or an error closes the connection at once
@@ -744,7 +976,14 @@ static void serve_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
  * requests wait in the buffer; reading pauses if it fills up. */
 static void serve_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   struct serve_conn *c = s->data;
-  (void)buf;
+  if (c->ssl && nread > 0) { /* decrypt; c->in_len then counts it */
+    if (BIO_write(SSL_get_rbio(c->ssl), buf->base, (int)nread) != nread ||
+        serve_tls_pump(c)) {
+      serve_close(c, false);
+      return;
+    }
+    nread = 0;
+  }
   if (nread == UV_ENOBUFS ||
       (nread >= 0 && c->busy && c->in_len + (size_t)nread == sizeof c->in)) {
     c->in_len += nread > 0 ? (size_t)nread : 0;
@@ -760,19 +999,27 @@ static void serve_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   serve_advance(c);
 }
 
-/* Resumes reading (it pauses while a reply fills the buffer); closes the
- * connection if libuv refuses. */
+/* Resumes reading (it pauses while a reply fills the buffer), first
+ * decrypting what a TLS connection has already received; closes the
+ * connection if libuv or OpenSSL says so. */
 static void serve_read_start(struct serve_conn *c) {
-  if (c->reading || c->closing) return;
+  if (c->closing) return;
+  if (c->ssl && serve_tls_pump(c)) {
+    serve_close(c, false);
+    return;
+  }
+  if (c->reading) return;
   if (uv_read_start((uv_stream_t *)&c->tcp, serve_on_alloc, serve_on_read))
     serve_close(c, false);
   else
     c->reading = true;
 }
 
-/* Accepts one client into a fresh serve_conn linked into srv->conns. */
+/* Accepts one client into a fresh serve_conn linked into srv->conns,
+ * with its SSL if the listener is a TLS one. */
 static void serve_on_connection(uv_stream_t *ls, int status) {
-  struct serve_server *srv = ((struct serve_listener *)ls->data)->srv;
+  struct serve_listener *l = ls->data;
+  struct serve_server *srv = l->srv;
   struct serve_conn *c;
   if (status < 0) return;
   c = sc_xmalloc(sizeof *c);
@@ -785,7 +1032,8 @@ static void serve_on_connection(uv_stream_t *ls, int status) {
   c->next = srv->conns;
   if (srv->conns) srv->conns->prev = c;
   srv->conns = c;
-  if (uv_accept(ls, (uv_stream_t *)&c->tcp)) {
+  if (uv_accept(ls, (uv_stream_t *)&c->tcp) ||
+      (l->ctx && serve_tls_start(c, l->ctx))) {
     serve_close(c, false);
     return;
   }
@@ -853,71 +1101,117 @@ static int serve_listen(struct serve_server *srv, const char *name) {
   return r;
 }
 
-/* Prints "listening on http://ADDR:PORT" for listener l. */
+/* Prints "listening on http[s]://ADDR:PORT" for listener l. */
 static void serve_print_url(struct serve_listener *l) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
   char name[64] = "?";
   uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
   uv_ip_name((struct sockaddr *)&ss, name, sizeof name);
-  printf(ss.ss_family == AF_INET6 ? "listening on http://[%s]:%d\n"
-                                  : "listening on http://%s:%d\n",
-         name, ntohs(((struct sockaddr_in *)&ss)->sin_port)); /* = sin6_port */
+  printf(ss.ss_family == AF_INET6 ? "listening on %s://[%s]:%d\n"
+                                  : "listening on %s://%s:%d\n",
+         l->ctx ? "https" : "http", name,
+         ntohs(((struct sockaddr_in *)&ss)->sin_port)); /* = sin6_port */
 }
 
 static void serve_usage(FILE *f) {
   fputs(
-      "usage: sitecheck serve [--listen ADDR:PORT]...\n"
+      "usage: sitecheck serve [--listen ADDR:PORT]... "
+      "[--tls ADDR:PORT,CERT,KEY]...\n"
       "Run the simulated web: an HTTP/1.1 server whose replies are chosen\n"
       "by the URL path (/delay/MS, /status/CODE, /redirect/N, /bytes/N,\n"
       "/hang, /drip, ... see sitecheck(1)). Runs until SIGINT or SIGTERM.\n"
       "  --listen ADDR:PORT  listen there (repeatable; IPv6 as [::1]:PORT;\n"
-      "                      port 0 picks a free port). Default\n"
-      "                      127.0.0.1:8080.\n"
+      "                      port 0 picks a free port). Default, if no\n"
+      "                      listener is given: 127.0.0.1:8080.\n"
+      "  --tls ADDR:PORT,CERT,KEY\n"
+      "                      HTTPS listener with the certificate (chain)\n"
+      "                      and private key in PEM files CERT and KEY;\n"
+      "                      same paths (repeatable; printed after the\n"
+      "                      --listen ones).\n"
       "  -h, --help          show this help\n",
       f);
 }
 
-/* Collects the --listen values of argv into names (at least one: the
- * default). Returns their number, 0 after -h (usage printed), or -1 after
- * a one-line error on stderr. */
-static int serve_args(int argc, char **argv, const char **names) {
+/* Parses a --listen value (ADDR:PORT) or, with tls, a --tls value
+ * (ADDR:PORT,CERT,KEY; the key path is the rest, commas and all) into sp,
+ * which then owns a copy. Returns 0, or -1 (nothing kept). */
+static int serve_parse_spec(const char *v, bool tls, struct serve_spec *sp) {
   struct sockaddr_storage sa;
-  int n = 0;
+  char *c1, *c2 = NULL;
+  sp->addr = sc_xstrdup(v);
+  sp->cert = sp->key = NULL;
+  if (tls) {
+    c1 = strchr(sp->addr, ',');
+    c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    if (!c2 || c2 == c1 + 1 || !c2[1]) goto bad;
+    *c1 = *c2 = '\0';
+    sp->cert = c1 + 1;
+    sp->key = c2 + 1;
+  }
+  if (serve_parse_addr(sp->addr, &sa) == 0) return 0;
+bad:
+  free(sp->addr);
+  return -1;
+}
+
+/* Collects the --listen and --tls values of argv into specs (room for
+ * argc): the plain listeners in the order given, then the TLS ones; at
+ * least one (the default). Returns their number, 0 after -h (usage
+ * printed), or -1 after a one-line error on stderr. The caller frees each
+ * spec's addr. */
+static int serve_args(int argc, char **argv, struct serve_spec *specs) {
+  struct serve_spec *all = sc_xcalloc((size_t)argc + 1, sizeof *all);
+  int n = 0, k = 0, rc = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
+    bool tls = strncmp(a, "--tls", 5) == 0;
+    size_t ol = tls ? 5 : 8;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       serve_usage(stdout);
-      return 0;
+      goto out;
     }
-    if (strcmp(a, "--listen") == 0) {
+    if (!tls && strncmp(a, "--listen", 8) != 0) a = "";
+    if (a[ol] == '\0' && *a) {
       v = i + 1 < argc ? argv[++i] : NULL;
-    } else if (strncmp(a, "--listen=", 9) == 0) {
-      v = a + 9;
+    } else if (a[ol] == '=') {
+      v = a + ol + 1;
     } else {
-      fprintf(stderr, "sitecheck serve: unknown argument '%s'\n", a);
-      return -1;
+      fprintf(stderr, "sitecheck serve: unknown argument '%s'\n", argv[i]);
+      rc = -1;
+      goto out;
     }
-    if (!v || serve_parse_addr(v, &sa)) {
+    if (!v || serve_parse_spec(v, tls, &all[n])) {
       fprintf(stderr,
-              "sitecheck serve: --listen needs ADDR:PORT or [V6ADDR]:PORT, "
-              "not '%s'\n",
+              tls ? "sitecheck serve: --tls needs ADDR:PORT,CERTFILE,KEYFILE "
+                    "(IPv6 as [V6ADDR]:PORT,...), not '%s'\n"
+                  : "sitecheck serve: --listen needs ADDR:PORT or "
+                    "[V6ADDR]:PORT, not '%s'\n",
               v ? v : "");
-      return -1;
+      rc = -1;
+      goto out;
     }
-    names[n++] = v;
+    n++;
   }
-  if (n == 0) names[n++] = "127.0.0.1:8080";
+  if (n == 0) serve_parse_spec("127.0.0.1:8080", false, &all[n++]);
+  for (int tls = 0; tls < 2; tls++) /* plain first, each in order */
+    for (int j = 0; j < n; j++)
+      if ((all[j].cert != NULL) == tls) specs[k++] = all[j];
+  free(all);
   return n;
+out:
+  for (int j = 0; j < n; j++) free(all[j].addr);
+  free(all);
+  return rc;
 }
 
 int sc_serve_main(int argc, char **argv) {
   struct serve_server srv;
-  const char **names = sc_xcalloc((size_t)argc + 1, sizeof *names);
-  int n = serve_args(argc, argv, names), rc = SC_EXIT_OK;
+  struct serve_spec *specs = sc_xcalloc((size_t)argc + 1, sizeof *specs);
+  int n = serve_args(argc, argv, specs), rc = SC_EXIT_OK;
 
   if (n <= 0) {
-    free(names);
+    free(specs);
     return n == 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -932,11 +1226,14 @@ int sc_serve_main(int argc, char **argv) {
   memset(&srv, 0, sizeof srv);
   uv_loop_init(&srv.loop);
   srv.ls = sc_xcalloc((size_t)n, sizeof *srv.ls);
+  for (int i = 0; i < n && rc == SC_EXIT_OK; i++) /* certificates first */
+    if (specs[i].cert && serve_tls_ctx(&srv.ls[i], &specs[i]))
+      rc = SC_EXIT_USAGE;
   for (int i = 0; i < n && rc == SC_EXIT_OK; i++) {
-    int r = serve_listen(&srv, names[i]);
+    int r = serve_listen(&srv, specs[i].addr);
     if (r) {
-      fprintf(stderr, "sitecheck serve: cannot listen on %s: %s\n", names[i],
-              uv_strerror(r));
+      fprintf(stderr, "sitecheck serve: cannot listen on %s: %s\n",
+              specs[i].addr, uv_strerror(r));
       rc = SC_EXIT_USAGE;
     }
   }
@@ -954,7 +1251,11 @@ int sc_serve_main(int argc, char **argv) {
   }
   uv_run(&srv.loop, UV_RUN_DEFAULT);
   uv_loop_close(&srv.loop);
+  for (int i = 0; i < n; i++) {
+    SSL_CTX_free(srv.ls[i].ctx);
+    free(specs[i].addr);
+  }
   free(srv.ls);
-  free(names);
+  free(specs);
   return rc;
 }

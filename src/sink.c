@@ -83,7 +83,7 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o) {
   }
   s->last_flush = sc_now_ms();
   if (s->fd >= 0 && o->format == SC_FORMAT_CSV)
-    sc_buf_adds(&s->out, sc_csv_header);
+    sc_csv_header(&s->out);
   return s;
 }
 

@@ -20,21 +20,39 @@ def spawn(model, args, stdin=subprocess.DEVNULL, preexec_fn=None):
                             preexec_fn=preexec_fn)
 
 
+def _vm_hwm_kb(pid):
+    """Peak RSS of pid's current program (VmHWM), or None once it exited.
+    Unlike wait4's ru_maxrss, it does not include what the forking parent
+    (this big pytest process) had mapped before exec."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def wait4(proc, timeout):
-    """Waits for proc like Popen.wait, returning (rc, maxrss_kb, out, err)
-    from wait4(2), so the peak RSS is this child's alone."""
+    """Waits for proc, returning (rc, peak_rss_kb, stdout, stderr); the peak
+    is the last VmHWM seen while polling every 10 ms (it only grows)."""
     deadline = time.monotonic() + timeout
+    peak = 0
     while True:
-        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        hwm = _vm_hwm_kb(proc.pid)
+        if hwm:
+            peak = max(peak, hwm)
+        pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() > deadline:
             proc.kill()
             pytest.fail("sitecheck did not exit in time")
-        time.sleep(0.02)
+        time.sleep(0.01)
     proc.returncode = os.waitstatus_to_exitcode(status)
     out, err = proc.stdout.read(), proc.stderr.read()
-    return proc.returncode, ru.ru_maxrss, out, err
+    return proc.returncode, peak, out, err
 
 
 # ---------------------------------------------------------------- signals

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "job.h"
 #include "reader.h"
 #include "record.h"
 #include "url.h"
@@ -170,12 +171,11 @@ static void test_json_str(void) {
 }
 
 static struct sc_result res(int status, enum sc_class cls) {
+  static struct sc_job job = {.line = "u", .len = 1};
   struct sc_result r;
-  memset(&r, 0, sizeof r);
-  r.url = "u";
-  r.url_len = 1;
-  r.status = status;
-  r.cls = cls;
+  sc_result_for_job(&r, &job);
+  r.a.status = status;
+  r.a.cls = cls;
   return r;
 }
 
@@ -206,27 +206,50 @@ static void test_records(void) {
   r.url = "a,\"b\"";
   r.url_len = 5;
   r.line = 7;
-  r.time_ms = 12.34;
+  r.a.time_ms = 12.34;
   r.final_url = "http://x/";
-  r.redirects = 2;
-  snprintf(r.ip, sizeof r.ip, "127.0.0.1");
+  r.a.redirects = 1;
+  r.a.content_length = 0;
+  r.a.cert_expiry = 86400 * 365;
+  r.a.cert_days_left = -3;
+  r.a.ttfb_ms = 1.25;
+  r.chain = "302 http://a/\n200 http://x/\n";
+  snprintf(r.a.ip, sizeof r.a.ip, "127.0.0.1");
+  snprintf(r.a.method, sizeof r.a.method, "GET");
+  snprintf(r.a.server, sizeof r.a.server, "srv \"1\"");
   sc_record_jsonl(&b, &r);
   CHECK_STR(b.data,
             "{\"url\":\"a,\\\"b\\\"\",\"line\":7,\"status\":200,\"error\":null,"
             "\"detail\":null,\"time_ms\":12.3,\"final_url\":\"http://x/\","
-            "\"redirects\":2,\"ip\":\"127.0.0.1\"}\n");
+            "\"redirects\":1,\"ip\":\"127.0.0.1\",\"attempts\":1,"
+            "\"method\":\"GET\",\"http_version\":null,\"content_type\":null,"
+            "\"content_length\":0,\"server\":\"srv \\\"1\\\"\","
+            "\"chain\":[{\"url\":\"http://a/\",\"status\":302},"
+            "{\"url\":\"http://x/\",\"status\":200}],"
+            "\"cert_expiry\":\"1971-01-01T00:00:00Z\",\"cert_days_left\":-3,"
+            "\"dns_ms\":null,\"connect_ms\":null,\"tls_ms\":null,"
+            "\"ttfb_ms\":1.2}\n");
+  b.len = 0;
+  sc_csv_header(&b);
+  CHECK(strncmp(b.data, "url,line,status,error,detail,time_ms,final_url,"
+                        "redirects,ip,attempts,", 54) == 0);
   b.len = 0;
   sc_record_csv(&b, &r);
-  CHECK_STR(b.data, "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,2,127.0.0.1\n");
+  CHECK_STR(b.data,
+            "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,1,127.0.0.1,1,GET,,,0,"
+            "\"srv \"\"1\"\"\",\"[{\"\"url\"\":\"\"http://a/\"\",\"\"status\"\":302},"
+            "{\"\"url\"\":\"\"http://x/\"\",\"\"status\"\":200}]\","
+            "1971-01-01T00:00:00Z,-3,,,,1.2\n");
   b.len = 0;
   struct sc_result e = res(0, SC_TIMEOUT);
-  snprintf(e.detail, sizeof e.detail, "took\ntoo long");
+  snprintf(e.a.detail, sizeof e.a.detail, "took\ntoo long");
   sc_record_csv(&b, &e);
-  CHECK_STR(b.data, "u,0,,timeout,\"took\ntoo long\",0.0,,0,\n");
+  CHECK_STR(b.data, "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,\n");
   b.len = 0;
   sc_record_jsonl(&b, &e);
   CHECK(strstr(b.data, "\"status\":null,\"error\":\"timeout\"") != NULL);
   CHECK(strstr(b.data, "\"ip\":null") != NULL);
+  CHECK(strstr(b.data, "\"content_length\":null") != NULL);
   sc_buf_free(&b);
 }
 
