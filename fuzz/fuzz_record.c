@@ -36,11 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&r, 0, sizeof r);
   r.url = (const char *)data;
   r.url_len = size;
-  r.status = size % 3 ? 0 : 200;
-  r.cls = r.status ? SC_OK : (enum sc_class)(size % SC_CLASS_COUNT);
-  size_t d = size < sizeof r.detail ? size : sizeof r.detail - 1;
-  memcpy(r.detail, data, d);
-  r.detail[d] = '\0';
+  r.a.status = size % 3 ? 0 : 200;
+  r.a.cls = r.a.status ? SC_OK : (enum sc_class)(size % SC_CLASS_COUNT);
+  size_t d = size < sizeof r.a.detail ? size : sizeof r.a.detail - 1;
+  memcpy(r.a.detail, data, d);
+  r.a.detail[d] = '\0';
   sc_record_jsonl(&b, &r);
   if (!b.len || b.data[b.len - 1] != '\n' || b.data[0] != '{') abort();
   for (size_t i = 0; i + 1 < b.len; i++)
