@@ -77,6 +77,22 @@ static void note_certificate(struct sc_check *c) {
     c->cert_expiry = (int64_t)timegm(&tm);
 }
 
+/* A Retry-After value in milliseconds from now: delta-seconds or an HTTP
+ * date (RFC 9110 10.2.3); -1 if unreadable. */
+static long parse_retry_after(const char *v, size_t n) {
+  char tmp[64];
+  header_value(v, n, tmp, sizeof tmp);
+  if (tmp[0] >= '0' && tmp[0] <= '9') {
+    long secs;
+    if (sc_parse_long(tmp, 0, 86400 * 365, &secs) != 0) return -1;
+    return secs * 1000;
+  }
+  time_t when = curl_getdate(tmp, NULL);
+  if (when < 0) return -1;
+  double ms = difftime(when, time(NULL)) * 1000.0;
+  return ms < 0 ? 0 : ms > 86400e3 * 365 ? -1 : (long)ms;
+}
+
 /* Tracks the response heads: which one is final, and whether a redirect
  * will be followed. */
 static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
@@ -88,6 +104,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     c->off_web = 0;
     c->server[0] = '\0';
     note_certificate(c);
+  } else if (len >= 12 && strncasecmp(buf, "retry-after:", 12) == 0) {
+    c->retry_after_ms = parse_retry_after(buf + 12, len - 12);
   } else if (len >= 7 && strncasecmp(buf, "server:", 7) == 0) {
     header_value(buf + 7, len - 7, c->server, sizeof c->server);
   } else if (len >= 9 && strncasecmp(buf, "location:", 9) == 0) {
@@ -127,10 +145,21 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
   return atomic_load(&sc_stop) != 0;
 }
 
+void sc_check_begin(struct sc_check *c) {
+  c->attempts = 0;
+  c->use_get = 0;
+  c->t0 = sc_now_ms();
+  c->rng = (uint64_t)(uintptr_t)c ^ (uint64_t)(c->t0 * 1000.0) ^ c->job.lineno;
+  if (!c->rng) c->rng = 1;
+}
+
 void sc_check_prepare(struct sc_check *c) {
   const struct sc_opts *o = c->o;
   CURL *e = c->easy;
+  int head = o->head && !c->use_get;
   curl_easy_reset(e);
+  c->attempts++;
+  c->retry_after_ms = -1;
   c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
   c->errbuf[0] = '\0';
   c->server[0] = '\0';
@@ -154,7 +183,7 @@ void sc_check_prepare(struct sc_check *c) {
    * at 10k in flight to one host: libcurl walks every connection to that
    * host). HEAD leaves connections reusable, so it keeps the search.
    * Redirect hops within one check still reuse either way. */
-  if (!o->head) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  if (!head) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -169,14 +198,13 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (o->head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  if (head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   if (o->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
   if (o->resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
   if (c->abortable) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
   }
-  c->t0 = sc_now_ms();
 }
 
 enum sc_class sc_classify(CURLcode rc) {
@@ -260,13 +288,16 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
                                        : CURLINFO_CONNECT_TIME_T);
 }
 
-void sc_check_finish(struct sc_check *c, CURLcode rc, struct sc_result *r) {
+/* Fills *r from the finished transfer. */
+static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   long code = 0, redirects = 0;
   char *ip = NULL, *eff = NULL;
   struct sc_answer *a = &r->a;
   sc_result_for_job(r, &c->job);
   a->time_ms = sc_now_ms() - c->t0;
-  snprintf(a->method, sizeof a->method, "%s", c->o->head ? "HEAD" : "GET");
+  a->attempts = c->attempts;
+  snprintf(a->method, sizeof a->method, "%s",
+           c->o->head && !c->use_get ? "HEAD" : "GET");
   curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_COUNT, &redirects);
   curl_easy_getinfo(c->easy, CURLINFO_PRIMARY_IP, &ip);
@@ -304,4 +335,83 @@ void sc_check_finish(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     why = "interrupted";
   snprintf(a->detail, sizeof a->detail, "%s", why);
   if (redirects > 0) r->final_url = eff;
+}
+
+/* Whether a result is worth another try: failures that are often gone a
+ * moment later (a dropped or refused connection, a timeout, overload). */
+static int transient(const struct sc_result *r, CURLcode rc) {
+  int st = r->a.status;
+  switch (r->a.cls) {
+    case SC_OK:
+      return st == 429 || st == 502 || st == 503 || st == 504;
+    case SC_TIMEOUT:
+    case SC_CONNECT:
+      return 1;
+    case SC_PROTOCOL:
+      return rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+             rc == CURLE_GOT_NOTHING;
+    default:
+      return 0;
+  }
+}
+
+/* Answers to HEAD that servers give when they mishandle it, where GET may
+ * well succeed: refusals (405, 501), "not found"/"forbidden" from servers
+ * and signed URLs that only know GET, and broken replies. */
+static int head_refused(const struct sc_result *r) {
+  int st = r->a.status;
+  if (r->a.cls == SC_PROTOCOL) return 1;
+  return st == 400 || st == 403 || st == 404 || st == 405 || st == 406 ||
+         st == 500 || st == 501;
+}
+
+enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
+                             struct sc_result *r, long *delay_ms) {
+  interpret(c, rc, r);
+  *delay_ms = 0;
+  if (atomic_load(&sc_stop)) return SC_CHECK_DONE;
+  if (c->o->head && !c->use_get && head_refused(r)) {
+    c->use_get = 1;
+    c->attempts--; /* the GET completes this try */
+    return SC_CHECK_AGAIN;
+  }
+  if (c->attempts > c->o->retries || !transient(r, rc)) return SC_CHECK_DONE;
+  long wait;
+  if (c->retry_after_ms >= 0) {
+    wait = c->retry_after_ms;
+    if (wait > c->o->max_retry_wait_ms) {
+      snprintf(r->a.detail, sizeof r->a.detail,
+               "not retried: Retry-After %.0f s exceeds --max-retry-wait",
+               (double)wait / 1000);
+      return SC_CHECK_DONE;
+    }
+  } else {
+    /* Exponential backoff from 250 ms with jitter in [0.5, 1.5). */
+    c->rng ^= c->rng << 13, c->rng ^= c->rng >> 7, c->rng ^= c->rng << 17;
+    double jitter = 0.5 + (double)(c->rng >> 11) / 9007199254740992.0;
+    double base = 250.0 * (double)(1u << (c->attempts > 16 ? 16 : c->attempts - 1));
+    wait = (long)(base * jitter);
+    if (wait > c->o->max_retry_wait_ms) wait = c->o->max_retry_wait_ms;
+  }
+  *delay_ms = wait;
+  return SC_CHECK_AGAIN;
+}
+
+int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
+  long delay;
+  sc_check_begin(c);
+  for (;;) {
+    sc_check_prepare(c);
+    CURLcode rc = curl_easy_perform(c->easy);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&sc_stop)) return -1;
+    if (sc_check_finish(c, rc, r, &delay) == SC_CHECK_DONE) return 0;
+    /* Sleep in short steps so that a stop request is noticed. */
+    double until = sc_now_ms() + (double)delay;
+    while (sc_now_ms() < until) {
+      if (atomic_load(&sc_stop)) return -1;
+      double left = until - sc_now_ms();
+      struct timespec ts = {0, (long)((left > 100 ? 100 : left) * 1e6)};
+      nanosleep(&ts, NULL);
+    }
+  }
 }

@@ -29,7 +29,11 @@ struct sc_check {
   int off_web;       /* the current 3xx points off http(s) */
   int body_stop;     /* we stopped at the body on purpose */
   int abortable;     /* blocking models: abort when sc_stop is set */
-  double t0;
+  int attempts;      /* tries made so far (HEAD->GET fallback not counted) */
+  int use_get;       /* -X HEAD was refused: this check now uses GET */
+  long retry_after_ms; /* from the last response's Retry-After, or -1 */
+  uint64_t rng;        /* jitter */
+  double t0;           /* start of the whole check */
   struct sc_buf chain;           /* "STATUS URL\n" per response head */
   char server[SC_HEADER_MAX];    /* Server: of the current response */
   int64_t cert_expiry;           /* notAfter of the current peer, 0 if none */
@@ -46,14 +50,30 @@ int sc_core_global_init(void);
 void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable);
 void sc_check_cleanup(struct sc_check *c);
 
-/* Configures c->easy for c->job (which the caller has just filled) and
- * starts its clock. The handle is reset first, so it can be reused. */
+/* A check's life: sc_check_begin() once the caller has filled c->job;
+ * then, for each try, sc_check_prepare() configures the easy handle (reset
+ * first, so it is reused), the engine runs the transfer, and
+ * sc_check_finish() interprets it. */
+void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
 
-/* Interprets the finished transfer: rc is its CURLcode. Fills *r, which
- * borrows strings from c and c->job (valid until the next prepare or
- * sc_job_clear). */
-void sc_check_finish(struct sc_check *c, CURLcode rc, struct sc_result *r);
+enum sc_next {
+  SC_CHECK_DONE, /* *r is the result: report it */
+  SC_CHECK_AGAIN /* try again (prepare + run) after *delay_ms */
+};
+
+/* Interprets the finished transfer (rc is its CURLcode) and decides what
+ * comes next: a retry of a transient failure (--retries, with exponential
+ * backoff and jitter, or the server's Retry-After), GET after a refused
+ * HEAD, or done. Fills *r either way; r borrows strings from c and c->job
+ * (valid until the next prepare or sc_job_clear). */
+enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
+                             struct sc_result *r, long *delay_ms);
+
+/* Runs c->job to its result with blocking transfers, retries included
+ * (their waits end early when sc_stop is set). For the serial, thread and
+ * process models. Returns 0 with *r filled, or -1 if the run is stopping. */
+int sc_check_run_blocking(struct sc_check *c, struct sc_result *r);
 
 /* The failure class of a transfer that ended with rc before a final head. */
 enum sc_class sc_classify(CURLcode rc);

@@ -14,17 +14,11 @@
 #include "engine.h"
 #include "util.h"
 
-/* Checks one job with a blocking transfer and reports it. */
+/* Checks one job with blocking transfers and reports it (unless the run
+ * is stopping: an interrupted check is not a completed one). */
 static void check_one(struct sc_check *c, struct sc_sink *sink) {
   struct sc_result r;
-  sc_check_prepare(c);
-  CURLcode rc = curl_easy_perform(c->easy);
-  if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&sc_stop)) {
-    sc_job_clear(&c->job); /* interrupted: not a completed check */
-    return;
-  }
-  sc_check_finish(c, rc, &r);
-  sc_sink_add(sink, &r);
+  if (sc_check_run_blocking(c, &r) == 0) sc_sink_add(sink, &r);
   sc_job_clear(&c->job);
 }
 

@@ -2,16 +2,19 @@
  * driven by libuv, one uv_poll_t per socket and one timer per loop.
  *
  * A loop keeps at most its share of -c checks in flight; each time one
- * finishes the slot is refilled from the streaming feed, so nothing waits
+ * finishes its slot is refilled from the streaming feed, so nothing waits
  * in libcurl's own queue (where its timeout would already be running).
  * --loops N runs N such loops in N threads that share nothing but the feed
  * and the sink.
  *
+ * A slot stays with its check through retries: the retry waits on the
+ * slot's own timer while the other slots go on.
+ *
  * Descriptors are budgeted too: a check of an address literal needs one,
  * a check that must look its host name up (libcurl's threaded resolver)
- * up to three. A job that would overrun the loop's share of the open-file
- * limit waits until a check finishes, so running out of descriptors never
- * turns into false `connect` or `dns` results. */
+ * up to three. A check that would overrun the loop's share of the
+ * open-file limit waits until another finishes, so running out of
+ * descriptors never turns into false `connect` or `dns` results. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +25,29 @@
 #include "engine.h"
 #include "util.h"
 
+struct ev_loop;
+
+/* A slot: one check and its retry timer. check comes first, so a
+ * struct sc_check * from CURLINFO_PRIVATE is also the slot. */
+struct ev_slot {
+  struct sc_check check;
+  uv_timer_t retry;
+  struct ev_loop *ev;
+  struct ev_slot *next_held; /* in the loop's queue waiting for descriptors */
+  int in_multi;              /* its easy handle is added to the multi */
+};
+
 struct ev_loop {
   uv_loop_t loop;
   uv_timer_t curl_timer; /* the one timer libcurl asks for */
   uv_timer_t tick;       /* notices sc_stop */
   CURLM *multi;
   struct sc_run *run;
-  struct sc_check *checks; /* slots */
-  struct sc_check **idle;  /* stack of free slots */
+  struct ev_slot *slots;
+  struct ev_slot **idle; /* stack of free slots */
   long nslots, nidle;
-  long fd_budget, fd_used; /* descriptors this loop may use / has in use */
-  struct sc_check *held;   /* a job waiting for descriptors, or NULL */
+  long fd_budget, fd_used;            /* descriptors allowed / in use */
+  struct ev_slot *held_head, *held_tail; /* FIFO waiting for descriptors */
   int input_done;
   int closing;
   int failed;
@@ -46,31 +61,51 @@ struct ev_sock {
 };
 
 static void refill(struct ev_loop *ev);
+static void start_try(struct ev_slot *s);
 
 /* Descriptors a check may hold at once (see the file comment). */
-static long fd_cost(const struct sc_check *c) {
-  return c->job.ip_literal ? 1 : 3;
+static long fd_cost(const struct ev_slot *s) {
+  return s->check.job.ip_literal ? 1 : 3;
 }
 
 static void on_sock_closed(uv_handle_t *h) { free(h->data); }
 
-/* Hands every finished transfer to the core and the sink, then refills. */
+/* Frees slot s for the next job. */
+static void release(struct ev_loop *ev, struct ev_slot *s) {
+  sc_job_clear(&s->check.job);
+  ev->idle[ev->nidle++] = s;
+}
+
+static void on_retry_timer(uv_timer_t *t) {
+  struct ev_slot *s = t->data;
+  start_try(s);
+  refill(s->ev);
+}
+
+/* Hands every finished transfer to the core: done ones go to the sink,
+ * retries wait on their slot's timer. Then refills. */
 static void drain(struct ev_loop *ev) {
   CURLMsg *m;
   int left;
   while ((m = curl_multi_info_read(ev->multi, &left))) {
     if (m->msg != CURLMSG_DONE) continue;
-    struct sc_check *c;
+    struct ev_slot *s;
     struct sc_result r;
+    long delay;
     CURL *e = m->easy_handle;
     CURLcode rc = m->data.result;
-    curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&c);
-    sc_check_finish(c, rc, &r);
-    sc_sink_add(ev->run->sink, &r);
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
+    enum sc_next next = sc_check_finish(&s->check, rc, &r, &delay);
+    if (next == SC_CHECK_DONE) sc_sink_add(ev->run->sink, &r);
     curl_multi_remove_handle(ev->multi, e);
-    ev->fd_used -= fd_cost(c);
-    sc_job_clear(&c->job);
-    ev->idle[ev->nidle++] = c;
+    s->in_multi = 0;
+    ev->fd_used -= fd_cost(s);
+    if (next == SC_CHECK_DONE)
+      release(ev, s);
+    else if (delay > 0)
+      uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
+    else
+      start_try(s);
   }
   refill(ev);
 }
@@ -148,64 +183,81 @@ static void close_if_done(struct ev_loop *ev) {
   uv_timer_stop(&ev->tick);
   uv_close((uv_handle_t *)&ev->curl_timer, NULL);
   uv_close((uv_handle_t *)&ev->tick, NULL);
+  for (long i = 0; i < ev->nslots; i++)
+    uv_close((uv_handle_t *)&ev->slots[i].retry, NULL);
 }
 
-/* Starts the check in slot c (its job already set), or holds it back
- * while the loop's descriptors are spoken for. Returns 0 if started or
- * reported, -1 if held. */
-static int start_check(struct ev_loop *ev, struct sc_check *c) {
-  long cost = fd_cost(c);
+/* Runs the next try of slot s's check, or queues it while the loop's
+ * descriptors are spoken for (unless nothing is in flight at all). */
+static void start_try(struct ev_slot *s) {
+  struct ev_loop *ev = s->ev;
+  long cost = fd_cost(s);
   if (ev->fd_used > 0 && ev->fd_used + cost > ev->fd_budget) {
-    ev->held = c;
-    return -1;
+    s->next_held = NULL;
+    if (ev->held_tail)
+      ev->held_tail->next_held = s;
+    else
+      ev->held_head = s;
+    ev->held_tail = s;
+    return;
   }
-  ev->held = NULL;
-  sc_check_prepare(c);
-  if (curl_multi_add_handle(ev->multi, c->easy) != CURLM_OK) {
+  sc_check_prepare(&s->check);
+  if (curl_multi_add_handle(ev->multi, s->check.easy) != CURLM_OK) {
     struct sc_result r;
-    sc_check_finish(c, CURLE_OUT_OF_MEMORY, &r);
+    long delay;
+    sc_check_finish(&s->check, CURLE_OUT_OF_MEMORY, &r, &delay);
     sc_sink_add(ev->run->sink, &r);
-    sc_job_clear(&c->job);
-    ev->idle[ev->nidle++] = c;
-    return 0;
+    release(ev, s);
+    return;
   }
+  s->in_multi = 1;
   ev->fd_used += cost;
-  return 0;
 }
 
-/* Fills free slots from the feed, a held-back job first. */
+/* Starts what waits for descriptors, then fills free slots from the feed
+ * while descriptors last. */
 static void refill(struct ev_loop *ev) {
-  if (ev->held && start_check(ev, ev->held) != 0) return;
-  while (!ev->input_done && ev->nidle > 0) {
-    struct sc_check *c = ev->idle[ev->nidle - 1];
-    if (!sc_feed_next(ev->run->feed, ev->run->sink, &c->job)) {
+  while (ev->held_head &&
+         (ev->fd_used == 0 ||
+          ev->fd_used + fd_cost(ev->held_head) <= ev->fd_budget)) {
+    struct ev_slot *s = ev->held_head;
+    ev->held_head = s->next_held;
+    if (!ev->held_head) ev->held_tail = NULL;
+    start_try(s);
+  }
+  while (!ev->input_done && !ev->held_head && ev->nidle > 0) {
+    struct ev_slot *s = ev->idle[ev->nidle - 1];
+    if (!sc_feed_next(ev->run->feed, ev->run->sink, &s->check.job)) {
       ev->input_done = 1;
       break;
     }
     ev->nidle--;
-    if (start_check(ev, c) != 0) return;
+    sc_check_begin(&s->check);
+    start_try(s);
   }
   close_if_done(ev);
 }
 
-/* On a stop request: read no more input, abandon what is in flight. */
+/* On a stop request: read no more input, abandon what is in flight,
+ * waiting to retry or waiting for descriptors. */
 static void on_tick(uv_timer_t *t) {
   struct ev_loop *ev = t->data;
   if (!atomic_load(&sc_stop)) return;
   ev->input_done = 1;
+  ev->held_head = ev->held_tail = NULL;
   for (long i = 0; i < ev->nslots; i++) {
-    struct sc_check *c = &ev->checks[i];
-    if (!c->job.url) continue;
-    curl_multi_remove_handle(ev->multi, c->easy);
-    sc_job_clear(&c->job);
-    ev->idle[ev->nidle++] = c;
+    struct ev_slot *s = &ev->slots[i];
+    if (!s->check.job.url) continue;
+    if (s->in_multi) curl_multi_remove_handle(ev->multi, s->check.easy);
+    s->in_multi = 0;
+    uv_timer_stop(&s->retry);
+    release(ev, s);
   }
-  ev->held = NULL;
   ev->fd_used = 0;
   close_if_done(ev);
 }
 
-/* Runs one loop with `slots` checks in flight to completion. */
+/* Runs one loop to completion. */
 static void *loop_main(void *arg) {
   struct ev_loop *ev = arg;
   uv_loop_init(&ev->loop);
@@ -219,22 +271,26 @@ static void *loop_main(void *arg) {
   ev->curl_timer.data = ev->tick.data = ev;
   uv_timer_start(&ev->tick, on_tick, 100, 100);
 
-  ev->checks = sc_xcalloc((size_t)ev->nslots, sizeof *ev->checks);
+  ev->slots = sc_xcalloc((size_t)ev->nslots, sizeof *ev->slots);
   ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);
   for (long i = 0; i < ev->nslots; i++) {
-    sc_check_init(&ev->checks[i], ev->run->o, 0);
-    ev->idle[ev->nidle++] = &ev->checks[ev->nslots - 1 - i];
+    struct ev_slot *s = &ev->slots[i];
+    sc_check_init(&s->check, ev->run->o, 0);
+    uv_timer_init(&ev->loop, &s->retry);
+    s->retry.data = s;
+    s->ev = ev;
+    ev->idle[ev->nidle++] = &ev->slots[ev->nslots - 1 - i];
   }
   refill(ev);
   uv_run(&ev->loop, UV_RUN_DEFAULT);
 
   /* Cleanup may still call on_socket(REMOVE): the loop must outlive it,
    * and run once more so the closed poll handles are freed. */
-  for (long i = 0; i < ev->nslots; i++) sc_check_cleanup(&ev->checks[i]);
+  for (long i = 0; i < ev->nslots; i++) sc_check_cleanup(&ev->slots[i].check);
   curl_multi_cleanup(ev->multi);
   uv_run(&ev->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&ev->loop) != 0) ev->failed = 1;
-  free(ev->checks);
+  free(ev->slots);
   free(ev->idle);
   return NULL;
 }

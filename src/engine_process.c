@@ -60,7 +60,7 @@ static void worker_main(int fd, const struct sc_opts *o) {
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sc_check_init(&c, o, 0);
+  sc_check_init(&c, o, 1);
   for (;;) {
     ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
     if (n < 0 && errno == EINTR) continue;
@@ -68,10 +68,8 @@ static void worker_main(int fd, const struct sc_opts *o) {
     in[n] = '\0';
     c.job.url = in;
     c.job.line = NULL;
-    sc_check_prepare(&c);
-    CURLcode rc = curl_easy_perform(c.easy);
     struct sc_result r;
-    sc_check_finish(&c, rc, &r);
+    if (sc_check_run_blocking(&c, &r) != 0) break;
     struct wire_tail t = {(uint32_t)cap_len(r.final_url, SC_LINE_MAX_WIRE),
                           (uint32_t)cap_len(r.chain, SC_LINE_MAX_WIRE)};
     char *p = out;

@@ -25,7 +25,10 @@ static const char usage_text[] =
     "      --connect-timeout SEC  limit for name lookup + connect + TLS\n"
     "      --no-follow         report 3xx instead of following redirects\n"
     "      --max-redirects N   redirects to follow at most (default 10)\n"
-    "  -X, --method GET|HEAD   request method (default GET, body not read)\n"
+    "  -X, --method GET|HEAD   request method (default GET, body not read;\n"
+    "                          HEAD falls back to GET where refused)\n"
+    "      --retries N         retries of transient failures (default 1)\n"
+    "      --max-retry-wait SEC  longest wait before a retry (default 30)\n"
     "  -H, --header 'N: V'     extra request header (repeatable)\n"
     "  -A, --user-agent STR    User-Agent (default sitecheck/" SC_VERSION ")\n"
     "  -k, --insecure          do not verify TLS certificates\n"
@@ -55,6 +58,8 @@ enum {
   OPT_NO_PROGRESS,
   OPT_FORMAT,
   OPT_LOOPS,
+  OPT_RETRIES,
+  OPT_MAX_RETRY_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +79,8 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"model", required_argument, NULL, 'm'},
     {"loops", required_argument, NULL, OPT_LOOPS},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -108,6 +115,8 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   o->timeout_ms = 10000;
   o->follow = 1;
   o->max_redirects = 10;
+  o->retries = 1;
+  o->max_retry_wait_ms = 30000;
   o->progress = -1;
   o->loops = 1;
   opterr = 0;
@@ -216,6 +225,18 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
                              "not '%s'", optarg);
         o->loops = v;
         loops_given = 1;
+        break;
+      case OPT_RETRIES:
+        if (sc_parse_long(optarg, 0, 100, &v))
+          return usage_error("--retries needs a whole number from 0 to 100, "
+                             "not '%s'", optarg);
+        o->retries = v;
+        break;
+      case OPT_MAX_RETRY_WAIT:
+        if (sc_parse_seconds(optarg, &v))
+          return usage_error("--max-retry-wait needs a number of seconds, "
+                             "not '%s'", optarg);
+        o->max_retry_wait_ms = v;
         break;
       case 'q':
         o->quiet = 1;

@@ -27,7 +27,9 @@ struct sc_opts {
   long connect_timeout_ms; /* 0 = same as timeout */
   int follow;
   long max_redirects;
-  int head; /* -X HEAD */
+  int head; /* -X HEAD (falls back to GET where servers refuse HEAD) */
+  long retries;           /* extra tries for transient failures */
+  long max_retry_wait_ms; /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;
   struct curl_slist *resolve;
   const char *user_agent;

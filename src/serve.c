@@ -437,16 +437,19 @@ static int serve_tls_write(struct serve_conn *c, const uv_buf_t *bufs,
  * or -1 when the connection must close: a failed handshake (plain HTTP on
  * a TLS port included), a bad record, or the client's close_notify. */
 static int serve_tls_pump(struct serve_conn *c) {
-  int r = 1;
-  bool ok;
+  int r = 1, e = SSL_ERROR_NONE;
   ERR_clear_error();
   while (r > 0 && c->in_len < sizeof c->in) {
     r = SSL_read(c->ssl, c->in + c->in_len, (int)(sizeof c->in - c->in_len));
     if (r > 0) c->in_len += (size_t)r;
   }
-  ok = r > 0 || SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_READ;
-  if (!ok) SSL_set_quiet_shutdown(c->ssl, 1); /* no close_notify after it */
-  return serve_tls_flush(c, false) == 0 && ok ? 0 : -1;
+  if (r <= 0) e = SSL_get_error(c->ssl, r);
+  if (e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL)
+    SSL_set_quiet_shutdown(c->ssl, 1); /* fatal: no close_notify after it */
+  return serve_tls_flush(c, false) == 0 &&
+                 (e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ)
+             ? 0
+             : -1;
 }
 
 /* Gives connection c, just accepted on a TLS listener, its server-side

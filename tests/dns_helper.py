@@ -23,7 +23,9 @@ Use from Python:
         run(["./build/resolver_test", dns.servers])   # "127.0.0.1:PORT"
 
 or by hand: `python3 tests/dns_helper.py --names 10000` prints the port,
-the servers string and the hosts file path, then serves until interrupted.
+the servers string and the hosts file path, then serves until interrupted;
+`python3 tests/dns_helper.py --run ./build/resolver_test` runs the command
+with the servers string as its last argument and exits with its status.
 """
 
 import argparse
@@ -144,19 +146,22 @@ class DnsServer:
     names, v6_every: see the module docstring. ttl: the TTL (seconds) of
     every answer (dnsmasq --local-ttl). log_queries: log each query to
     `log_path` (lets a test count the queries that reached the server).
+    port: a fixed port instead of a free one (e.g. 53 inside a private
+    network namespace, for glibc).
     After start(): `port`, `servers` ("127.0.0.1:PORT", the form c-ares and
     --dns-servers take), `hosts_path`, `log_path`. stop() ends the child
     and removes the temporary directory; both are idempotent, and the
     object is a context manager."""
 
     def __init__(self, names=10000, ttl=1, v6_every=10, log_queries=False,
-                 dnsmasq=None):
+                 port=None, dnsmasq=None):
         self.names = names
         self.ttl = ttl
         self.v6_every = v6_every
         self.log_queries = log_queries
         self.dnsmasq = dnsmasq or shutil.which("dnsmasq") or \
             "/usr/sbin/dnsmasq"
+        self.fixed_port = port
         self.port = None
         self.dir = None
         self.hosts_path = None
@@ -208,7 +213,7 @@ class DnsServer:
         os.chmod(self.log_path, 0o666)
         deadline = time.monotonic() + timeout
         for _ in range(5):  # the free port can be taken before dnsmasq binds it
-            self.port = _free_port()
+            self.port = self.fixed_port or _free_port()
             self.proc = subprocess.Popen(
                 self._command(), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -221,7 +226,7 @@ class DnsServer:
                 except (socket.timeout, ConnectionRefusedError):
                     pass
             err = self._reap()
-            if "in use" not in err:
+            if "in use" not in err or self.fixed_port:
                 self.stop()
                 raise RuntimeError("dnsmasq did not start: %s" % err.strip())
         self.stop()
@@ -262,10 +267,18 @@ def main(argv=None):
     ap.add_argument("--names", type=int, default=10000)
     ap.add_argument("--ttl", type=int, default=1)
     ap.add_argument("--log-queries", action="store_true")
+    ap.add_argument("--port", type=int, default=None)
+    ap.add_argument("--run", nargs=argparse.REMAINDER,
+                    help="run this command with the servers string appended")
     a = ap.parse_args(argv)
+    if a.run:
+        with DnsServer(names=a.names, ttl=a.ttl, log_queries=a.log_queries,
+                       port=a.port) as d:
+            return subprocess.call(a.run + [d.servers])
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    with DnsServer(names=a.names, ttl=a.ttl, log_queries=a.log_queries) as d:
+    with DnsServer(names=a.names, ttl=a.ttl, log_queries=a.log_queries,
+                   port=a.port) as d:
         print("port %d" % d.port)
         print("servers %s" % d.servers)
         print("hosts %s" % d.hosts_path)

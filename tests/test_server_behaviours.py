@@ -78,10 +78,15 @@ def test_endless_body_is_not_downloaded(sc, base):
 
 
 def test_head_method(sc, base):
+    # A server that refuses HEAD gets the same URL again with GET; the
+    # record says which method gave the answer.
     rec, _ = check_one(sc, base + "/head405", "-X", "HEAD")
-    assert rec["status"] == 405 and rec["error"] is None, rec
+    assert rec["status"] == 200 and rec["error"] is None, rec
+    assert rec["method"] == "GET" and rec["attempts"] == 1, rec
+    rec, _ = check_one(sc, base + "/", "-X", "HEAD")
+    assert rec["status"] == 200 and rec["method"] == "HEAD", rec
     rec, _ = check_one(sc, base + "/head405", "--method", "GET")
-    assert rec["status"] == 200, rec
+    assert rec["status"] == 200 and rec["method"] == "GET", rec
 
 
 def test_refused_port_is_connect(sc, refused_url):

@@ -1,0 +1,86 @@
+/* resolver.h - host name resolution on the event loop (c-ares + libuv),
+ * with a bounded TTL cache, for handing libcurl addresses through
+ * CURLOPT_RESOLVE ("+host:port:ADDRS").
+ *
+ * One resolver per uv loop, used only from that loop's thread. Names are
+ * resolved with ares_getaddrinfo: /etc/hosts first, then DNS, with the
+ * search domains and ndots of /etc/resolv.conf (as getaddrinfo and libcurl
+ * do). "localhost" and "*.localhost" always answer the loopback addresses
+ * and "*.invalid" always NXDOMAIN, without a query (RFC 6761). c-ares is
+ * initialised on first use (thread-safe); callers need not call
+ * ares_library_init. */
+#ifndef SC_RESOLVER_H
+#define SC_RESOLVER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+/* Statuses passed to sc_resolve_cb and returned by sc_resolve_blocking. */
+#define SC_RESOLVE_OK 0
+#define SC_RESOLVE_NXDOMAIN (-1) /* no such name, or no address of the family */
+#define SC_RESOLVE_TIMEOUT (-2)  /* no answer within timeout_ms */
+#define SC_RESOLVE_ERROR (-3)    /* anything else: SERVFAIL, REFUSED, bad name */
+
+/* Most entries the cache holds; at the limit expired entries go first,
+ * then the oldest. */
+#define SC_RESOLVER_CACHE_MAX 100000
+/* Most lookups one resolver has on the wire at once; more wait their turn
+ * (the wait counts against their timeout). */
+#ifndef SC_RESOLVER_MAX_ACTIVE
+#define SC_RESOLVER_MAX_ACTIVE 512
+#endif
+
+struct sc_resolver;
+
+/* Creates the resolver of `loop`. servers: NULL for the system's
+ * (/etc/resolv.conf, read now), or "ADDR[:PORT],..." with IPv4 or
+ * [IPv6]:port entries, as --dns-servers takes. family: 0 for both (A and
+ * AAAA), 4 or 6. timeout_ms: the most a lookup may take, from the call to
+ * its callback (<= 0 means 5000); c-ares gets timeout_ms/3 per try and two
+ * tries per server. Returns NULL and writes a message to err on a bad
+ * argument or c-ares failure. The resolver owns uv handles on `loop` until
+ * sc_resolver_free. */
+struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
+                                    int family, long timeout_ms, char *err,
+                                    size_t errlen);
+
+/* Result of a lookup. status SC_RESOLVE_OK: addrs is "ip1,ip2,..." (IPv4
+ * first, then IPv6 in brackets as CURLOPT_RESOLVE wants: "[::1]"), err "".
+ * Otherwise a negative SC_RESOLVE_* status, addrs "" and a one-line message
+ * naming the host in err. Both strings are valid only during the call. */
+typedef void (*sc_resolve_cb)(void *arg, int status, const char *addrs,
+                              const char *err);
+
+/* Looks host up (a name, an IPv4 literal, or an IPv6 literal with or
+ * without brackets). Literals, the RFC 6761 names above and cache hits call
+ * cb before returning. Positive answers are cached for the smallest record
+ * TTL, clamped to [1 s, 1 h]; negative answers (NXDOMAIN, no record of the
+ * family) for 5 s, as ares_getaddrinfo does not pass on the SOA minimum;
+ * timeouts and errors are not cached. Concurrent lookups of the same name
+ * (case-insensitive) share one query. cb may call any function of this
+ * resolver, including sc_resolver_free. Returns an id (> 0) for
+ * sc_resolver_cancel, or 0 if cb has already been called. */
+unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
+                                 sc_resolve_cb cb, void *arg);
+
+/* Makes sure the callback of lookup `id` will not be called. Ids of
+ * finished or cancelled lookups are ignored, so it is always safe to call,
+ * also from inside another lookup's callback. */
+void sc_resolver_cancel(struct sc_resolver *r, unsigned long id);
+
+/* Cancels every lookup (their callbacks are not called), destroys the
+ * c-ares channel and closes the resolver's uv handles. The caller then runs
+ * the loop so the close callbacks run (the last one frees r) before
+ * uv_loop_close. May be called from inside a callback; r must not be used
+ * afterwards. */
+void sc_resolver_free(struct sc_resolver *r);
+
+/* Blocking lookup for the thread, process and serial models: the same
+ * semantics on a private loop and channel per call (no cache). Writes the
+ * address list to addrs (cap bytes) and any message to err. Returns the
+ * status (SC_RESOLVE_ERROR also if addrs is too small). Thread-safe. */
+int sc_resolve_blocking(const char *host, const char *servers, int family,
+                        long timeout_ms, char *addrs, size_t cap, char *err,
+                        size_t errlen);
+
+#endif

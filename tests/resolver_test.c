@@ -1,0 +1,879 @@
+/* resolver_test.c - tests of src/resolver.c against a local dnsmasq.
+ *
+ * Build (plain and AddressSanitizer + UBSan):
+ *   cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wpedantic -Wshadow -Werror \
+ *      -Isrc -o build/resolver_test tests/resolver_test.c src/resolver.c \
+ *      src/util.c -lcares -luv -lpthread -lm
+ *   cc ... -fsanitize=address,undefined -fno-omit-frame-pointer \
+ *      -o build/asan/resolver_test ...
+ *
+ * Run (dns_helper.py starts dnsmasq on 127.0.0.1:<free port> serving its
+ * generated hosts file with TTL 1 s and appends "127.0.0.1:PORT"):
+ *   python3 tests/dns_helper.py --names 10000 --ttl 1 --run build/resolver_test
+ * or against a running helper: build/resolver_test 127.0.0.1:PORT
+ *
+ * Benchmarks (not run by default):
+ *   build/resolver_test --bench N [family] 127.0.0.1:PORT
+ *       N distinct names through one resolver; prints lookups/s and the
+ *       heap bytes per cache entry.
+ *   build/resolver_test --bench-getaddrinfo N [family] [inflight]
+ *       the same names through glibc getaddrinfo, one thread per lookup as
+ *       libcurl's threaded resolver does. It uses /etc/resolv.conf, so it
+ *       refuses to run unless every nameserver there is a loopback address:
+ *       run it in a private network and mount namespace, e.g.
+ *         unshare -mn sh -c 'ip link set lo up &&
+ *           echo nameserver 127.0.0.1 > /tmp/rc &&
+ *           mount --bind /tmp/rc /etc/resolv.conf &&
+ *           python3 tests/dns_helper.py --port 53 --run \
+ *             build/resolver_test --bench-getaddrinfo 10000 4 500'
+ *
+ * Only loopback addresses are contacted. Prints "N passed, M failed" and
+ * exits 1 if anything failed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <malloc.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "resolver.h"
+#include "util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static const char *servers; /* the dnsmasq of dns_helper.py */
+static int passed, failed;
+
+#define CHECK(cond, ...) check_((cond), __LINE__, #cond, __VA_ARGS__)
+
+static void check_(int ok, int line, const char *expr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void check_(int ok, int line, const char *expr, const char *fmt, ...) {
+  va_list ap;
+  if (ok) {
+    passed++;
+    return;
+  }
+  failed++;
+  fprintf(stderr, "FAIL line %d: %s: ", line, expr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* The address dns_helper.py gives u<i>.test. */
+static void unique_addr(long i, char *buf, size_t len) {
+  long j = i + 1;
+  snprintf(buf, len, "127.%ld.%ld.%ld", (j >> 16) & 255, (j >> 8) & 255,
+           j & 255);
+}
+
+/* ---- a loop with a watchdog ---- */
+
+struct env {
+  uv_loop_t loop;
+  uv_timer_t tick; /* keeps uv_run(ONCE) from blocking for long */
+  struct sc_resolver *r;
+};
+
+static void on_tick(uv_timer_t *t) { (void)t; }
+
+static void env_init(struct env *e, const char *srv, int family,
+                     long timeout_ms) {
+  char err[256] = "";
+  uv_loop_init(&e->loop);
+  uv_timer_init(&e->loop, &e->tick);
+  uv_timer_start(&e->tick, on_tick, 20, 20);
+  e->r = sc_resolver_new(&e->loop, srv, family, timeout_ms, err, sizeof err);
+  if (!e->r) {
+    fprintf(stderr, "sc_resolver_new(%s): %s\n", srv ? srv : "NULL", err);
+    exit(2);
+  }
+}
+
+/* Runs the loop until *counter reaches 0 or ms pass; returns the time
+ * taken in ms. */
+static double run_until_zero(struct env *e, const long *counter, double ms) {
+  double t0 = sc_now_ms();
+  while (*counter > 0 && sc_now_ms() - t0 < ms) uv_run(&e->loop, UV_RUN_ONCE);
+  return sc_now_ms() - t0;
+}
+
+static void run_for(struct env *e, double ms) {
+  long one = 1;
+  run_until_zero(e, &one, ms);
+}
+
+/* Frees the resolver (unless already freed), closes everything and checks
+ * that no handle was left open. */
+static void env_done(struct env *e, int free_resolver) {
+  if (free_resolver) sc_resolver_free(e->r);
+  uv_close((uv_handle_t *)&e->tick, NULL);
+  uv_run(&e->loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&e->loop) == 0, "%s", "handles left open");
+}
+
+/* ---- one recorded answer ---- */
+
+struct ans {
+  long *pending; /* decremented on the answer, if set */
+  int called;
+  int status;
+  double at;
+  char addrs[256];
+  char err[256];
+};
+
+static void on_ans(void *arg, int status, const char *addrs, const char *err) {
+  struct ans *a = arg;
+  a->called++;
+  a->status = status;
+  a->at = sc_now_ms();
+  snprintf(a->addrs, sizeof a->addrs, "%s", addrs);
+  snprintf(a->err, sizeof a->err, "%s", err);
+  if (a->pending) --*a->pending;
+}
+
+/* Looks host up and runs the loop until answered; returns 1 if the answer
+ * came synchronously. */
+static int resolve(struct env *e, const char *host, struct ans *a) {
+  long pending = 1;
+  memset(a, 0, sizeof *a);
+  a->pending = &pending;
+  unsigned long id = sc_resolver_lookup(e->r, host, on_ans, a);
+  int sync = id == 0;
+  CHECK(sync == (a->called == 1), "%s: id %lu but called %d", host, id,
+        a->called);
+  run_until_zero(e, &pending, 5000);
+  CHECK(a->called == 1, "%s: called %d times", host, a->called);
+  a->pending = NULL;
+  return sync;
+}
+
+/* ---- tests ---- */
+
+static void test_new_errors(void) {
+  uv_loop_t loop;
+  char err[256];
+  const char *bad[] = {"",          "localhost",     "1.2.3.4:99999",
+                       "1.2.3.4:",  "1.2.3.4:0",     "[::1",
+                       "::1:53x",   "1.2.3.4,,",     "1.2.3.4 ",
+                       "[1.2.3.4]", "1.2.3.4:53:53", "[::1]53"};
+  const char *good[] = {"127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1",
+                        "127.0.0.1:53,[::1]:5353"};
+  uv_loop_init(&loop);
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    err[0] = '\0';
+    struct sc_resolver *r = sc_resolver_new(&loop, bad[i], 0, 1000, err,
+                                            sizeof err);
+    CHECK(r == NULL && err[0], "servers \"%s\" accepted", bad[i]);
+    if (r) sc_resolver_free(r);
+  }
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    struct sc_resolver *r = sc_resolver_new(&loop, good[i], 0, 1000, err,
+                                            sizeof err);
+    CHECK(r != NULL, "servers \"%s\" refused: %s", good[i], err);
+    sc_resolver_free(r);
+  }
+  CHECK(sc_resolver_new(&loop, "127.0.0.1", 5, 1000, err, sizeof err) == NULL,
+        "%s", "family 5 accepted");
+  sc_resolver_free(NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0, "%s", "handles left open");
+}
+
+/* Compares comma lists as sets. */
+static int same_set(const char *got, const char *want) {
+  char a[300], b[300];
+  size_t n = 0;
+  snprintf(a, sizeof a, ",%s,", got);
+  snprintf(b, sizeof b, ",%s,", want);
+  for (const char *p = want; *p; p++) n += *p == ',';
+  size_t m = 0;
+  for (const char *p = got; *p; p++) m += *p == ',';
+  if (n != m || (!*got) != (!*want)) return 0;
+  for (char *tok = strtok(b + 1, ","); tok; tok = strtok(NULL, ",")) {
+    char needle[64];
+    snprintf(needle, sizeof needle, ",%s,", tok);
+    if (!strstr(a, needle)) return 0;
+  }
+  return 1;
+}
+
+static void expect(struct env *e, const char *host, int status,
+                   const char *addrs) {
+  struct ans a;
+  resolve(e, host, &a);
+  CHECK(a.status == status, "%s: status %d, want %d (%s)", host, a.status,
+        status, a.err);
+  if (status == SC_RESOLVE_OK)
+    CHECK(same_set(a.addrs, addrs), "%s: \"%s\", want \"%s\"", host, a.addrs,
+          addrs);
+  else
+    CHECK(a.addrs[0] == '\0' && strstr(a.err, host), "%s: addrs \"%s\" err \"%s\"",
+          host, a.addrs, a.err);
+}
+
+static void test_families(void) {
+  struct env e;
+  env_init(&e, servers, 4, 3000);
+  expect(&e, "h1.test", SC_RESOLVE_OK, "127.0.0.1");
+  expect(&e, "h0.test", SC_RESOLVE_OK, "127.0.0.1");
+  expect(&e, "u41.test", SC_RESOLVE_OK, "127.0.0.42");
+  expect(&e, "multi.test", SC_RESOLVE_OK, "127.0.0.2,127.0.0.3");
+  expect(&e, "v6only.test", SC_RESOLVE_NXDOMAIN, "");
+  env_done(&e, 1);
+
+  env_init(&e, servers, 6, 3000);
+  expect(&e, "h0.test", SC_RESOLVE_OK, "[::1]");
+  expect(&e, "v6only.test", SC_RESOLVE_OK, "[::1]");
+  expect(&e, "h1.test", SC_RESOLVE_NXDOMAIN, "");
+  env_done(&e, 1);
+
+  env_init(&e, servers, 0, 3000);
+  expect(&e, "h10.test", SC_RESOLVE_OK, "127.0.0.1,[::1]");
+  expect(&e, "h11.test", SC_RESOLVE_OK, "127.0.0.1");
+  expect(&e, "v6only.test", SC_RESOLVE_OK, "[::1]");
+  struct ans a;
+  resolve(&e, "dual.test", &a);
+  CHECK(strcmp(a.addrs, "127.0.0.4,[::1]") == 0, "IPv4 first: \"%s\"",
+        a.addrs);
+  env_done(&e, 1);
+}
+
+static void test_negative_and_errors(void) {
+  struct env e;
+  struct ans a;
+  env_init(&e, servers, 0, 3000);
+  CHECK(!resolve(&e, "nx1.test", &a), "%s", "first NXDOMAIN is a query");
+  CHECK(a.status == SC_RESOLVE_NXDOMAIN && strstr(a.err, "NXDOMAIN"),
+        "nx1.test: %d %s", a.status, a.err);
+  CHECK(resolve(&e, "NX1.test", &a), "%s", "NXDOMAIN is cached");
+  CHECK(a.status == SC_RESOLVE_NXDOMAIN && strstr(a.err, "(cached)"),
+        "cached nx1.test: %d %s", a.status, a.err);
+  /* dnsmasq refuses names outside its zone: not cached, an error. */
+  resolve(&e, "example.com", &a);
+  CHECK(a.status == SC_RESOLVE_ERROR && strstr(a.err, "example.com"),
+        "example.com: %d %s", a.status, a.err);
+  CHECK(!resolve(&e, "example.com", &a), "%s", "errors are not cached");
+  env_done(&e, 1);
+}
+
+static void test_no_query_needed(void) {
+  struct env e;
+  struct ans a;
+  char longname[400];
+  env_init(&e, servers, 0, 3000);
+  struct {
+    const char *host;
+    int status;
+    const char *addrs;
+  } cases[] = {
+      {"10.1.2.3", SC_RESOLVE_OK, "10.1.2.3"},
+      {"::1", SC_RESOLVE_OK, "[::1]"},
+      {"[2001:DB8::0:1]", SC_RESOLVE_OK, "[2001:db8::1]"},
+      {"localhost", SC_RESOLVE_OK, "127.0.0.1,[::1]"},
+      {"Site.LocalHost.", SC_RESOLVE_OK, "127.0.0.1,[::1]"},
+      {"nonexistent.invalid", SC_RESOLVE_NXDOMAIN, ""},
+      {"", SC_RESOLVE_ERROR, ""},
+      {"a b.test", SC_RESOLVE_ERROR, ""},
+      {"a/b.test", SC_RESOLVE_ERROR, ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    CHECK(resolve(&e, cases[i].host, &a), "%s: not synchronous",
+          cases[i].host);
+    CHECK(a.status == cases[i].status &&
+              strcmp(a.addrs, cases[i].addrs) == 0 &&
+              (a.status == SC_RESOLVE_OK) == (a.err[0] == '\0'),
+          "%s: %d \"%s\" \"%s\"", cases[i].host, a.status, a.addrs, a.err);
+  }
+  memset(longname, 'a', sizeof longname - 1);
+  longname[sizeof longname - 1] = '\0';
+  CHECK(resolve(&e, longname, &a) && a.status == SC_RESOLVE_ERROR, "%s",
+        "a 399-byte name");
+  env_done(&e, 1);
+
+  env_init(&e, servers, 4, 3000);
+  resolve(&e, "localhost", &a);
+  CHECK(strcmp(a.addrs, "127.0.0.1") == 0, "family 4 localhost: %s", a.addrs);
+  env_done(&e, 1);
+}
+
+static void test_cache_and_ttl(void) {
+  struct env e;
+  struct ans a;
+  env_init(&e, servers, 4, 3000);
+  CHECK(!resolve(&e, "u7.test", &a), "%s", "first lookup is a query");
+  CHECK(strcmp(a.addrs, "127.0.0.8") == 0, "u7.test: %s", a.addrs);
+  CHECK(resolve(&e, "u7.test", &a), "%s", "second lookup is a cache hit");
+  CHECK(strcmp(a.addrs, "127.0.0.8") == 0, "cached u7.test: %s", a.addrs);
+  CHECK(resolve(&e, "U7.Test", &a), "%s", "the cache ignores case");
+  /* dnsmasq answers with TTL 1 (--local-ttl=1). */
+  run_for(&e, 1500);
+  CHECK(!resolve(&e, "u7.test", &a), "%s", "expired after the 1 s TTL");
+  CHECK(strcmp(a.addrs, "127.0.0.8") == 0, "u7.test again: %s", a.addrs);
+  env_done(&e, 1);
+}
+
+struct bulk {
+  long pending;
+  long wrong;
+  int *called;
+  long first; /* index of name 0 */
+};
+
+struct bulk_arg {
+  struct bulk *b;
+  long i;
+};
+
+static void on_bulk(void *arg, int status, const char *addrs,
+                    const char *err) {
+  struct bulk_arg *ba = arg;
+  struct bulk *b = ba->b;
+  char want[32];
+  unique_addr(ba->i, want, sizeof want);
+  if (status != SC_RESOLVE_OK || strcmp(addrs, want) != 0) {
+    if (b->wrong++ < 5)
+      fprintf(stderr, "  u%ld.test: %d \"%s\" %s (want %s)\n", ba->i, status,
+              addrs, err, want);
+  }
+  b->called[ba->i - b->first]++;
+  b->pending--;
+}
+
+/* n distinct names at once (plus a second lookup of every tenth name, which
+ * must share the query), all answered correctly. */
+static void test_concurrent(long n, long first) {
+  struct env e;
+  struct bulk b = {0, 0, NULL, first};
+  long extra = n / 10;
+  struct bulk_arg *args = sc_xcalloc((size_t)(n + extra), sizeof *args);
+  char host[64];
+  b.called = sc_xcalloc((size_t)n, sizeof *b.called);
+  env_init(&e, servers, 4, 5000);
+  for (long i = 0; i < n + extra; i++) {
+    long k = i < n ? i : (i - n) * 10;
+    args[i].b = &b;
+    args[i].i = first + k;
+    snprintf(host, sizeof host, "u%ld.test", first + k);
+    b.pending++;
+    CHECK(sc_resolver_lookup(e.r, host, on_bulk, &args[i]) != 0,
+          "%s answered synchronously", host);
+  }
+  double ms = run_until_zero(&e, &b.pending, 20000);
+  long dup = 0;
+  for (long i = 0; i < n; i++) dup += b.called[i] != (i % 10 == 0 ? 2 : 1);
+  CHECK(b.pending == 0 && b.wrong == 0 && dup == 0,
+        "%ld concurrent: %ld unanswered, %ld wrong, %ld miscounted", n,
+        b.pending, b.wrong, dup);
+  printf("  %ld concurrent lookups (+%ld shared) answered in %.0f ms\n", n,
+         extra, ms);
+  env_done(&e, 1);
+  free(b.called);
+  free(args);
+}
+
+/* A UDP socket on 127.0.0.1 that receives queries and never answers. */
+static int silent_server(char *srv, size_t len) {
+  struct sockaddr_in sin;
+  socklen_t sl = sizeof sin;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  memset(&sin, 0, sizeof sin);
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+      getsockname(fd, (struct sockaddr *)&sin, &sl) != 0) {
+    perror("silent server");
+    exit(2);
+  }
+  snprintf(srv, len, "127.0.0.1:%d", ntohs(sin.sin_port));
+  return fd;
+}
+
+static long drain(int fd) {
+  char buf[1500];
+  long n = 0;
+  while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) >= 0) n++;
+  return n;
+}
+
+static void test_timeout(void) {
+  char srv[64], err[256], addrs[256];
+  int fd = silent_server(srv, sizeof srv);
+  struct env e;
+  struct ans a[50];
+  long pending = 50;
+  const long limit = 600;
+
+  /* 50 lookups of one name: one query (two tries), all time out in time. */
+  env_init(&e, srv, 4, limit);
+  double t0 = sc_now_ms();
+  for (int i = 0; i < 50; i++) {
+    memset(&a[i], 0, sizeof a[i]);
+    a[i].pending = &pending;
+    sc_resolver_lookup(e.r, "silent.test", on_ans, &a[i]);
+  }
+  run_until_zero(&e, &pending, 5000);
+  int ok = 1;
+  double worst = 0;
+  for (int i = 0; i < 50; i++) {
+    ok &= a[i].called == 1 && a[i].status == SC_RESOLVE_TIMEOUT &&
+          strstr(a[i].err, "timed out") != NULL;
+    if (a[i].at - t0 > worst) worst = a[i].at - t0;
+  }
+  CHECK(ok, "timeouts: status %d err \"%s\"", a[0].status, a[0].err);
+  CHECK(worst >= limit - 20 && worst <= limit + 250,
+        "timed out after %.0f ms, limit %ld", worst, limit);
+  long sent = drain(fd);
+  CHECK(sent >= 1 && sent <= 2, "%ld datagrams for one shared name", sent);
+  printf("  timeout %ld ms: answered after %.0f ms, %ld datagrams\n", limit,
+         worst, sent);
+
+  /* More names than may be on the wire: the queued ones time out too. */
+  long n = SC_RESOLVER_MAX_ACTIVE + 100;
+  struct ans *many = sc_xcalloc((size_t)n, sizeof *many);
+  pending = n;
+  t0 = sc_now_ms();
+  for (long i = 0; i < n; i++) {
+    char host[64];
+    snprintf(host, sizeof host, "q%ld.test", i);
+    many[i].pending = &pending;
+    sc_resolver_lookup(e.r, host, on_ans, &many[i]);
+  }
+  double ms = run_until_zero(&e, &pending, 5000);
+  ok = 1;
+  for (long i = 0; i < n; i++)
+    ok &= many[i].called == 1 && many[i].status == SC_RESOLVE_TIMEOUT;
+  CHECK(ok && ms <= limit + 250, "%ld queued lookups: %.0f ms", n, ms);
+  sent = drain(fd);
+  CHECK(sent <= 2 * SC_RESOLVER_MAX_ACTIVE, "%ld datagrams for %ld names",
+        sent, n);
+  free(many);
+  env_done(&e, 1);
+
+  /* The blocking variant. */
+  t0 = sc_now_ms();
+  int st = sc_resolve_blocking("silent.test", srv, 0, 400, addrs,
+                               sizeof addrs, err, sizeof err);
+  ms = sc_now_ms() - t0;
+  CHECK(st == SC_RESOLVE_TIMEOUT && ms >= 380 && ms <= 650,
+        "blocking: %d after %.0f ms: %s", st, ms, err);
+  drain(fd);
+  close(fd);
+}
+
+struct cancel_ctx {
+  struct sc_resolver *r;
+  unsigned long other;
+  int called;
+  long *pending;
+};
+
+static void on_cancel_other(void *arg, int status, const char *addrs,
+                            const char *err) {
+  struct cancel_ctx *c = arg;
+  (void)status, (void)addrs, (void)err;
+  c->called++;
+  sc_resolver_cancel(c->r, c->other);
+  --*c->pending;
+}
+
+static void test_cancel(void) {
+  struct env e;
+  struct ans a[3];
+  long pending;
+  env_init(&e, servers, 4, 3000);
+
+  /* Cancelled before the answer: never called; the answer is cached. */
+  memset(a, 0, sizeof a);
+  pending = 1;
+  a[0].pending = a[1].pending = &pending;
+  unsigned long id0 = sc_resolver_lookup(e.r, "u100.test", on_ans, &a[0]);
+  unsigned long id1 = sc_resolver_lookup(e.r, "u101.test", on_ans, &a[1]);
+  CHECK(id0 && id1 && id0 != id1, "ids %lu %lu", id0, id1);
+  sc_resolver_cancel(e.r, id0);
+  run_until_zero(&e, &pending, 3000);
+  run_for(&e, 50);
+  CHECK(a[0].called == 0 && a[1].called == 1, "cancelled: called %d %d",
+        a[0].called, a[1].called);
+  sc_resolver_cancel(e.r, id0); /* stale ids are ignored */
+  sc_resolver_cancel(e.r, id1);
+  sc_resolver_cancel(e.r, 0);
+  sc_resolver_cancel(e.r, 987654321UL);
+  CHECK(resolve(&e, "u100.test", &a[2]) && strcmp(a[2].addrs, "127.0.0.101") == 0,
+        "cancelled lookup still cached: %s", a[2].addrs);
+
+  /* Cancelled from inside the callback of a lookup sharing its query. */
+  struct cancel_ctx c1 = {e.r, 0, 0, &pending}, c2 = {e.r, 0, 0, &pending};
+  pending = 1;
+  sc_resolver_lookup(e.r, "u200.test", on_cancel_other, &c1);
+  c1.other = sc_resolver_lookup(e.r, "u200.test", on_cancel_other, &c2);
+  run_until_zero(&e, &pending, 3000);
+  run_for(&e, 50);
+  CHECK(c1.called == 1 && c2.called == 0, "shared: called %d %d", c1.called,
+        c2.called);
+
+  /* Two names, each callback cancels the other: exactly one runs. */
+  struct cancel_ctx d1 = {e.r, 0, 0, &pending}, d2 = {e.r, 0, 0, &pending};
+  pending = 1;
+  d2.other = sc_resolver_lookup(e.r, "u300.test", on_cancel_other, &d1);
+  d1.other = sc_resolver_lookup(e.r, "u301.test", on_cancel_other, &d2);
+  run_until_zero(&e, &pending, 3000);
+  run_for(&e, 100);
+  CHECK(d1.called + d2.called == 1, "cross: called %d %d", d1.called,
+        d2.called);
+
+  /* Lookups still queued behind SC_RESOLVER_MAX_ACTIVE, then cancelled. */
+  long n = SC_RESOLVER_MAX_ACTIVE + 200;
+  struct ans *many = sc_xcalloc((size_t)n, sizeof *many);
+  unsigned long *ids = sc_xcalloc((size_t)n, sizeof *ids);
+  pending = SC_RESOLVER_MAX_ACTIVE;
+  for (long i = 0; i < n; i++) {
+    char host[64];
+    snprintf(host, sizeof host, "u%ld.test", 1000 + i);
+    many[i].pending = &pending;
+    ids[i] = sc_resolver_lookup(e.r, host, on_ans, &many[i]);
+  }
+  for (long i = SC_RESOLVER_MAX_ACTIVE; i < n; i++)
+    sc_resolver_cancel(e.r, ids[i]);
+  run_until_zero(&e, &pending, 5000);
+  run_for(&e, 100);
+  int ok = 1;
+  for (long i = 0; i < n; i++) {
+    char want[32];
+    unique_addr(1000 + i, want, sizeof want);
+    ok &= i < SC_RESOLVER_MAX_ACTIVE
+              ? many[i].called == 1 && strcmp(many[i].addrs, want) == 0
+              : many[i].called == 0;
+  }
+  CHECK(ok, "%s", "queued lookups cancelled");
+  free(many);
+  free(ids);
+  env_done(&e, 1);
+}
+
+struct chain {
+  struct sc_resolver *r;
+  int depth;
+  long *pending;
+  char addrs[4][64];
+};
+
+static void on_chain(void *arg, int status, const char *addrs,
+                     const char *err) {
+  struct chain *c = arg;
+  char host[32];
+  (void)status, (void)err;
+  snprintf(c->addrs[c->depth], sizeof c->addrs[0], "%s", addrs);
+  if (++c->depth < 4) {
+    snprintf(host, sizeof host, "u%d.test", 500 + c->depth);
+    sc_resolver_lookup(c->r, host, on_chain, c);
+  } else {
+    --*c->pending;
+  }
+}
+
+struct freer {
+  struct sc_resolver *r;
+  int called;
+};
+
+static void on_free(void *arg, int status, const char *addrs,
+                    const char *err) {
+  struct freer *f = arg;
+  (void)status, (void)addrs, (void)err;
+  f->called++;
+  sc_resolver_free(f->r);
+}
+
+static void test_reentry_and_free(void) {
+  struct env e;
+  struct ans a[20];
+  char srv[64];
+  long pending = 1;
+
+  /* Each callback starts the next lookup. */
+  env_init(&e, servers, 4, 3000);
+  struct chain c = {e.r, 0, &pending, {""}};
+  sc_resolver_lookup(e.r, "u500.test", on_chain, &c);
+  run_until_zero(&e, &pending, 5000);
+  CHECK(c.depth == 4 && strcmp(c.addrs[3], "127.0.1.248") == 0,
+        "chain: depth %d last %s", c.depth, c.addrs[3]);
+  env_done(&e, 1);
+
+  /* Freed with lookups on the wire: no callback, every handle closed. */
+  int fd = silent_server(srv, sizeof srv);
+  env_init(&e, srv, 0, 3000);
+  memset(a, 0, sizeof a);
+  for (int i = 0; i < 20; i++) {
+    char host[32];
+    snprintf(host, sizeof host, "f%d.test", i);
+    sc_resolver_lookup(e.r, host, on_ans, &a[i]);
+  }
+  run_for(&e, 50);
+  sc_resolver_free(e.r);
+  env_done(&e, 0);
+  int calls = 0;
+  for (int i = 0; i < 20; i++) calls += a[i].called;
+  CHECK(calls == 0, "%d callbacks after free", calls);
+  close(fd);
+
+  /* Freed from inside a callback: no more callbacks. */
+  env_init(&e, servers, 4, 3000);
+  struct freer f = {e.r, 0};
+  for (int i = 0; i < 20; i++) {
+    char host[32];
+    snprintf(host, sizeof host, "u%d.test", 600 + i);
+    sc_resolver_lookup(e.r, host, on_free, &f);
+  }
+  for (int i = 0; i < 100 && f.called == 0; i++)
+    uv_run(&e.loop, UV_RUN_ONCE);
+  env_done(&e, 0);
+  CHECK(f.called == 1, "%d callbacks with a free in the first", f.called);
+
+  /* Freed from inside a synchronous (cached) callback. */
+  env_init(&e, servers, 4, 3000);
+  struct ans warm;
+  resolve(&e, "u700.test", &warm);
+  f.r = e.r;
+  f.called = 0;
+  CHECK(sc_resolver_lookup(e.r, "u700.test", on_free, &f) == 0 && f.called == 1,
+        "%s", "free in a synchronous callback");
+  env_done(&e, 0);
+}
+
+static void test_blocking(void) {
+  char addrs[256], small[8], err[256];
+  int st = sc_resolve_blocking("u3.test", servers, 4, 3000, addrs,
+                               sizeof addrs, err, sizeof err);
+  CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "127.0.0.4") == 0 && !err[0],
+        "blocking u3.test: %d %s %s", st, addrs, err);
+  st = sc_resolve_blocking("h20.test", servers, 0, 3000, addrs, sizeof addrs,
+                           err, sizeof err);
+  CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "127.0.0.1,[::1]") == 0,
+        "blocking h20.test: %d %s %s", st, addrs, err);
+  st = sc_resolve_blocking("nx2.test", servers, 0, 3000, addrs, sizeof addrs,
+                           err, sizeof err);
+  CHECK(st == SC_RESOLVE_NXDOMAIN && !addrs[0] && strstr(err, "nx2.test"),
+        "blocking nx2.test: %d %s", st, err);
+  st = sc_resolve_blocking("[::1]", NULL, 0, 3000, addrs, sizeof addrs, err,
+                           sizeof err);
+  CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "[::1]") == 0,
+        "blocking literal: %d %s", st, addrs);
+  st = sc_resolve_blocking("multi.test", servers, 4, 3000, small,
+                           sizeof small, err, sizeof err);
+  CHECK(st == SC_RESOLVE_ERROR && strstr(err, "too long"),
+        "blocking, small buffer: %d %s", st, err);
+  st = sc_resolve_blocking("u3.test", "bogus", 4, 3000, addrs, sizeof addrs,
+                           err, sizeof err);
+  CHECK(st == SC_RESOLVE_ERROR && strstr(err, "bogus"),
+        "blocking, bad servers: %d %s", st, err);
+}
+
+static void *blocking_thread(void *arg) {
+  long base = (long)(intptr_t)arg, bad = 0;
+  for (long i = base; i < base + 50; i++) {
+    char host[32], want[32], addrs[64], err[256];
+    snprintf(host, sizeof host, "u%ld.test", i);
+    unique_addr(i, want, sizeof want);
+    int st = sc_resolve_blocking(host, servers, 4, 3000, addrs, sizeof addrs,
+                                 err, sizeof err);
+    bad += st != SC_RESOLVE_OK || strcmp(addrs, want) != 0;
+  }
+  return (void *)(intptr_t)bad;
+}
+
+static void test_blocking_threads(void) {
+  pthread_t t[8];
+  long bad = 0;
+  for (int i = 0; i < 8; i++)
+    pthread_create(&t[i], NULL, blocking_thread, (void *)(intptr_t)(2000 + 50 * i));
+  for (int i = 0; i < 8; i++) {
+    void *rv;
+    pthread_join(t[i], &rv);
+    bad += (long)(intptr_t)rv;
+  }
+  CHECK(bad == 0, "%ld wrong answers from 8 threads", bad);
+}
+
+/* ---- benchmarks ---- */
+
+static int bench(long n, int family) {
+  struct env e;
+  struct bulk b = {0, 0, NULL, 0};
+  struct bulk_arg *args = sc_xcalloc((size_t)n, sizeof *args);
+  char host[64];
+  b.called = sc_xcalloc((size_t)n, sizeof *b.called);
+  env_init(&e, servers, family, 10000);
+  size_t heap0 = mallinfo2().uordblks;
+  double t0 = sc_now_ms();
+  for (long i = 0; i < n; i++) {
+    args[i].b = &b;
+    args[i].i = i;
+    snprintf(host, sizeof host, "u%ld.test", i);
+    b.pending++;
+    sc_resolver_lookup(e.r, host, on_bulk, &args[i]);
+  }
+  run_until_zero(&e, &b.pending, 60000);
+  double ms = sc_now_ms() - t0;
+  size_t heap1 = mallinfo2().uordblks;
+  printf("c-ares on libuv, family %d: %ld names in %.0f ms = %.0f lookups/s "
+         "(%ld unanswered, %ld wrong)\n",
+         family, n, ms, n * 1000.0 / ms, b.pending, b.wrong);
+  if (!SANITIZED)
+    printf("heap held by the cache: %.0f bytes per entry (%ld entries)\n",
+           (double)(heap1 - heap0) / (double)n, n);
+  env_done(&e, 1);
+  free(b.called);
+  free(args);
+  return b.pending || b.wrong;
+}
+
+struct gai_job {
+  pthread_t tid;
+  long i;
+  int family;
+  int ok;
+};
+
+static void *gai_thread(void *arg) {
+  struct gai_job *j = arg;
+  char host[64], want[32], got[INET6_ADDRSTRLEN];
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = j->family == 4 ? AF_INET : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  snprintf(host, sizeof host, "u%ld.test", j->i);
+  unique_addr(j->i, want, sizeof want);
+  if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+    for (struct addrinfo *p = res; p; p = p->ai_next)
+      if (p->ai_family == AF_INET) {
+        struct sockaddr_in sin;
+        memcpy(&sin, p->ai_addr, sizeof sin);
+        inet_ntop(AF_INET, &sin.sin_addr, got, sizeof got);
+        j->ok = strcmp(got, want) == 0;
+        break;
+      }
+    freeaddrinfo(res);
+  }
+  return NULL;
+}
+
+/* Refuses unless every nameserver of /etc/resolv.conf is loopback. */
+static int resolv_conf_is_loopback(void) {
+  FILE *f = fopen("/etc/resolv.conf", "r");
+  char line[512];
+  int n = 0, bad = 0;
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f)) {
+    char addr[256];
+    if (sscanf(line, " nameserver %255s", addr) != 1) continue;
+    n++;
+    bad += strncmp(addr, "127.", 4) != 0 && strcmp(addr, "::1") != 0;
+  }
+  fclose(f);
+  return n > 0 && bad == 0;
+}
+
+static int bench_getaddrinfo(long n, int family, long inflight) {
+  if (!resolv_conf_is_loopback()) {
+    fprintf(stderr, "--bench-getaddrinfo: /etc/resolv.conf names a "
+                    "non-loopback nameserver; run it in a namespace (see the "
+                    "file header)\n");
+    return 2;
+  }
+  struct gai_job *jobs = sc_xcalloc((size_t)n, sizeof *jobs);
+  long started = 0, joined = 0, good = 0;
+  double t0 = sc_now_ms();
+  /* One thread per lookup, at most `inflight` at once; joined in order. */
+  while (joined < n) {
+    while (started < n && started - joined < inflight) {
+      jobs[started].i = started;
+      jobs[started].family = family;
+      if (pthread_create(&jobs[started].tid, NULL, gai_thread,
+                         &jobs[started]) != 0) {
+        fprintf(stderr, "pthread_create: %s\n", strerror(errno));
+        return 2;
+      }
+      started++;
+    }
+    pthread_join(jobs[joined].tid, NULL);
+    good += jobs[joined++].ok;
+  }
+  double ms = sc_now_ms() - t0;
+  printf("getaddrinfo, thread per lookup (<= %ld at once), family %d: %ld "
+         "names in %.0f ms = %.0f lookups/s (%ld correct)\n",
+         inflight, family, n, ms, n * 1000.0 / ms, good);
+  free(jobs);
+  return good != n;
+}
+
+int main(int argc, char **argv) {
+  alarm(300); /* a hang fails instead of hanging CI */
+  if (argc >= 3 && strcmp(argv[1], "--bench-getaddrinfo") == 0)
+    return bench_getaddrinfo(atol(argv[2]), argc > 3 ? atoi(argv[3]) : 4,
+                             argc > 4 ? atol(argv[4]) : 500);
+  if (argc >= 4 && strcmp(argv[1], "--bench") == 0) {
+    servers = argv[argc - 1];
+    return bench(atol(argv[2]), argc > 4 ? atoi(argv[3]) : 4);
+  }
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s 127.0.0.1:PORT  (see the file header)\n",
+            argv[0]);
+    return 2;
+  }
+  servers = argv[1];
+  /* The helper's server answers before anything else is tried. */
+  char addrs[64], err[256];
+  if (sc_resolve_blocking("h0.test", servers, 4, 2000, addrs, sizeof addrs,
+                          err, sizeof err) != SC_RESOLVE_OK) {
+    fprintf(stderr, "no dnsmasq of dns_helper.py at %s: %s\n", servers, err);
+    return 2;
+  }
+
+  struct {
+    const char *name;
+    void (*fn)(void);
+  } tests[] = {
+      {"new_errors", test_new_errors},
+      {"families", test_families},
+      {"negative_and_errors", test_negative_and_errors},
+      {"no_query_needed", test_no_query_needed},
+      {"cache_and_ttl", test_cache_and_ttl},
+      {"timeout", test_timeout},
+      {"cancel", test_cancel},
+      {"reentry_and_free", test_reentry_and_free},
+      {"blocking", test_blocking},
+      {"blocking_threads", test_blocking_threads},
+  };
+  for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
+    int before = failed;
+    tests[i].fn();
+    printf("%-22s %s\n", tests[i].name, failed == before ? "ok" : "FAILED");
+  }
+  int before = failed;
+  test_concurrent(5000, 3000);
+  printf("%-22s %s\n", "concurrent_5000", failed == before ? "ok" : "FAILED");
+
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
