@@ -27,12 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (line[len] != '\0') abort();
     if (!over && (line[len - 1] == ' ' || line[len - 1] == '\r')) abort();
     last = no;
-    char *url = NULL;
+    struct sc_url u;
     const char *why = NULL;
-    enum sc_class c = sc_url_normalize(line, len, over, &url, &why, NULL);
-    if (c == SC_OK && (!url || strncmp(url, "http", 4) != 0)) abort();
-    if (c != SC_OK && !why) abort();
-    free(url);
+    enum sc_class c = sc_url_normalize(line, len, over, &u, &why);
+    if (c == SC_OK && (!u.url || strncmp(u.url, "http", 4) != 0 || !u.host ||
+                       u.port <= 0 || u.port > 65535))
+      abort();
+    if (c != SC_OK && (!why || u.url)) abort();
+    free(u.url);
+    free(u.host);
   }
   sc_reader_free(r);
   close(fd);

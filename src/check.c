@@ -1,6 +1,7 @@
 /* check.c - see check.h. */
 #include "check.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "sink.h"
+#include "url.h"
 #include "util.h"
 
 #define RECV_BUFFER 1024 /* libcurl's minimum; its default 16 KiB per handle costs memory at 10k in flight */
@@ -102,6 +104,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     c->head_final = 0;
     c->redirect_3xx = 0;
     c->off_web = 0;
+    c->to_invalid = 0;
     c->server[0] = '\0';
     note_certificate(c);
   } else if (len >= 12 && strncasecmp(buf, "retry-after:", 12) == 0) {
@@ -112,8 +115,11 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     const char *v = buf + 9;
     size_t vn = len - 9;
     while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
+    while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
+      vn--;
     c->redirect_3xx = 1;
     c->off_web = location_off_web(v, vn);
+    c->to_invalid = !c->off_web && sc_url_location_is_invalid(v, vn);
   } else if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
     long code = 0;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -124,6 +130,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
       int follows = c->o->follow && code >= 300 && code < 400 &&
                     c->redirect_3xx && !c->off_web;
       c->head_final = !follows;
+      /* Following to a .invalid host would ask DNS for a name that never
+       * resolves (RFC 6761): stop here and report it as `dns`. */
+      if (follows && c->to_invalid) return 0;
     }
   }
   return len;
@@ -161,6 +170,7 @@ void sc_check_prepare(struct sc_check *c) {
   c->attempts++;
   c->retry_after_ms = -1;
   c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
+  c->to_invalid = 0;
   c->errbuf[0] = '\0';
   c->server[0] = '\0';
   c->cert_expiry = 0;
@@ -313,10 +323,22 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   if (c->chain.len) r->chain = c->chain.data;
   const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
 
+  if (c->off_web && c->chain.len) {
+    /* libcurl has already counted the hop it refused and moved its
+     * effective URL there; the answer came from the last URL it asked,
+     * the last line of the chain. Dropping the chain's final newline
+     * makes that URL a string of its own (the chain reads the same). */
+    c->chain.data[--c->chain.len] = '\0';
+    char *nl = strrchr(c->chain.data, '\n');
+    char *hop = strchr(nl ? nl + 1 : c->chain.data, ' ');
+    if (hop) eff = hop + 1;
+    a->redirects = redirects > 0 ? redirects - 1 : 0;
+    r->final_url = eff;
+  }
   if (c->head_final && code > 0) {
     a->status = (int32_t)code;
     a->cls = SC_OK;
-    r->final_url = eff;
+    if (!c->off_web) r->final_url = eff;
     describe_response(c, r);
     if (c->off_web)
       snprintf(a->detail, sizeof a->detail,
@@ -324,6 +346,14 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     else if (rc != CURLE_OK && !c->body_stop)
       snprintf(a->detail, sizeof a->detail, "after the response head: %.200s",
                why);
+    return;
+  }
+  if (c->to_invalid) {
+    a->cls = SC_DNS;
+    snprintf(a->detail, sizeof a->detail,
+             "redirected to a host in the .invalid domain, which never "
+             "resolves (RFC 6761)");
+    r->final_url = eff;
     return;
   }
   /* libcurl 7.88 takes a connection closed inside the head as the end of
@@ -339,7 +369,7 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
 
 /* Whether a result is worth another try: failures that are often gone a
  * moment later (a dropped or refused connection, a timeout, overload). */
-static int transient(const struct sc_result *r, CURLcode rc) {
+static int transient(const struct sc_result *r, CURLcode rc, long os_errno) {
   int st = r->a.status;
   switch (r->a.cls) {
     case SC_OK:
@@ -348,8 +378,12 @@ static int transient(const struct sc_result *r, CURLcode rc) {
     case SC_CONNECT:
       return 1;
     case SC_PROTOCOL:
-      return rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
-             rc == CURLE_GOT_NOTHING;
+      /* A dropped connection, not a reply that is wrong (garbage, a head
+       * too large): those would be wrong again. */
+      return rc == CURLE_GOT_NOTHING ||
+             ((rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) &&
+              (os_errno == ECONNRESET || os_errno == EPIPE ||
+               os_errno == ECONNABORTED));
     default:
       return 0;
   }
@@ -375,7 +409,10 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
     c->attempts--; /* the GET completes this try */
     return SC_CHECK_AGAIN;
   }
-  if (c->attempts > c->o->retries || !transient(r, rc)) return SC_CHECK_DONE;
+  long os_errno = 0;
+  curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
+  if (c->attempts > c->o->retries || !transient(r, rc, os_errno))
+    return SC_CHECK_DONE;
   long wait;
   if (c->retry_after_ms >= 0) {
     wait = c->retry_after_ms;

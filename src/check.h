@@ -27,6 +27,7 @@ struct sc_check {
   int head_final;    /* the head of the final response is complete */
   int redirect_3xx;  /* the current head is a 3xx curl will follow */
   int off_web;       /* the current 3xx points off http(s) */
+  int to_invalid;    /* the current 3xx points to a .invalid host */
   int body_stop;     /* we stopped at the body on purpose */
   int abortable;     /* blocking models: abort when sc_stop is set */
   int attempts;      /* tries made so far (HEAD->GET fallback not counted) */

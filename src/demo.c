@@ -171,9 +171,13 @@ int sc_demo_main(int argc, char **argv) {
     free(lat);
     return SC_EXIT_INTERNAL;
   }
+  const char *port = strrchr(base, ':') + 1;
   double sum = 0, slowest = 0;
   for (long i = 0; i < sites; i++) {
-    fprintf(f, "%s/delay/%ld?site=%ld\n", base, lat[i], i + 1);
+    /* Each site its own host name (siteN.localhost is loopback without a
+     * lookup), so the per-host limit treats them as the 31 sites they are. */
+    fprintf(f, "http://site%ld.localhost:%s/delay/%ld\n", i + 1, port,
+            lat[i]);
     sum += (double)lat[i];
     if (lat[i] > slowest) slowest = (double)lat[i];
   }

@@ -1,17 +1,21 @@
 /* engine.h - the four concurrency models of the talk, as interchangeable
- * engines over one core (check.c), one input path (feed.c) and one result
- * sink (sink.c). An engine takes jobs from the feed until it is exhausted
- * (or sc_stop is set), checks them, and hands every result to the sink. */
+ * engines over one core (check.c), one input path (feed.c behind the
+ * politeness scheduler, scheduler.c) and one result sink (sink.c). An engine
+ * takes jobs from the scheduler until it is exhausted (or sc_stop is set),
+ * checks them, hands every result to the sink and tells the scheduler each
+ * job is done. */
 #ifndef SC_ENGINE_H
 #define SC_ENGINE_H
 
 #include "feed.h"
 #include "opts.h"
+#include "scheduler.h"
 #include "sink.h"
 
 struct sc_run {
   const struct sc_opts *o;
   struct sc_feed *feed;
+  struct sc_sched *sched; /* where engines take jobs (it wraps the feed) */
   struct sc_sink *sink;
   long concurrency; /* checks in flight in total, already fitted to limits */
   long fd_budget;   /* descriptors the checks may hold in all */

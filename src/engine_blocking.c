@@ -16,16 +16,17 @@
 
 /* Checks one job with blocking transfers and reports it (unless the run
  * is stopping: an interrupted check is not a completed one). */
-static void check_one(struct sc_check *c, struct sc_sink *sink) {
+static void check_one(struct sc_check *c, struct sc_run *run) {
   struct sc_result r;
-  if (sc_check_run_blocking(c, &r) == 0) sc_sink_add(sink, &r);
+  if (sc_check_run_blocking(c, &r) == 0) sc_sink_add(run->sink, &r);
+  sc_sched_done(run->sched, &c->job);
   sc_job_clear(&c->job);
 }
 
 int sc_engine_serial(struct sc_run *run) {
   struct sc_check c;
   sc_check_init(&c, run->o, 1);
-  while (sc_feed_next(run->feed, run->sink, &c.job)) check_one(&c, run->sink);
+  while (sc_sched_take_wait(run->sched, &c.job) == 1) check_one(&c, run);
   sc_check_cleanup(&c);
   return 0;
 }
@@ -51,11 +52,11 @@ static void *thread_main(void *arg) {
   c.job = wa->first;
   free(wa);
   for (;;) {
-    check_one(&c, p->run->sink);
+    check_one(&c, p->run);
     pthread_mutex_lock(&p->lock);
     p->busy--;
     pthread_mutex_unlock(&p->lock);
-    int got = sc_feed_next(p->run->feed, p->run->sink, &c.job);
+    int got = sc_sched_take_wait(p->run->sched, &c.job) == 1;
     pthread_mutex_lock(&p->lock);
     if (got)
       p->busy++;
@@ -84,7 +85,7 @@ int sc_engine_thread(struct sc_run *run) {
     if (p.feed_done) break;
     pthread_mutex_unlock(&p.lock);
     struct sc_job job;
-    int got = sc_feed_next(run->feed, run->sink, &job);
+    int got = sc_sched_take_wait(run->sched, &job) == 1;
     pthread_mutex_lock(&p.lock);
     if (!got) break;
     struct worker_arg *wa = sc_xmalloc(sizeof *wa);

@@ -41,6 +41,7 @@ struct ev_loop {
   uv_loop_t loop;
   uv_timer_t curl_timer; /* the one timer libcurl asks for */
   uv_timer_t tick;       /* notices sc_stop */
+  uv_timer_t sched_timer; /* the scheduler's next allowed start */
   CURLM *multi;
   struct sc_run *run;
   struct ev_slot *slots;
@@ -100,8 +101,10 @@ static void drain(struct ev_loop *ev) {
     curl_multi_remove_handle(ev->multi, e);
     s->in_multi = 0;
     ev->fd_used -= fd_cost(s);
-    if (next == SC_CHECK_DONE)
+    if (next == SC_CHECK_DONE) {
+      sc_sched_done(ev->run->sched, &s->check.job);
       release(ev, s);
+    }
     else if (delay > 0)
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
     else
@@ -181,8 +184,10 @@ static void close_if_done(struct ev_loop *ev) {
   ev->closing = 1;
   uv_timer_stop(&ev->curl_timer);
   uv_timer_stop(&ev->tick);
+  uv_timer_stop(&ev->sched_timer);
   uv_close((uv_handle_t *)&ev->curl_timer, NULL);
   uv_close((uv_handle_t *)&ev->tick, NULL);
+  uv_close((uv_handle_t *)&ev->sched_timer, NULL);
   for (long i = 0; i < ev->nslots; i++)
     uv_close((uv_handle_t *)&ev->slots[i].retry, NULL);
 }
@@ -207,6 +212,7 @@ static void start_try(struct ev_slot *s) {
     long delay;
     sc_check_finish(&s->check, CURLE_OUT_OF_MEMORY, &r, &delay);
     sc_sink_add(ev->run->sink, &r);
+    sc_sched_done(ev->run->sched, &s->check.job);
     release(ev, s);
     return;
   }
@@ -214,8 +220,12 @@ static void start_try(struct ev_slot *s) {
   ev->fd_used += cost;
 }
 
-/* Starts what waits for descriptors, then fills free slots from the feed
- * while descriptors last. */
+static void on_sched_timer(uv_timer_t *t) { refill(t->data); }
+
+/* Starts what waits for descriptors, then fills free slots from the
+ * scheduler while descriptors last. When the scheduler says "not yet",
+ * the loop asks again when it says, or when a check finishes; a loop with
+ * nothing in flight (its hosts busy in other loops) looks every 20 ms. */
 static void refill(struct ev_loop *ev) {
   while (ev->held_head &&
          (ev->fd_used == 0 ||
@@ -227,8 +237,16 @@ static void refill(struct ev_loop *ev) {
   }
   while (!ev->input_done && !ev->held_head && ev->nidle > 0) {
     struct ev_slot *s = ev->idle[ev->nidle - 1];
-    if (!sc_feed_next(ev->run->feed, ev->run->sink, &s->check.job)) {
+    long wait;
+    int got = sc_sched_take(ev->run->sched, &s->check.job, &wait);
+    if (got < 0) {
       ev->input_done = 1;
+      break;
+    }
+    if (got == 0) {
+      if (wait < 0 && ev->nidle == ev->nslots) wait = 20;
+      if (wait >= 0)
+        uv_timer_start(&ev->sched_timer, on_sched_timer, (uint64_t)wait, 0);
       break;
     }
     ev->nidle--;
@@ -268,7 +286,8 @@ static void *loop_main(void *arg) {
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
   uv_timer_init(&ev->loop, &ev->curl_timer);
   uv_timer_init(&ev->loop, &ev->tick);
-  ev->curl_timer.data = ev->tick.data = ev;
+  uv_timer_init(&ev->loop, &ev->sched_timer);
+  ev->curl_timer.data = ev->tick.data = ev->sched_timer.data = ev;
   uv_timer_start(&ev->tick, on_tick, 100, 100);
 
   ev->slots = sc_xcalloc((size_t)ev->nslots, sizeof *ev->slots);

@@ -137,6 +137,7 @@ static int collect(struct procs *ps, long i) {
   sc_sink_add(ps->run->sink, &r);
   free(final);
   free(chain);
+  sc_sched_done(ps->run->sched, &w->job);
   sc_job_clear(&w->job);
   w->busy = 0;
   return 0;
@@ -163,6 +164,7 @@ static void replace(struct procs *ps, long i, int want_new) {
                WEXITSTATUS(st));
     sc_sink_add(ps->run->sink, &r);
   }
+  if (w->busy) sc_sched_done(ps->run->sched, &w->job);
   sc_job_clear(&w->job);
   w->busy = 0;
   if (want_new && spawn(ps, i) != 0)
@@ -170,12 +172,15 @@ static void replace(struct procs *ps, long i, int want_new) {
             strerror(errno));
 }
 
-/* Sends worker i its next job; returns 0, or -1 when the feed is done. A
- * worker found dead before it got the job is replaced and the job resent,
- * so a URL is never reported as lost without having been tried. */
-static int dispatch(struct procs *ps, long i) {
+/* Sends worker i the next job the scheduler allows. Returns 1 if sent; 0
+ * if none may start yet (*wait_ms: when to look again, -1 after a check
+ * finishes); -1 when the input is done. A worker found dead before it got
+ * the job is replaced and the job resent, so a URL is never reported as
+ * lost without having been tried. */
+static int dispatch(struct procs *ps, long i, long *wait_ms) {
   struct worker *w = &ps->w[i];
-  if (!sc_feed_next(ps->run->feed, ps->run->sink, &w->job)) return -1;
+  int got = sc_sched_take(ps->run->sched, &w->job, wait_ms);
+  if (got != 1) return got;
   size_t n = cap_len(w->job.url, SC_LINE_MAX_WIRE);
   for (int attempt = 0; attempt < 2; attempt++) {
     if (w->fd >= 0 && send(w->fd, w->job.url, n, MSG_NOSIGNAL) >= 0) break;
@@ -187,14 +192,14 @@ static int dispatch(struct procs *ps, long i) {
   }
   /* If both sends failed, poll() sees the hang-up and reports the URL. */
   w->busy = 1;
-  return 0;
+  return 1;
 }
 
 int sc_engine_process(struct sc_run *run) {
   struct procs ps = {.run = run, .n = run->concurrency};
   ps.w = sc_xcalloc((size_t)ps.n, sizeof *ps.w);
   struct pollfd *pfd = sc_xcalloc((size_t)ps.n, sizeof *pfd);
-  int feed_done = 0;
+  int input_done = 0;
   for (long i = 0; i < ps.n; i++) ps.w[i].fd = -1;
   fflush(NULL);
   for (long i = 0; i < ps.n; i++)
@@ -204,21 +209,29 @@ int sc_engine_process(struct sc_run *run) {
       exit(SC_EXIT_INTERNAL);
     }
   for (;;) {
-    long busy = 0;
+    long busy = 0, timeout = 100;
+    int not_yet = 0;
     for (long i = 0; i < ps.n; i++) {
       struct worker *w = &ps.w[i];
-      if (w->fd >= 0 && !w->busy && !feed_done && dispatch(&ps, i) != 0)
-        feed_done = 1;
+      if (w->fd >= 0 && !w->busy && !input_done && !not_yet) {
+        long wait;
+        int r = dispatch(&ps, i, &wait);
+        if (r < 0) input_done = 1;
+        if (r == 0) {
+          not_yet = 1;
+          if (wait >= 0 && wait < timeout) timeout = wait;
+        }
+      }
       pfd[i].fd = w->busy ? w->fd : -1;
       pfd[i].events = POLLIN;
       busy += w->busy;
     }
-    if (!busy || atomic_load(&sc_stop)) break;
-    int n = poll(pfd, (nfds_t)ps.n, 100);
+    if ((!busy && input_done) || atomic_load(&sc_stop)) break;
+    int n = poll(pfd, (nfds_t)ps.n, (int)timeout);
     if (n < 0 && errno != EINTR) break;
     for (long i = 0; n > 0 && i < ps.n; i++) {
       if (!pfd[i].revents) continue;
-      if (collect(&ps, i) != 0) replace(&ps, i, !feed_done);
+      if (collect(&ps, i) != 0) replace(&ps, i, !input_done);
     }
   }
   for (long i = 0; i < ps.n; i++)

@@ -103,10 +103,15 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
     if (!got) return 0;
 
     const char *why;
-    enum sc_class cls =
-        sc_url_normalize(job->line, job->len, overlong, &job->url, &why,
-                         &job->ip_literal);
-    if (cls == SC_OK) return 1;
+    struct sc_url u;
+    enum sc_class cls = sc_url_normalize(job->line, job->len, overlong, &u, &why);
+    if (cls == SC_OK) {
+      job->url = u.url;
+      job->host = u.host;
+      job->port = u.port;
+      job->ip_literal = u.ip_literal;
+      return 1;
+    }
 
     /* Decided without the network: report it here and read on. */
     struct sc_result r;

@@ -9,6 +9,7 @@
 void sc_job_clear(struct sc_job *j) {
   free(j->line);
   free(j->url);
+  free(j->host);
   memset(j, 0, sizeof *j);
 }
 

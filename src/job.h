@@ -11,6 +11,8 @@ struct sc_job {
   size_t len;
   uint64_t lineno;
   char *url;          /* normalized URL to check, NULL if invalid */
+  char *host;         /* its host, lower-cased */
+  long port;
   int ip_literal;     /* the host is an address: no lookup needed */
 };
 

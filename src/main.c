@@ -11,6 +11,7 @@
 #include "feed.h"
 #include "opts.h"
 #include "progress.h"
+#include "scheduler.h"
 #include "serve.h"
 #include "sink.h"
 #include "util.h"
@@ -81,6 +82,7 @@ static int run_check(int argc, char **argv) {
     sc_feed_close(run.feed);
     return SC_EXIT_USAGE;
   }
+  run.sched = sc_sched_new(&o, run.feed, run.sink, run.concurrency);
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
@@ -88,6 +90,7 @@ static int run_check(int argc, char **argv) {
                                   : NULL;
   int failed = engines[o.model](&run) != 0;
   sc_progress_stop(prog);
+  sc_sched_free(run.sched);
   int read_error = sc_feed_close(run.feed);
   rc = sc_sink_close(run.sink, sc_now_ms() - t0);
   int sig = atomic_load(&sc_stop);

@@ -28,6 +28,9 @@ static const char usage_text[] =
     "  -X, --method GET|HEAD   request method (default GET, body not read;\n"
     "                          HEAD falls back to GET where refused)\n"
     "      --retries N         retries of transient failures (default 1)\n"
+    "      --per-host N        checks in flight per host (default 8, 0 = any)\n"
+    "      --rate R            check starts per second, overall\n"
+    "      --host-rate R       check starts per second, per host\n"
     "      --max-retry-wait SEC  longest wait before a retry (default 30)\n"
     "  -H, --header 'N: V'     extra request header (repeatable)\n"
     "  -A, --user-agent STR    User-Agent (default sitecheck/" SC_VERSION ")\n"
@@ -59,6 +62,9 @@ enum {
   OPT_FORMAT,
   OPT_LOOPS,
   OPT_RETRIES,
+  OPT_PER_HOST,
+  OPT_RATE,
+  OPT_HOST_RATE,
   OPT_MAX_RETRY_WAIT,
 };
 
@@ -80,6 +86,9 @@ static const struct option long_opts[] = {
     {"model", required_argument, NULL, 'm'},
     {"loops", required_argument, NULL, OPT_LOOPS},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"host-rate", required_argument, NULL, OPT_HOST_RATE},
     {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -116,6 +125,7 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   o->follow = 1;
   o->max_redirects = 10;
   o->retries = 1;
+  o->per_host = 8;
   o->max_retry_wait_ms = 30000;
   o->progress = -1;
   o->loops = 1;
@@ -232,6 +242,21 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
                              "not '%s'", optarg);
         o->retries = v;
         break;
+      case OPT_PER_HOST:
+        if (sc_parse_long(optarg, 0, 1000000, &v))
+          return usage_error("--per-host needs a whole number (0 = no limit), "
+                             "not '%s'", optarg);
+        o->per_host = v;
+        break;
+      case OPT_RATE:
+      case OPT_HOST_RATE: {
+        /* A rate is parsed like seconds: a non-negative decimal. */
+        if (sc_parse_seconds(optarg, &v) || v == 0)
+          return usage_error("--rate and --host-rate need a positive number "
+                             "of checks per second, not '%s'", optarg);
+        *(c == OPT_RATE ? &o->rate : &o->host_rate) = (double)v / 1000.0;
+        break;
+      }
       case OPT_MAX_RETRY_WAIT:
         if (sc_parse_seconds(optarg, &v))
           return usage_error("--max-retry-wait needs a number of seconds, "

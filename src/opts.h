@@ -29,6 +29,8 @@ struct sc_opts {
   long max_redirects;
   int head; /* -X HEAD (falls back to GET where servers refuse HEAD) */
   long retries;           /* extra tries for transient failures */
+  long per_host;          /* checks in flight per host, 0 = no limit */
+  double rate, host_rate; /* check starts per second, 0 = no limit */
   long max_retry_wait_ms; /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;
   struct curl_slist *resolve;

@@ -35,15 +35,19 @@
 #define RCVBUF_BYTES (1 << 20)
 
 #define CONTAINER(p, type, member) \
-  ((type *)(void *)((char *)(p) - offsetof(type, member)))
+  ((type *)(void *)((char *)(p)-offsetof(type, member)))
 
 /* Circular doubly-linked list with a sentinel head. */
 struct link {
   struct link *prev, *next;
 };
 
-static void link_init(struct link *l) { l->prev = l->next = l; }
-static int link_empty(const struct link *head) { return head->next == head; }
+static void link_init(struct link *l) {
+  l->prev = l->next = l;
+}
+static int link_empty(const struct link *head) {
+  return head->next == head;
+}
 
 static void link_add_tail(struct link *head, struct link *l) {
   l->prev = head->prev;
@@ -138,10 +142,10 @@ enum { Q_PENDING, Q_ACTIVE, Q_DETACHED };
  * query has timed out (its waiters are answered) but c-ares still owns it:
  * its answer only goes into the cache. */
 struct query {
-  struct hnode h;     /* in r->inflight by key, unless detached */
-  struct link all;    /* r->queries: every query, owned by the resolver */
-  struct link order;  /* r->deadlines, creation order, until answered */
-  struct link pend;   /* r->pending while Q_PENDING */
+  struct hnode h;    /* in r->inflight by key, unless detached */
+  struct link all;   /* r->queries: every query, owned by the resolver */
+  struct link order; /* r->deadlines, creation order, until answered */
+  struct link pend;  /* r->pending while Q_PENDING */
   struct sc_resolver *r;
   struct waiter *first, *last;
   long live; /* waiters not cancelled */
@@ -181,7 +185,8 @@ struct sc_resolver {
   struct htab cache, inflight, ids;
   struct link cache_age, queries, deadlines, pending;
   struct sock *socks;
-  long nactive; /* queries handed to c-ares */
+  long nactive;    /* lookups handed to c-ares */
+  long max_active; /* SC_RESOLVER_MAX_QUERIES in lookups */
   unsigned long next_id;
   int depth; /* nesting of enter() */
   int pumping;
@@ -209,7 +214,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static int lib_status = ARES_ENOTINITIALIZED;
 
-static void lib_init(void) { lib_status = ares_library_init(ARES_LIB_INIT_ALL); }
+static void lib_init(void) {
+  lib_status = ares_library_init(ARES_LIB_INIT_ALL);
+}
 
 /* ---- cache ---- */
 
@@ -287,10 +294,12 @@ static void negative_msg(char *buf, size_t len, const struct sc_resolver *r,
              cached ? " (cached)" : "");
 }
 
+/* sent: whether the query ever left (else it waited for a free slot all
+ * along: the resolver, not the DNS server, was too busy). */
 static void timeout_msg(char *buf, size_t len, const struct sc_resolver *r,
-                        const char *host) {
-  snprintf(buf, len, "%s: DNS lookup timed out after %ld ms", host,
-           r->timeout_ms);
+                        const char *host, int sent) {
+  snprintf(buf, len, "%s: DNS lookup timed out after %ld ms%s", host,
+           r->timeout_ms, sent ? "" : " (never sent: too many lookups queued)");
 }
 
 /* ---- timers and re-entrancy ---- */
@@ -298,12 +307,21 @@ static void timeout_msg(char *buf, size_t len, const struct sc_resolver *r,
 static void on_ares_timer(uv_timer_t *t);
 static void on_deadline(uv_timer_t *t);
 
-/* Re-arms both timers from the current state. */
+/* Re-arms both timers from the current state, and lets the sockets keep
+ * the loop alive only while lookups are outstanding (c-ares keeps its UDP
+ * socket open when idle; an idle resolver must not stop uv_run from
+ * returning). */
 static void sync_timers(struct sc_resolver *r) {
+  int busy = r->nactive > 0 || !link_empty(&r->pending);
+  for (struct sock *s = r->socks; s; s = s->next)
+    if (busy)
+      uv_ref((uv_handle_t *)&s->poll);
+    else
+      uv_unref((uv_handle_t *)&s->poll);
   struct timeval tv, *tvp = ares_timeout(r->channel, NULL, &tv);
   if (tvp) {
-    uint64_t ms = (uint64_t)tvp->tv_sec * 1000 +
-                  ((uint64_t)tvp->tv_usec + 999) / 1000;
+    uint64_t ms =
+        (uint64_t)tvp->tv_sec * 1000 + ((uint64_t)tvp->tv_usec + 999) / 1000;
     uv_timer_start(&r->ares_timer, on_ares_timer, ms, 0);
   } else {
     uv_timer_stop(&r->ares_timer);
@@ -318,7 +336,9 @@ static void sync_timers(struct sc_resolver *r) {
   }
 }
 
-static void enter(struct sc_resolver *r) { r->depth++; }
+static void enter(struct sc_resolver *r) {
+  r->depth++;
+}
 
 /* Leaves an entry point; the outermost one re-arms the timers or carries
  * out a requested free. r may be freed by the loop afterwards. */
@@ -523,7 +543,7 @@ static void on_addrinfo(void *arg, int status, int timeouts,
 
   if (q->state != Q_DETACHED) {
     if (st == SC_RESOLVE_TIMEOUT)
-      timeout_msg(err, sizeof err, r, q->key);
+      timeout_msg(err, sizeof err, r, q->key, 1);
     else if (st == SC_RESOLVE_ERROR)
       snprintf(err, sizeof err, "%s: DNS lookup failed: %s", q->key,
                ares_strerror(status));
@@ -538,20 +558,21 @@ static void on_addrinfo(void *arg, int status, int timeouts,
   pump(r);
 }
 
-/* Hands pending queries to c-ares while fewer than SC_RESOLVER_MAX_ACTIVE
- * are on the wire. A query may be answered at once (/etc/hosts); the flag
+/* Hands pending queries to c-ares while fewer than r->max_active are on
+ * the wire. A query may be answered at once (/etc/hosts); the flag
  * keeps that from recursing. Runs inside enter()/leave(). */
 static void pump(struct sc_resolver *r) {
   if (r->pumping) return;
   r->pumping = 1;
-  while (!r->closing && r->nactive < SC_RESOLVER_MAX_ACTIVE &&
+  while (!r->closing && r->nactive < r->max_active &&
          !link_empty(&r->pending)) {
     struct query *q = CONTAINER(r->pending.next, struct query, pend);
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_flags = ARES_AI_NOSORT;
-    hints.ai_family =
-        r->family == 4 ? AF_INET : r->family == 6 ? AF_INET6 : AF_UNSPEC;
+    hints.ai_family = r->family == 4   ? AF_INET
+                      : r->family == 6 ? AF_INET6
+                                       : AF_UNSPEC;
     link_del(&q->pend);
     q->state = Q_ACTIVE;
     r->nactive++;
@@ -576,7 +597,7 @@ static void on_deadline(uv_timer_t *t) {
       link_del(&q->pend);
     else
       q->state = Q_DETACHED; /* freed when c-ares is done with it */
-    timeout_msg(err, sizeof err, r, q->key);
+    timeout_msg(err, sizeof err, r, q->key, !was_pending);
     deliver(r, query_take_waiters(q), SC_RESOLVE_TIMEOUT, "", err);
     if (was_pending) query_free(q);
   }
@@ -594,14 +615,19 @@ static int answer_now(struct sc_resolver *r, const char *host, char *key,
   size_t len = host ? strlen(host) : 0;
   unsigned char a[16];
   char ip[INET6_ADDRSTRLEN];
+  int bracketed = len >= 2 && host[0] == '[' && host[len - 1] == ']';
   *status = SC_RESOLVE_ERROR;
-  if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+  if (bracketed) {
     host++;
     len -= 2;
   }
-  if (len == 0 || len > HOST_MAX + (host[len - 1] == '.')) {
-    snprintf(msg, msglen, "%s: invalid host name (%s)", host ? host : "",
-             len ? "too long" : "empty");
+  if (len == 0) {
+    snprintf(msg, msglen, "empty host name");
+    return 1;
+  }
+  if (len > HOST_MAX + (host[len - 1] == '.')) {
+    snprintf(msg, msglen, "%.40s...: invalid host name (over %d bytes)", host,
+             HOST_MAX);
     return 1;
   }
   for (size_t i = 0; i < len; i++) {
@@ -623,6 +649,10 @@ static int answer_now(struct sc_resolver *r, const char *host, char *key,
   if (inet_pton(AF_INET6, key, a) == 1) {
     sc_buf_printf(addrs, "[%s]", inet_ntop(AF_INET6, a, ip, sizeof ip));
     *status = SC_RESOLVE_OK;
+    return 1;
+  }
+  if (bracketed) {
+    snprintf(msg, msglen, "[%s]: invalid IPv6 address", key);
     return 1;
   }
 
@@ -771,9 +801,9 @@ static int server_entry_ok(const char *s, size_t len) {
   memcpy(host, h, hlen);
   host[hlen] = '\0';
   if (s[0] == '[' ? inet_pton(AF_INET6, host, a) != 1
-      : port       ? inet_pton(AF_INET, host, a) != 1
-                   : inet_pton(AF_INET, host, a) != 1 &&
-                         inet_pton(AF_INET6, host, a) != 1)
+      : port      ? inet_pton(AF_INET, host, a) != 1
+                  : inet_pton(AF_INET, host, a) != 1 &&
+                   inet_pton(AF_INET6, host, a) != 1)
     return 0;
   if (port) {
     long v = 0;
@@ -826,6 +856,9 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
   r->loop = loop;
   r->family = family;
   r->timeout_ms = timeout_ms;
+  r->max_active =
+      family ? SC_RESOLVER_MAX_QUERIES : SC_RESOLVER_MAX_QUERIES / 2;
+  if (r->max_active < 1) r->max_active = 1;
   memset(&o, 0, sizeof o);
   o.sock_state_cb = on_sock_state;
   o.sock_state_cb_data = r;
@@ -835,6 +868,11 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
   o.socket_receive_buffer_size = RCVBUF_BYTES;
   mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
          ARES_OPT_SOCK_RCVBUF;
+  if (servers) { /* names as given: no search domains of resolv.conf */
+    o.domains = NULL;
+    o.ndomains = 0;
+    mask |= ARES_OPT_DOMAINS;
+  }
   rc = ares_init_options(&r->channel, &o, mask);
   if (rc != ARES_SUCCESS) {
     set_err(err, errlen, "c-ares: %s", ares_strerror(rc));
@@ -942,7 +980,8 @@ int sc_resolve_blocking(const char *host, const char *servers, int family,
     /* The deadline timer is active until the callback has run. */
     while (!b.done && uv_run(&loop, UV_RUN_ONCE) != 0) {
     }
-    if (!b.done) set_err(err, errlen, "%s: lookup did not finish", host);
+    if (!b.done)
+      set_err(err, errlen, "%s: lookup did not finish", host ? host : "");
     sc_resolver_free(r);
     uv_run(&loop, UV_RUN_DEFAULT);
   }

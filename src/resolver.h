@@ -3,11 +3,12 @@
  * CURLOPT_RESOLVE ("+host:port:ADDRS").
  *
  * One resolver per uv loop, used only from that loop's thread. Names are
- * resolved with ares_getaddrinfo: /etc/hosts first, then DNS, with the
- * search domains and ndots of /etc/resolv.conf (as getaddrinfo and libcurl
- * do). "localhost" and "*.localhost" always answer the loopback addresses
- * and "*.invalid" always NXDOMAIN, without a query (RFC 6761). c-ares is
- * initialised on first use (thread-safe); callers need not call
+ * resolved with ares_getaddrinfo: /etc/hosts first, then DNS. With the
+ * system's servers the search domains and ndots of /etc/resolv.conf apply
+ * (as with getaddrinfo and libcurl); with servers given, names are looked
+ * up as they are. "localhost" and "*.localhost" always answer the loopback
+ * addresses and "*.invalid" always NXDOMAIN, without a query (RFC 6761).
+ * c-ares is initialised on first use (thread-safe); callers need not call
  * ares_library_init. */
 #ifndef SC_RESOLVER_H
 #define SC_RESOLVER_H
@@ -17,20 +18,32 @@
 
 /* Statuses passed to sc_resolve_cb and returned by sc_resolve_blocking. */
 #define SC_RESOLVE_OK 0
-#define SC_RESOLVE_NXDOMAIN (-1) /* no such name, or no address of the family */
-#define SC_RESOLVE_TIMEOUT (-2)  /* no answer within timeout_ms */
-#define SC_RESOLVE_ERROR (-3)    /* anything else: SERVFAIL, REFUSED, bad name */
+/* No such name (NXDOMAIN), or no address of the family (NODATA). */
+#define SC_RESOLVE_NXDOMAIN (-1)
+/* No answer within timeout_ms. */
+#define SC_RESOLVE_TIMEOUT (-2)
+/* Anything else: SERVFAIL, REFUSED, unreachable server, invalid name. */
+#define SC_RESOLVE_ERROR (-3)
 
 /* Most entries the cache holds; at the limit expired entries go first,
  * then the oldest. */
+#ifndef SC_RESOLVER_CACHE_MAX
 #define SC_RESOLVER_CACHE_MAX 100000
-/* Most lookups one resolver has on the wire at once; more wait their turn
- * (the wait counts against their timeout). */
-#ifndef SC_RESOLVER_MAX_ACTIVE
-#define SC_RESOLVER_MAX_ACTIVE 512
+#endif
+/* Most DNS queries one resolver has on the wire at once (a lookup of both
+ * families sends two); further lookups wait their turn, and the wait counts
+ * against their timeout. Against a local dnsmasq 256 at once already lost
+ * datagrams now and then (each loss costs a retry after timeout_ms/3);
+ * 128 never did, and gave the most lookups/s. */
+#ifndef SC_RESOLVER_MAX_QUERIES
+#define SC_RESOLVER_MAX_QUERIES 128
 #endif
 
 struct sc_resolver;
+
+/* An idle resolver (no lookup outstanding) keeps no reference on the loop:
+ * uv_run(UV_RUN_DEFAULT) returns once the rest of the loop is done, while
+ * the resolver and its cache live on until sc_resolver_free. */
 
 /* Creates the resolver of `loop`. servers: NULL for the system's
  * (/etc/resolv.conf, read now), or "ADDR[:PORT],..." with IPv4 or
@@ -52,14 +65,15 @@ typedef void (*sc_resolve_cb)(void *arg, int status, const char *addrs,
                               const char *err);
 
 /* Looks host up (a name, an IPv4 literal, or an IPv6 literal with or
- * without brackets). Literals, the RFC 6761 names above and cache hits call
- * cb before returning. Positive answers are cached for the smallest record
- * TTL, clamped to [1 s, 1 h]; negative answers (NXDOMAIN, no record of the
- * family) for 5 s, as ares_getaddrinfo does not pass on the SOA minimum;
- * timeouts and errors are not cached. Concurrent lookups of the same name
- * (case-insensitive) share one query. cb may call any function of this
- * resolver, including sc_resolver_free. Returns an id (> 0) for
- * sc_resolver_cancel, or 0 if cb has already been called. */
+ * without brackets; a literal is returned as it is, whatever the family).
+ * Literals, the RFC 6761 names above, cache hits and names found in
+ * /etc/hosts call cb (not NULL) before returning. Positive answers are cached
+ * for the smallest record TTL, clamped to [1 s, 1 h]; negative answers
+ * (NXDOMAIN, no record of the family) for 5 s, as ares_getaddrinfo does not
+ * pass on the SOA minimum; timeouts and errors are not cached. Concurrent
+ * lookups of the same name (case-insensitive) share one query. cb may call any
+ * function of this resolver, including sc_resolver_free. Returns an id (> 0)
+ * for sc_resolver_cancel, or 0 if cb has already been called. */
 unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
                                  sc_resolve_cb cb, void *arg);
 

@@ -152,7 +152,7 @@ struct serve_listener {
 
 /* One --listen or --tls argument. */
 struct serve_spec {
-  char *addr;       /* owns the copy of the argument cert and key point into */
+  char *addr;       /* a copy of the argument; cert and key point into it */
   const char *cert; /* NULL: plain HTTP */
   const char *key;
 };
@@ -446,10 +446,8 @@ static int serve_tls_pump(struct serve_conn *c) {
   if (r <= 0) e = SSL_get_error(c->ssl, r);
   if (e == SSL_ERROR_SSL || e == SSL_ERROR_SYSCALL)
     SSL_set_quiet_shutdown(c->ssl, 1); /* fatal: no close_notify after it */
-  return serve_tls_flush(c, false) == 0 &&
-                 (e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ)
-             ? 0
-             : -1;
+  if (serve_tls_flush(c, false)) return -1;
+  return e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ ? 0 : -1;
 }
 
 /* Gives connection c, just accepted on a TLS listener, its server-side
@@ -486,8 +484,7 @@ static int serve_tls_ctx(struct serve_listener *l,
     if (SSL_CTX_use_certificate_chain_file(ctx, spec->cert) == 1) {
       what = "cannot load private key";
       file = spec->key;
-      if (SSL_CTX_use_PrivateKey_file(ctx, spec->key, SSL_FILETYPE_PEM) ==
-              1 &&
+      if (SSL_CTX_use_PrivateKey_file(ctx, spec->key, SSL_FILETYPE_PEM) == 1 &&
           SSL_CTX_check_private_key(ctx) == 1) {
         l->ctx = ctx;
         return 0;
@@ -496,8 +493,8 @@ static int serve_tls_ctx(struct serve_listener *l,
   }
   e = ERR_peek_last_error();
   why = e ? ERR_reason_error_string(e) : NULL;
-  fprintf(stderr, "sitecheck serve: --tls %s: %s%s%s%s: %s\n", spec->addr,
-          what, *file ? " '" : "", file, *file ? "'" : "",
+  fprintf(stderr, "sitecheck serve: --tls %s: %s%s%s%s: %s\n", spec->addr, what,
+          *file ? " '" : "", file, *file ? "'" : "",
           why ? why : "unknown error");
   ERR_clear_error();
   SSL_CTX_free(ctx);
@@ -970,8 +967,7 @@ static void serve_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   if (c->ssl)
     *buf = uv_buf_init(serve_tls_in, sizeof serve_tls_in);
   else
-    *buf =
-        uv_buf_init(c->in + c->in_len, (unsigned)(sizeof c->in - c->in_len));
+    *buf = uv_buf_init(c->in + c->in_len, (unsigned)(sizeof c->in - c->in_len));
 }
 
 /* Appends what arrived. EOF or an error closes the connection at once

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,14 +35,34 @@ static int host_is_ip(const char *host) {
   return inet_pton(AF_INET, host, addr) == 1;
 }
 
+int sc_url_location_is_invalid(const char *v, size_t n) {
+  char buf[SC_LINE_MAX + 8];
+  char *host = NULL;
+  int bad = 0;
+  if (n >= SC_LINE_MAX) return 0;
+  /* Only an absolute or scheme-relative target can change the host. */
+  if (n > 2 && v[0] == '/' && v[1] == '/')
+    snprintf(buf, sizeof buf, "http:%.*s", (int)n, v);
+  else if (memchr(v, ':', n) && n > 4 && strncasecmp(v, "http", 4) == 0)
+    snprintf(buf, sizeof buf, "%.*s", (int)n, v);
+  else
+    return 0;
+  CURLU *u = curl_url();
+  if (u && curl_url_set(u, CURLUPART_URL, buf, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+    bad = host_is_reserved_invalid(host);
+  curl_free(host);
+  curl_url_cleanup(u);
+  return bad;
+}
+
 enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
-                               char **out, const char **why, int *ip_literal) {
+                               struct sc_url *out, const char **why) {
   enum sc_class cls = SC_INVALID_URL;
-  char *scheme = NULL, *host = NULL, *url = NULL;
+  char *scheme = NULL, *host = NULL, *url = NULL, *port = NULL;
   CURLU *u;
 
-  *out = NULL;
-  if (ip_literal) *ip_literal = 0;
+  memset(out, 0, sizeof *out);
   if (overlong) {
     *why = "line longer than 8192 bytes";
     return SC_INVALID_URL;
@@ -74,17 +95,26 @@ enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
     *why = "cannot rebuild the URL";
     goto done;
   }
-  *out = sc_xstrdup(url);
   if (host_is_reserved_invalid(host)) {
     *why = "Could not resolve host: the .invalid domain never resolves "
            "(RFC 6761)";
     cls = SC_DNS;
-  } else {
-    *why = NULL;
-    cls = SC_OK;
-    if (ip_literal) *ip_literal = host_is_ip(host);
+    goto done;
   }
+  if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+    *why = "no port for the URL";
+    goto done;
+  }
+  *why = NULL;
+  cls = SC_OK;
+  out->url = sc_xstrdup(url);
+  out->host = sc_xstrdup(host);
+  for (char *h = out->host; *h; h++)
+    if (*h >= 'A' && *h <= 'Z') *h = (char)(*h - 'A' + 'a');
+  out->port = atol(port);
+  out->ip_literal = host_is_ip(host);
 done:
+  curl_free(port);
   curl_free(scheme);
   curl_free(host);
   curl_free(url);

@@ -7,18 +7,31 @@
 
 #include "result.h"
 
+/* A checkable URL, as sc_url_normalize found it. The strings are the
+ * caller's to free. */
+struct sc_url {
+  char *url;      /* normalized URL */
+  char *host;     /* lower-cased host name or address ([v6] in brackets) */
+  long port;      /* explicit or the scheme's default */
+  int ip_literal; /* the host is an IPv4 or IPv6 address: no lookup */
+};
+
 /* Validates and normalizes one trimmed input line of len bytes. A line
  * without a scheme is taken as https://LINE. On success returns SC_OK and
- * sets *out to a newly allocated normalized URL (caller frees). Otherwise
+ * fills *out. Otherwise
  * returns the failure class the line gets without any network traffic and
  * sets *why to a static reason:
  *   SC_INVALID_URL - not an http(s) URL we can check (syntax, NUL bytes,
  *                    spaces, other schemes, longer than SC_LINE_MAX);
  *   SC_DNS         - the host is in the reserved .invalid domain (RFC 6761
  *                    says such names never resolve; we do not ask DNS).
- * *ip_literal (if not NULL) is set to 1 when the host is an IPv4 or IPv6
- * address, which needs no name lookup (and so fewer descriptors). */
+ * out is zeroed whenever the result is not SC_OK. */
 enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
-                               char **out, const char **why, int *ip_literal);
+                               struct sc_url *out, const char **why);
+
+/* True when a redirect target (a Location value, n bytes, absolute or
+ * scheme-relative) names a host in the reserved .invalid domain. Relative
+ * targets keep the host and so never do. */
+int sc_url_location_is_invalid(const char *v, size_t n);
 
 #endif

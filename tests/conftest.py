@@ -120,13 +120,24 @@ def parse_jsonl(data):
     return [json.loads(line) for line in text.splitlines()]
 
 
+def with_defaults(args):
+    """Most tests send many URLs to the one simulated web on 127.0.0.1, to
+    exercise the engines, not the politeness limits: they run with
+    `--per-host 0` unless they choose a --per-host themselves (the
+    politeness tests do)."""
+    if any(a.startswith("--per-host") for a in args) or \
+            (args and args[0] in ("serve", "demo")):
+        return args
+    return ["--per-host", "0", *args]
+
+
 def run(*args, input=None, out_file=None, fmt_records=True,
         timeout=RUN_TIMEOUT):
     """Runs sitecheck with args; input is str/bytes for stdin (None: empty
     stdin). With out_file, adds `-o out_file` and parses its JSONL records."""
     if isinstance(input, str):
         input = input.encode("utf-8")
-    argv = [BIN, *[str(a) for a in args]]
+    argv = [BIN, *with_defaults([str(a) for a in args])]
     if out_file is not None:
         argv += ["-o", str(out_file)]
     start = time.monotonic()
@@ -383,3 +394,75 @@ def tls_recorder(tls_cert):
     rec = Recorder(ctx)
     yield rec
     rec.close()
+
+
+# ------------------------------------- a simulated web with many listeners
+
+
+class MultiServe(_ServeProcess):
+    """`sitecheck serve ARGS...` with any number of --listen and --tls
+    listeners; .urls holds the banner URLs in the order printed."""
+
+    def __init__(self, args, workdir):
+        self.args = [str(a) for a in args]
+        self.count = sum(a in ("--listen", "--tls") for a in self.args)
+        self.out_path = os.path.join(workdir, "serve.out")
+        self.err_path = os.path.join(workdir, "serve.err")
+        with open(self.out_path, "wb") as out, \
+                open(self.err_path, "wb") as err:
+            self.proc = subprocess.Popen([BIN, "serve", *self.args],
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=err)
+        self.urls = self._wait_for_banners()
+        self.url = self.urls[0]
+
+    def _wait_for_banners(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(self.out_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").split("\n")[:-1]
+            if len(lines) >= self.count:
+                urls = []
+                for line in lines:
+                    m = re.fullmatch(r"listening on (https?://\S+:\d+)", line)
+                    if not m:
+                        self.stop()
+                        raise RuntimeError(f"unexpected serve banner {line!r}")
+                    urls.append(m.group(1))
+                return urls
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sitecheck serve exited "
+                                   f"{self.proc.returncode}: {self.stderr()}")
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"sitecheck serve printed no {self.count} banner "
+                           f"lines within 10 s")
+
+
+@pytest.fixture(scope="session")
+def serve_with(tmp_path_factory, _binary_exists):
+    """serve_with(*args) starts `sitecheck serve *args` (several --listen /
+    --tls allowed) and returns its MultiServe; every one started is stopped
+    at the end of the session and must exit 0 on SIGTERM."""
+    started = []
+
+    def start(*args):
+        srv = MultiServe(args, str(tmp_path_factory.mktemp("serve-multi")))
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        rc = srv.stop()
+        assert rc == 0, f"sitecheck serve {srv.args} exited {rc}: " \
+                        f"{srv.stderr()}"
+
+
+def ipv6_loopback_available():
+    """True if [::1] can be bound (IPv6 tests skip otherwise)."""
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False

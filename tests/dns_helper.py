@@ -29,6 +29,7 @@ with the servers string as its last argument and exits with its status.
 """
 
 import argparse
+import atexit
 import os
 import pwd
 import random
@@ -52,6 +53,14 @@ EXTRA_HOSTS = (
 
 QTYPE_A = 1
 QTYPE_AAAA = 28
+
+_running = set()  # servers to stop if the interpreter exits first
+
+
+@atexit.register
+def _stop_all():
+    for server in list(_running):
+        server.stop()
 
 
 def unique_addr(i):
@@ -199,8 +208,12 @@ class DnsServer:
             cmd.append("--user=%s" % pwd.getpwuid(os.geteuid()).pw_name)
         return cmd
 
-    def start(self, timeout=10.0):
-        """Starts dnsmasq and waits until it answers. Returns self."""
+    def start(self, timeout=None):
+        """Starts dnsmasq and waits until it answers (by default long enough
+        for it to load the file: 2 s for 10000 names, ~7 s for 100000, and
+        it grows faster than the file). Returns self."""
+        if timeout is None:
+            timeout = 10.0 + 0.1 * (self.names / 10000) ** 2
         if self.proc:
             return self
         self.dir = tempfile.mkdtemp(prefix="sc-dns-")
@@ -222,13 +235,17 @@ class DnsServer:
                     break
                 try:
                     query(self.port, "h0.%s" % ZONE, timeout=0.2)
+                    _running.add(self)
                     return self
                 except (socket.timeout, ConnectionRefusedError):
                     pass
-            err = self._reap()
+            running = self.proc.poll() is None
+            err = self._reap().strip()
+            if running:
+                err = "no answer within %.0f s %s" % (timeout, err)
             if "in use" not in err or self.fixed_port:
                 self.stop()
-                raise RuntimeError("dnsmasq did not start: %s" % err.strip())
+                raise RuntimeError("dnsmasq did not start: %s" % err)
         self.stop()
         raise RuntimeError("dnsmasq: no usable port")
 
@@ -250,6 +267,7 @@ class DnsServer:
 
     def stop(self):
         """Stops dnsmasq and removes its files."""
+        _running.discard(self)
         self._reap()
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,41 +1,46 @@
 /* resolver_test.c - tests of src/resolver.c against a local dnsmasq.
  *
- * Build (plain and AddressSanitizer + UBSan):
- *   cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wpedantic -Wshadow -Werror \
- *      -Isrc -o build/resolver_test tests/resolver_test.c src/resolver.c \
- *      src/util.c -lcares -luv -lpthread -lm
- *   cc ... -fsanitize=address,undefined -fno-omit-frame-pointer \
- *      -o build/asan/resolver_test ...
+ * Build (one command each; -iquote, not -I, so that src/sched.h does not
+ * hide the system <sched.h>):
+ *   cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wpedantic -Wshadow
+ *      -Werror -iquote src -o build/resolver_test tests/resolver_test.c
+ *      src/resolver.c src/util.c -lcares -luv -lpthread -lm
+ *   the same plus -fsanitize=address,undefined -fno-omit-frame-pointer
+ *      -o build/asan/resolver_test
  *
- * Run (dns_helper.py starts dnsmasq on 127.0.0.1:<free port> serving its
- * generated hosts file with TTL 1 s and appends "127.0.0.1:PORT"):
- *   python3 tests/dns_helper.py --names 10000 --ttl 1 --run build/resolver_test
- * or against a running helper: build/resolver_test 127.0.0.1:PORT
+ * Run: dns_helper.py starts dnsmasq on 127.0.0.1:<free port> serving its
+ * generated hosts file (TTL 1 s) and appends "127.0.0.1:PORT":
+ *   python3 tests/dns_helper.py --names 10000 --ttl 1 --run
+ *      build/resolver_test
+ * or, against a helper already running: build/resolver_test 127.0.0.1:PORT
  *
- * Benchmarks (not run by default):
+ * Benchmarks (not run by the tests):
  *   build/resolver_test --bench N [family] 127.0.0.1:PORT
- *       N distinct names through one resolver; prints lookups/s and the
- *       heap bytes per cache entry.
+ *     N distinct names through one resolver: lookups/s, and heap bytes per
+ *     cache entry.
  *   build/resolver_test --bench-getaddrinfo N [family] [inflight]
- *       the same names through glibc getaddrinfo, one thread per lookup as
- *       libcurl's threaded resolver does. It uses /etc/resolv.conf, so it
- *       refuses to run unless every nameserver there is a loopback address:
- *       run it in a private network and mount namespace, e.g.
- *         unshare -mn sh -c 'ip link set lo up &&
- *           echo nameserver 127.0.0.1 > /tmp/rc &&
- *           mount --bind /tmp/rc /etc/resolv.conf &&
- *           python3 tests/dns_helper.py --port 53 --run \
- *             build/resolver_test --bench-getaddrinfo 10000 4 500'
+ *     the same names through glibc getaddrinfo, one new thread per lookup
+ *     as libcurl's threaded resolver does. glibc reads /etc/resolv.conf, so
+ *     this refuses to run unless every nameserver there is loopback: run
+ *     it in private network and mount namespaces (only loopback exists):
+ *       unshare -mn sh -c 'ip link set lo up &&
+ *         echo nameserver 127.0.0.1 > /tmp/rc &&
+ *         mount --bind /tmp/rc /etc/resolv.conf &&
+ *         python3 tests/dns_helper.py --port 53 --run sh -c
+ *           "build/resolver_test --bench-getaddrinfo 10000 4 64;
+ *            build/resolver_test --bench 10000 4 \$0"'
  *
  * Only loopback addresses are contacted. Prints "N passed, M failed" and
- * exits 1 if anything failed. */
+ * exits 1 if anything failed; a hang ends in SIGALRM after 300 s. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +63,7 @@
 #endif
 
 static const char *servers; /* the dnsmasq of dns_helper.py */
+static int silent_server(char *srv, size_t len);
 static int passed, failed;
 
 #define CHECK(cond, ...) check_((cond), __LINE__, #cond, __VA_ARGS__)
@@ -94,7 +100,9 @@ struct env {
   struct sc_resolver *r;
 };
 
-static void on_tick(uv_timer_t *t) { (void)t; }
+static void on_tick(uv_timer_t *t) {
+  (void)t;
+}
 
 static void env_init(struct env *e, const char *srv, int family,
                      long timeout_ms) {
@@ -173,23 +181,22 @@ static int resolve(struct env *e, const char *host, struct ans *a) {
 static void test_new_errors(void) {
   uv_loop_t loop;
   char err[256];
-  const char *bad[] = {"",          "localhost",     "1.2.3.4:99999",
-                       "1.2.3.4:",  "1.2.3.4:0",     "[::1",
-                       "::1:53x",   "1.2.3.4,,",     "1.2.3.4 ",
-                       "[1.2.3.4]", "1.2.3.4:53:53", "[::1]53"};
+  const char *bad[] = {"",          "localhost", "1.2.3.4:99999", "1.2.3.4:",
+                       "1.2.3.4:0", "[::1",      "::1:53x",       "1.2.3.4,,",
+                       "1.2.3.4 ",  "[1.2.3.4]", "1.2.3.4:53:53", "[::1]53"};
   const char *good[] = {"127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1",
                         "127.0.0.1:53,[::1]:5353"};
   uv_loop_init(&loop);
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     err[0] = '\0';
-    struct sc_resolver *r = sc_resolver_new(&loop, bad[i], 0, 1000, err,
-                                            sizeof err);
+    struct sc_resolver *r =
+        sc_resolver_new(&loop, bad[i], 0, 1000, err, sizeof err);
     CHECK(r == NULL && err[0], "servers \"%s\" accepted", bad[i]);
     if (r) sc_resolver_free(r);
   }
   for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-    struct sc_resolver *r = sc_resolver_new(&loop, good[i], 0, 1000, err,
-                                            sizeof err);
+    struct sc_resolver *r =
+        sc_resolver_new(&loop, good[i], 0, 1000, err, sizeof err);
     CHECK(r != NULL, "servers \"%s\" refused: %s", good[i], err);
     sc_resolver_free(r);
   }
@@ -228,8 +235,8 @@ static void expect(struct env *e, const char *host, int status,
     CHECK(same_set(a.addrs, addrs), "%s: \"%s\", want \"%s\"", host, a.addrs,
           addrs);
   else
-    CHECK(a.addrs[0] == '\0' && strstr(a.err, host), "%s: addrs \"%s\" err \"%s\"",
-          host, a.addrs, a.err);
+    CHECK(a.addrs[0] == '\0' && strstr(a.err, host),
+          "%s: addrs \"%s\" err \"%s\"", host, a.addrs, a.err);
 }
 
 static void test_families(void) {
@@ -254,9 +261,32 @@ static void test_families(void) {
   expect(&e, "v6only.test", SC_RESOLVE_OK, "[::1]");
   struct ans a;
   resolve(&e, "dual.test", &a);
-  CHECK(strcmp(a.addrs, "127.0.0.4,[::1]") == 0, "IPv4 first: \"%s\"",
-        a.addrs);
+  CHECK(strcmp(a.addrs, "127.0.0.4,[::1]") == 0, "IPv4 first: \"%s\"", a.addrs);
   env_done(&e, 1);
+}
+
+/* Without the watchdog, uv_run(DEFAULT) must return once the lookup is
+ * answered: an idle resolver does not hold the loop. */
+static void test_idle_unref(void) {
+  uv_loop_t loop;
+  struct ans a;
+  char err[256];
+  memset(&a, 0, sizeof a);
+  uv_loop_init(&loop);
+  struct sc_resolver *r =
+      sc_resolver_new(&loop, servers, 0, 3000, err, sizeof err);
+  CHECK(sc_resolver_lookup(r, "u77.test", on_ans, &a) != 0, "%s", err);
+  uv_run(&loop, UV_RUN_DEFAULT); /* returns: nothing else is active */
+  CHECK(a.called == 1 && strcmp(a.addrs, "127.0.0.78") == 0,
+        "idle loop: called %d %s", a.called, a.addrs);
+  memset(&a, 0, sizeof a);
+  CHECK(sc_resolver_lookup(r, "u78.test", on_ans, &a) != 0, "%s",
+        "second lookup");
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(a.called == 1, "idle loop again: called %d", a.called);
+  sc_resolver_free(r);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0, "%s", "handles left open");
 }
 
 static void test_negative_and_errors(void) {
@@ -274,6 +304,19 @@ static void test_negative_and_errors(void) {
   CHECK(a.status == SC_RESOLVE_ERROR && strstr(a.err, "example.com"),
         "example.com: %d %s", a.status, a.err);
   CHECK(!resolve(&e, "example.com", &a), "%s", "errors are not cached");
+  env_done(&e, 1);
+
+  /* Nothing listens on the port: the ICMP error fails the lookup at once
+   * (through the poll error path), long before the timeout. */
+  char srv[64];
+  int fd = silent_server(srv, sizeof srv);
+  close(fd);
+  env_init(&e, srv, 0, 3000);
+  double t0 = sc_now_ms();
+  resolve(&e, "h1.test", &a);
+  double ms = sc_now_ms() - t0;
+  CHECK(a.status == SC_RESOLVE_ERROR && ms < 1000,
+        "closed port: %d after %.0f ms: %s", a.status, ms, a.err);
   env_done(&e, 1);
 }
 
@@ -296,12 +339,11 @@ static void test_no_query_needed(void) {
       {"", SC_RESOLVE_ERROR, ""},
       {"a b.test", SC_RESOLVE_ERROR, ""},
       {"a/b.test", SC_RESOLVE_ERROR, ""},
+      {"[h1.test]", SC_RESOLVE_ERROR, ""},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    CHECK(resolve(&e, cases[i].host, &a), "%s: not synchronous",
-          cases[i].host);
-    CHECK(a.status == cases[i].status &&
-              strcmp(a.addrs, cases[i].addrs) == 0 &&
+    CHECK(resolve(&e, cases[i].host, &a), "%s: not synchronous", cases[i].host);
+    CHECK(a.status == cases[i].status && strcmp(a.addrs, cases[i].addrs) == 0 &&
               (a.status == SC_RESOLVE_OK) == (a.err[0] == '\0'),
           "%s: %d \"%s\" \"%s\"", cases[i].host, a.status, a.addrs, a.err);
   }
@@ -345,8 +387,7 @@ struct bulk_arg {
   long i;
 };
 
-static void on_bulk(void *arg, int status, const char *addrs,
-                    const char *err) {
+static void on_bulk(void *arg, int status, const char *addrs, const char *err) {
   struct bulk_arg *ba = arg;
   struct bulk *b = ba->b;
   char want[32];
@@ -390,6 +431,162 @@ static void test_concurrent(long n, long first) {
   env_done(&e, 1);
   free(b.called);
   free(args);
+}
+
+/* Fills the cache to half again its limit within the 1 s TTL: the oldest
+ * entries must be gone and the newest still there. Needs that many names
+ * (a build with -DSC_RESOLVER_CACHE_MAX=1000 runs it on 10000 names). */
+static void test_cache_bound(long names) {
+  const long max = SC_RESOLVER_CACHE_MAX, n = max + max / 2;
+  struct env e;
+  struct bulk b = {0, 0, NULL, 0};
+  char host[64];
+  if (n > names) {
+    printf("  cache bound: skipped (needs %ld names, server has %ld)\n", n,
+           names);
+    return;
+  }
+  struct bulk_arg *args = sc_xcalloc((size_t)n, sizeof *args);
+  b.called = sc_xcalloc((size_t)n, sizeof *b.called);
+  env_init(&e, servers, 4, 5000);
+  for (long i = 0; i < n; i++) {
+    args[i].b = &b;
+    args[i].i = i;
+    snprintf(host, sizeof host, "u%ld.test", i);
+    b.pending++;
+    sc_resolver_lookup(e.r, host, on_bulk, &args[i]);
+  }
+  double ms = run_until_zero(&e, &b.pending, 20000);
+  long kept_old = 0, lost_new = 0;
+  for (long i = 0; i < n; i++) {
+    struct ans a;
+    int old = i < max / 4, young = i >= n - max / 2;
+    if (!old && !young) continue;
+    snprintf(host, sizeof host, "u%ld.test", i);
+    memset(&a, 0, sizeof a);
+    unsigned long id = sc_resolver_lookup(e.r, host, on_ans, &a);
+    sc_resolver_cancel(e.r, id);
+    kept_old += old && id == 0;
+    lost_new += young && id != 0;
+  }
+  CHECK(b.wrong == 0 && ms < 900 && kept_old == 0 && lost_new == 0,
+        "cache of %ld: %ld wrong, %.0f ms, %ld old kept, %ld new lost", max,
+        b.wrong, ms, kept_old, lost_new);
+  printf("  cache bound %ld: %ld names in %.0f ms\n", max, n, ms);
+  env_done(&e, 1);
+  free(b.called);
+  free(args);
+}
+
+/* Seeded random mix: names shared, cached, missing and literal; lookups
+ * cancelled from outside and from inside callbacks, and started from
+ * callbacks. Each lookup must be answered exactly once, correctly, unless
+ * it was cancelled first, then never. */
+struct stress_op {
+  unsigned long id;
+  long name; /* u<name>.test, or -1 - k for nx<k>.test, or -1000 literal */
+  int called, cancelled, wrong;
+};
+
+struct stress {
+  struct sc_resolver *r;
+  struct stress_op *ops;
+  long n, started, outstanding;
+  uint64_t rng;
+};
+
+static uint64_t stress_rand(struct stress *st) {
+  st->rng = st->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+  return st->rng >> 33;
+}
+
+static void stress_start(struct stress *st);
+
+static void stress_cancel_some(struct stress *st) {
+  long recent = st->started < 512 ? st->started : 512;
+  if (recent == 0) return;
+  struct stress_op *o =
+      &st->ops[st->started - 1 - (long)(stress_rand(st) % (uint64_t)recent)];
+  if (o->id && !o->called && !o->cancelled) {
+    sc_resolver_cancel(st->r, o->id);
+    o->cancelled = 1;
+    st->outstanding--;
+  }
+}
+
+static struct stress *stress_ctx;
+
+static void on_stress(void *arg, int status, const char *addrs,
+                      const char *err) {
+  struct stress *st = stress_ctx;
+  struct stress_op *o = arg;
+  (void)err;
+  o->called++;
+  if (o->name >= 0) {
+    char want[32];
+    unique_addr(o->name, want, sizeof want);
+    o->wrong = status != SC_RESOLVE_OK || strcmp(addrs, want) != 0;
+  } else if (o->name == -1000) {
+    o->wrong = status != SC_RESOLVE_OK || strcmp(addrs, "192.0.2.1") != 0;
+  } else {
+    o->wrong = status != SC_RESOLVE_NXDOMAIN;
+  }
+  if (!o->cancelled) st->outstanding--;
+  uint64_t x = stress_rand(st) % 10;
+  if (x == 0) stress_cancel_some(st);
+  if (x == 1 && st->started < st->n) stress_start(st);
+}
+
+static void stress_start(struct stress *st) {
+  struct stress_op *o = &st->ops[st->started++];
+  char host[64];
+  uint64_t x = stress_rand(st) % 100;
+  if (x < 80) {
+    o->name = (long)(stress_rand(st) % 3000);
+    snprintf(host, sizeof host, "%s%ld.test", x < 40 ? "U" : "u", o->name);
+  } else if (x < 95) {
+    o->name = -1 - (long)(stress_rand(st) % 50);
+    snprintf(host, sizeof host, "nx%ld.test", -1 - o->name);
+  } else {
+    o->name = -1000;
+    snprintf(host, sizeof host, "192.0.2.1");
+  }
+  st->outstanding++;
+  o->id = sc_resolver_lookup(st->r, host, on_stress, o);
+}
+
+static void test_stress(void) {
+  struct env e;
+  struct stress st = {0};
+  st.n = 20000;
+  st.rng = 12345;
+  st.ops = sc_xcalloc((size_t)st.n, sizeof *st.ops);
+  env_init(&e, servers, 4, 5000);
+  st.r = e.r;
+  stress_ctx = &st;
+  while (st.started < st.n) {
+    long batch = 1 + (long)(stress_rand(&st) % 300);
+    for (long i = 0; i < batch && st.started < st.n; i++) {
+      stress_start(&st);
+      if (stress_rand(&st) % 2 == 0) stress_cancel_some(&st);
+    }
+    uv_run(&e.loop, UV_RUN_NOWAIT);
+  }
+  run_until_zero(&e, &st.outstanding, 10000);
+  long bad = 0, wrong = 0, cancelled = 0;
+  for (long i = 0; i < st.n; i++) {
+    struct stress_op *o = &st.ops[i];
+    cancelled += o->cancelled;
+    bad += o->cancelled ? o->called != 0 : o->called != 1;
+    wrong += o->wrong;
+  }
+  CHECK(bad == 0 && wrong == 0 && st.outstanding == 0,
+        "stress: %ld miscalled, %ld wrong, %ld outstanding", bad, wrong,
+        st.outstanding);
+  printf("  stress: %ld lookups, %ld cancelled\n", st.n, cancelled);
+  env_done(&e, 1);
+  stress_ctx = NULL;
+  free(st.ops);
 }
 
 /* A UDP socket on 127.0.0.1 that receives queries and never answers. */
@@ -449,7 +646,7 @@ static void test_timeout(void) {
          worst, sent);
 
   /* More names than may be on the wire: the queued ones time out too. */
-  long n = SC_RESOLVER_MAX_ACTIVE + 100;
+  long n = SC_RESOLVER_MAX_QUERIES + 100;
   struct ans *many = sc_xcalloc((size_t)n, sizeof *many);
   pending = n;
   t0 = sc_now_ms();
@@ -465,15 +662,15 @@ static void test_timeout(void) {
     ok &= many[i].called == 1 && many[i].status == SC_RESOLVE_TIMEOUT;
   CHECK(ok && ms <= limit + 250, "%ld queued lookups: %.0f ms", n, ms);
   sent = drain(fd);
-  CHECK(sent <= 2 * SC_RESOLVER_MAX_ACTIVE, "%ld datagrams for %ld names",
+  CHECK(sent <= 2 * SC_RESOLVER_MAX_QUERIES, "%ld datagrams for %ld names",
         sent, n);
   free(many);
   env_done(&e, 1);
 
   /* The blocking variant. */
   t0 = sc_now_ms();
-  int st = sc_resolve_blocking("silent.test", srv, 0, 400, addrs,
-                               sizeof addrs, err, sizeof err);
+  int st = sc_resolve_blocking("silent.test", srv, 0, 400, addrs, sizeof addrs,
+                               err, sizeof err);
   ms = sc_now_ms() - t0;
   CHECK(st == SC_RESOLVE_TIMEOUT && ms >= 380 && ms <= 650,
         "blocking: %d after %.0f ms: %s", st, ms, err);
@@ -519,8 +716,9 @@ static void test_cancel(void) {
   sc_resolver_cancel(e.r, id1);
   sc_resolver_cancel(e.r, 0);
   sc_resolver_cancel(e.r, 987654321UL);
-  CHECK(resolve(&e, "u100.test", &a[2]) && strcmp(a[2].addrs, "127.0.0.101") == 0,
-        "cancelled lookup still cached: %s", a[2].addrs);
+  CHECK(
+      resolve(&e, "u100.test", &a[2]) && strcmp(a[2].addrs, "127.0.0.101") == 0,
+      "cancelled lookup still cached: %s", a[2].addrs);
 
   /* Cancelled from inside the callback of a lookup sharing its query. */
   struct cancel_ctx c1 = {e.r, 0, 0, &pending}, c2 = {e.r, 0, 0, &pending};
@@ -542,18 +740,18 @@ static void test_cancel(void) {
   CHECK(d1.called + d2.called == 1, "cross: called %d %d", d1.called,
         d2.called);
 
-  /* Lookups still queued behind SC_RESOLVER_MAX_ACTIVE, then cancelled. */
-  long n = SC_RESOLVER_MAX_ACTIVE + 200;
+  /* Lookups still queued behind SC_RESOLVER_MAX_QUERIES, then cancelled. */
+  long n = SC_RESOLVER_MAX_QUERIES + 200;
   struct ans *many = sc_xcalloc((size_t)n, sizeof *many);
   unsigned long *ids = sc_xcalloc((size_t)n, sizeof *ids);
-  pending = SC_RESOLVER_MAX_ACTIVE;
+  pending = SC_RESOLVER_MAX_QUERIES;
   for (long i = 0; i < n; i++) {
     char host[64];
     snprintf(host, sizeof host, "u%ld.test", 1000 + i);
     many[i].pending = &pending;
     ids[i] = sc_resolver_lookup(e.r, host, on_ans, &many[i]);
   }
-  for (long i = SC_RESOLVER_MAX_ACTIVE; i < n; i++)
+  for (long i = SC_RESOLVER_MAX_QUERIES; i < n; i++)
     sc_resolver_cancel(e.r, ids[i]);
   run_until_zero(&e, &pending, 5000);
   run_for(&e, 100);
@@ -561,7 +759,7 @@ static void test_cancel(void) {
   for (long i = 0; i < n; i++) {
     char want[32];
     unique_addr(1000 + i, want, sizeof want);
-    ok &= i < SC_RESOLVER_MAX_ACTIVE
+    ok &= i < SC_RESOLVER_MAX_QUERIES
               ? many[i].called == 1 && strcmp(many[i].addrs, want) == 0
               : many[i].called == 0;
   }
@@ -597,8 +795,7 @@ struct freer {
   int called;
 };
 
-static void on_free(void *arg, int status, const char *addrs,
-                    const char *err) {
+static void on_free(void *arg, int status, const char *addrs, const char *err) {
   struct freer *f = arg;
   (void)status, (void)addrs, (void)err;
   f->called++;
@@ -645,8 +842,7 @@ static void test_reentry_and_free(void) {
     snprintf(host, sizeof host, "u%d.test", 600 + i);
     sc_resolver_lookup(e.r, host, on_free, &f);
   }
-  for (int i = 0; i < 100 && f.called == 0; i++)
-    uv_run(&e.loop, UV_RUN_ONCE);
+  for (int i = 0; i < 100 && f.called == 0; i++) uv_run(&e.loop, UV_RUN_ONCE);
   env_done(&e, 0);
   CHECK(f.called == 1, "%d callbacks with a free in the first", f.called);
 
@@ -663,8 +859,8 @@ static void test_reentry_and_free(void) {
 
 static void test_blocking(void) {
   char addrs[256], small[8], err[256];
-  int st = sc_resolve_blocking("u3.test", servers, 4, 3000, addrs,
-                               sizeof addrs, err, sizeof err);
+  int st = sc_resolve_blocking("u3.test", servers, 4, 3000, addrs, sizeof addrs,
+                               err, sizeof err);
   CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "127.0.0.4") == 0 && !err[0],
         "blocking u3.test: %d %s %s", st, addrs, err);
   st = sc_resolve_blocking("h20.test", servers, 0, 3000, addrs, sizeof addrs,
@@ -679,8 +875,8 @@ static void test_blocking(void) {
                            sizeof err);
   CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "[::1]") == 0,
         "blocking literal: %d %s", st, addrs);
-  st = sc_resolve_blocking("multi.test", servers, 4, 3000, small,
-                           sizeof small, err, sizeof err);
+  st = sc_resolve_blocking("multi.test", servers, 4, 3000, small, sizeof small,
+                           err, sizeof err);
   CHECK(st == SC_RESOLVE_ERROR && strstr(err, "too long"),
         "blocking, small buffer: %d %s", st, err);
   st = sc_resolve_blocking("u3.test", "bogus", 4, 3000, addrs, sizeof addrs,
@@ -706,7 +902,8 @@ static void test_blocking_threads(void) {
   pthread_t t[8];
   long bad = 0;
   for (int i = 0; i < 8; i++)
-    pthread_create(&t[i], NULL, blocking_thread, (void *)(intptr_t)(2000 + 50 * i));
+    pthread_create(&t[i], NULL, blocking_thread,
+                   (void *)(intptr_t)(2000 + 50 * i));
   for (int i = 0; i < 8; i++) {
     void *rv;
     pthread_join(t[i], &rv);
@@ -736,9 +933,10 @@ static int bench(long n, int family) {
   run_until_zero(&e, &b.pending, 60000);
   double ms = sc_now_ms() - t0;
   size_t heap1 = mallinfo2().uordblks;
-  printf("c-ares on libuv, family %d: %ld names in %.0f ms = %.0f lookups/s "
-         "(%ld unanswered, %ld wrong)\n",
-         family, n, ms, n * 1000.0 / ms, b.pending, b.wrong);
+  printf(
+      "c-ares on libuv, family %d: %ld names in %.0f ms = %.0f lookups/s "
+      "(%ld unanswered, %ld wrong)\n",
+      family, n, ms, n * 1000.0 / ms, b.pending, b.wrong);
   if (!SANITIZED)
     printf("heap held by the cache: %.0f bytes per entry (%ld entries)\n",
            (double)(heap1 - heap0) / (double)n, n);
@@ -748,11 +946,15 @@ static int bench(long n, int family) {
   return b.pending || b.wrong;
 }
 
-struct gai_job {
-  pthread_t tid;
-  long i;
+struct gai_run {
+  sem_t slots; /* lookups that may still start */
+  atomic_long good;
   int family;
-  int ok;
+};
+
+struct gai_job {
+  struct gai_run *run;
+  long i;
 };
 
 static void *gai_thread(void *arg) {
@@ -760,7 +962,7 @@ static void *gai_thread(void *arg) {
   char host[64], want[32], got[INET6_ADDRSTRLEN];
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
-  hints.ai_family = j->family == 4 ? AF_INET : AF_UNSPEC;
+  hints.ai_family = j->run->family == 4 ? AF_INET : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   snprintf(host, sizeof host, "u%ld.test", j->i);
   unique_addr(j->i, want, sizeof want);
@@ -770,11 +972,12 @@ static void *gai_thread(void *arg) {
         struct sockaddr_in sin;
         memcpy(&sin, p->ai_addr, sizeof sin);
         inet_ntop(AF_INET, &sin.sin_addr, got, sizeof got);
-        j->ok = strcmp(got, want) == 0;
+        if (strcmp(got, want) == 0) atomic_fetch_add(&j->run->good, 1);
         break;
       }
     freeaddrinfo(res);
   }
+  sem_post(&j->run->slots);
   return NULL;
 }
 
@@ -796,33 +999,40 @@ static int resolv_conf_is_loopback(void) {
 
 static int bench_getaddrinfo(long n, int family, long inflight) {
   if (!resolv_conf_is_loopback()) {
-    fprintf(stderr, "--bench-getaddrinfo: /etc/resolv.conf names a "
-                    "non-loopback nameserver; run it in a namespace (see the "
-                    "file header)\n");
+    fprintf(stderr,
+            "--bench-getaddrinfo: /etc/resolv.conf names a "
+            "non-loopback nameserver; run it in a namespace (see the "
+            "file header)\n");
     return 2;
   }
   struct gai_job *jobs = sc_xcalloc((size_t)n, sizeof *jobs);
-  long started = 0, joined = 0, good = 0;
+  struct gai_run run;
+  pthread_attr_t attr;
+  sem_init(&run.slots, 0, (unsigned)inflight);
+  atomic_init(&run.good, 0);
+  run.family = family;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   double t0 = sc_now_ms();
-  /* One thread per lookup, at most `inflight` at once; joined in order. */
-  while (joined < n) {
-    while (started < n && started - joined < inflight) {
-      jobs[started].i = started;
-      jobs[started].family = family;
-      if (pthread_create(&jobs[started].tid, NULL, gai_thread,
-                         &jobs[started]) != 0) {
-        fprintf(stderr, "pthread_create: %s\n", strerror(errno));
-        return 2;
-      }
-      started++;
+  /* One new thread per lookup, at most `inflight` at once. */
+  for (long i = 0; i < n; i++) {
+    pthread_t tid;
+    sem_wait(&run.slots);
+    jobs[i].run = &run;
+    jobs[i].i = i;
+    if (pthread_create(&tid, &attr, gai_thread, &jobs[i]) != 0) {
+      fprintf(stderr, "pthread_create: %s\n", strerror(errno));
+      return 2;
     }
-    pthread_join(jobs[joined].tid, NULL);
-    good += jobs[joined++].ok;
   }
+  for (long i = 0; i < inflight; i++) sem_wait(&run.slots);
   double ms = sc_now_ms() - t0;
-  printf("getaddrinfo, thread per lookup (<= %ld at once), family %d: %ld "
-         "names in %.0f ms = %.0f lookups/s (%ld correct)\n",
-         inflight, family, n, ms, n * 1000.0 / ms, good);
+  long good = atomic_load(&run.good);
+  printf(
+      "getaddrinfo, thread per lookup (<= %ld at once), family %d: %ld "
+      "names in %.0f ms = %.0f lookups/s (%ld correct)\n",
+      inflight, family, n, ms, n * 1000.0 / ms, good);
+  pthread_attr_destroy(&attr);
   free(jobs);
   return good != n;
 }
@@ -836,18 +1046,28 @@ int main(int argc, char **argv) {
     servers = argv[argc - 1];
     return bench(atol(argv[2]), argc > 4 ? atoi(argv[3]) : 4);
   }
-  if (argc != 2) {
+  if (argc != 2 || argv[1][0] == '-') {
     fprintf(stderr, "usage: %s 127.0.0.1:PORT  (see the file header)\n",
             argv[0]);
     return 2;
   }
   servers = argv[1];
-  /* The helper's server answers before anything else is tried. */
-  char addrs[64], err[256];
-  if (sc_resolve_blocking("h0.test", servers, 4, 2000, addrs, sizeof addrs,
+  /* The helper's server answers, with at least the 10000 names the tests
+   * use, before anything else is tried; the cache bound may need more. */
+  char addrs[64], err[256], host[64];
+  long names = 10000;
+  if (sc_resolve_blocking("u9999.test", servers, 4, 2000, addrs, sizeof addrs,
                           err, sizeof err) != SC_RESOLVE_OK) {
-    fprintf(stderr, "no dnsmasq of dns_helper.py at %s: %s\n", servers, err);
+    fprintf(stderr, "no dnsmasq of dns_helper.py --names 10000 at %s: %s\n",
+            servers, err);
     return 2;
+  }
+  while (names < (1L << 23)) {
+    snprintf(host, sizeof host, "u%ld.test", names * 2 - 1);
+    if (sc_resolve_blocking(host, servers, 4, 2000, addrs, sizeof addrs, err,
+                            sizeof err) != SC_RESOLVE_OK)
+      break;
+    names *= 2;
   }
 
   struct {
@@ -856,6 +1076,7 @@ int main(int argc, char **argv) {
   } tests[] = {
       {"new_errors", test_new_errors},
       {"families", test_families},
+      {"idle_unref", test_idle_unref},
       {"negative_and_errors", test_negative_and_errors},
       {"no_query_needed", test_no_query_needed},
       {"cache_and_ttl", test_cache_and_ttl},
@@ -864,6 +1085,7 @@ int main(int argc, char **argv) {
       {"reentry_and_free", test_reentry_and_free},
       {"blocking", test_blocking},
       {"blocking_threads", test_blocking_threads},
+      {"stress", test_stress},
   };
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     int before = failed;
@@ -873,6 +1095,9 @@ int main(int argc, char **argv) {
   int before = failed;
   test_concurrent(5000, 3000);
   printf("%-22s %s\n", "concurrent_5000", failed == before ? "ok" : "FAILED");
+  before = failed;
+  test_cache_bound(names);
+  printf("%-22s %s\n", "cache_bound", failed == before ? "ok" : "FAILED");
 
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

@@ -11,11 +11,12 @@ import time
 import pytest
 
 from conftest import (BIN, concurrency_args, model_args, parse_jsonl,
-                      tally_of, tally_text)
+                      tally_of, tally_text, with_defaults)
 
 
 def spawn(model, args, stdin=subprocess.DEVNULL, preexec_fn=None):
-    return subprocess.Popen([BIN, *model_args(model), *args], stdin=stdin,
+    return subprocess.Popen([BIN, *with_defaults([*model_args(model), *args])],
+                            stdin=stdin,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=preexec_fn)
 

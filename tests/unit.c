@@ -112,11 +112,12 @@ static void test_reader_overlong_and_nul(void) {
 
 /* Normalizes s; returns its class and the URL (or reason) in out. */
 static enum sc_class norm(const char *s, size_t n, char *out, size_t cap) {
-  char *url = NULL;
+  struct sc_url u;
   const char *why = NULL;
-  enum sc_class c = sc_url_normalize(s, n, 0, &url, &why, NULL);
-  snprintf(out, cap, "%s", c == SC_OK ? url : why);
-  free(url);
+  enum sc_class c = sc_url_normalize(s, n, 0, &u, &why);
+  snprintf(out, cap, "%s", c == SC_OK ? u.url : why);
+  free(u.url);
+  free(u.host);
   return c;
 }
 
@@ -137,20 +138,22 @@ static void test_url(void) {
   CHECK(norm("http://x.invalid/", 17, out, sizeof out) == SC_DNS);
   CHECK(norm("http://INVALID./", 16, out, sizeof out) == SC_DNS);
   CHECK(norm("http://notinvalid/", 18, out, sizeof out) == SC_OK);
-  char *url = NULL;
+  struct sc_url u;
   const char *why = NULL;
-  CHECK(sc_url_normalize("a.com", 5, 1, &url, &why, NULL) == SC_INVALID_URL);
-  CHECK(url == NULL && strstr(why, "8192"));
-  int ip = -1;
-  CHECK(sc_url_normalize("http://127.0.0.1:8/", 19, 0, &url, &why, &ip) == SC_OK);
-  CHECK(ip == 1);
-  free(url);
-  CHECK(sc_url_normalize("http://[::1]:8/", 15, 0, &url, &why, &ip) == SC_OK);
-  CHECK(ip == 1);
-  free(url);
-  CHECK(sc_url_normalize("example.com", 11, 0, &url, &why, &ip) == SC_OK);
-  CHECK(ip == 0);
-  free(url);
+  CHECK(sc_url_normalize("a.com", 5, 1, &u, &why) == SC_INVALID_URL);
+  CHECK(u.url == NULL && strstr(why, "8192"));
+  CHECK(sc_url_normalize("http://127.0.0.1:8/", 19, 0, &u, &why) == SC_OK);
+  CHECK(u.ip_literal == 1 && u.port == 8);
+  CHECK_STR(u.host, "127.0.0.1");
+  free(u.url), free(u.host);
+  CHECK(sc_url_normalize("http://[::1]/", 13, 0, &u, &why) == SC_OK);
+  CHECK(u.ip_literal == 1 && u.port == 80);
+  CHECK_STR(u.host, "[::1]");
+  free(u.url), free(u.host);
+  CHECK(sc_url_normalize("Example.COM", 11, 0, &u, &why) == SC_OK);
+  CHECK(u.ip_literal == 0 && u.port == 443);
+  CHECK_STR(u.host, "example.com");
+  free(u.url), free(u.host);
 }
 
 static void test_json_str(void) {

@@ -1,0 +1,307 @@
+/* scheduler.c - see scheduler.h.
+ *
+ * Hosts live in a hash table only while they have checks in flight, jobs
+ * waiting, or a --host-rate pause to honour, so a million distinct hosts
+ * cost nothing once checked. A host with waiting jobs is either on the
+ * ready list (may start one now) or in the sleep heap (rate pause), or
+ * full (waits for sc_sched_done). */
+#include "scheduler.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+struct qjob {
+  struct sc_job job;
+  struct qjob *next;
+};
+
+struct host {
+  char *name;
+  struct host *hnext;     /* hash chain */
+  long inflight;
+  double next_ok;         /* --host-rate: earliest next start */
+  struct qjob *qhead, *qtail;
+  struct host *rnext;     /* ready list */
+  int on_ready;
+  long heap_at;           /* index in the sleep heap, -1 if not there */
+};
+
+struct sc_sched {
+  pthread_mutex_t lock;
+  pthread_cond_t changed; /* a check finished: blocked takers look again */
+  struct sc_feed *feed;
+  struct sc_sink *sink;
+  long per_host;          /* 0 = unlimited */
+  double host_gap, gap;   /* ms between starts per host / overall, or 0 */
+  double next_ok;         /* --rate: earliest next start */
+  long waiting, max_waiting;
+  unsigned long takes;    /* for the periodic sweep of idle hosts */
+  int feed_done;
+  struct host **tab;
+  size_t nbuckets, nhosts;
+  struct host *ready_head, *ready_tail;
+  struct host **heap;     /* min-heap on next_ok */
+  long nheap, heap_cap;
+};
+
+static uint64_t hash(const char *s) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static struct host **slot_of(struct sc_sched *s, const char *name) {
+  struct host **p = &s->tab[hash(name) & (s->nbuckets - 1)];
+  while (*p && strcmp((*p)->name, name) != 0) p = &(*p)->hnext;
+  return p;
+}
+
+static void grow(struct sc_sched *s) {
+  size_t n = s->nbuckets * 2;
+  struct host **t = sc_xcalloc(n, sizeof *t);
+  for (size_t i = 0; i < s->nbuckets; i++)
+    for (struct host *h = s->tab[i], *next; h; h = next) {
+      next = h->hnext;
+      struct host **p = &t[hash(h->name) & (n - 1)];
+      h->hnext = *p;
+      *p = h;
+    }
+  free(s->tab);
+  s->tab = t;
+  s->nbuckets = n;
+}
+
+static struct host *host_get(struct sc_sched *s, const char *name) {
+  struct host **p = slot_of(s, name);
+  if (*p) return *p;
+  struct host *h = sc_xcalloc(1, sizeof *h);
+  h->name = sc_xstrdup(name);
+  h->heap_at = -1;
+  *p = h;
+  if (++s->nhosts > s->nbuckets) grow(s);
+  return h;
+}
+
+/* Forgets h if nothing about it matters any more. */
+static void host_maybe_free(struct sc_sched *s, struct host *h, double now) {
+  if (h->inflight || h->qhead || h->on_ready || h->heap_at >= 0 ||
+      h->next_ok > now)
+    return;
+  struct host **p = slot_of(s, h->name);
+  *p = h->hnext;
+  s->nhosts--;
+  free(h->name);
+  free(h);
+}
+
+static void heap_swap(struct sc_sched *s, long i, long j) {
+  struct host *t = s->heap[i];
+  s->heap[i] = s->heap[j];
+  s->heap[j] = t;
+  s->heap[i]->heap_at = i;
+  s->heap[j]->heap_at = j;
+}
+
+static void heap_push(struct sc_sched *s, struct host *h) {
+  if (s->nheap == s->heap_cap) {
+    s->heap_cap = s->heap_cap ? 2 * s->heap_cap : 64;
+    s->heap = sc_xrealloc(s->heap, (size_t)s->heap_cap * sizeof *s->heap);
+  }
+  long i = s->nheap++;
+  s->heap[i] = h;
+  h->heap_at = i;
+  while (i > 0 && s->heap[(i - 1) / 2]->next_ok > s->heap[i]->next_ok) {
+    heap_swap(s, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+}
+
+static struct host *heap_pop(struct sc_sched *s) {
+  struct host *top = s->heap[0];
+  heap_swap(s, 0, --s->nheap);
+  top->heap_at = -1;
+  long i = 0;
+  for (;;) {
+    long l = 2 * i + 1, r = l + 1, m = i;
+    if (l < s->nheap && s->heap[l]->next_ok < s->heap[m]->next_ok) m = l;
+    if (r < s->nheap && s->heap[r]->next_ok < s->heap[m]->next_ok) m = r;
+    if (m == i) break;
+    heap_swap(s, i, m);
+    i = m;
+  }
+  return top;
+}
+
+static int has_room(const struct sc_sched *s, const struct host *h) {
+  return !s->per_host || h->inflight < s->per_host;
+}
+
+/* Frees every host that is idle and past its rate pause. With
+ * --host-rate a host outlives its last check by its pause; this sweep,
+ * run every few thousand takes, keeps such hosts from piling up. */
+static void sweep(struct sc_sched *s, double now) {
+  for (size_t i = 0; i < s->nbuckets; i++)
+    for (struct host *h = s->tab[i], *next; h; h = next) {
+      next = h->hnext;
+      host_maybe_free(s, h, now);
+    }
+}
+
+/* Puts a host with waiting jobs where it belongs: ready, asleep, or
+ * nowhere (full: sc_sched_done brings it back). */
+static void place(struct sc_sched *s, struct host *h, double now) {
+  if (!h->qhead || h->on_ready || h->heap_at >= 0 || !has_room(s, h)) return;
+  if (h->next_ok > now) {
+    heap_push(s, h);
+    return;
+  }
+  h->on_ready = 1;
+  h->rnext = NULL;
+  if (s->ready_tail)
+    s->ready_tail->rnext = h;
+  else
+    s->ready_head = h;
+  s->ready_tail = h;
+}
+
+/* Books a start on h now. */
+static void start(struct sc_sched *s, struct host *h, double now) {
+  h->inflight++;
+  if (s->host_gap > 0) h->next_ok = now + s->host_gap;
+  if (s->gap > 0) s->next_ok = (s->next_ok > now ? s->next_ok : now) + s->gap;
+}
+
+struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
+                              struct sc_sink *sink, long concurrency) {
+  struct sc_sched *s = sc_xcalloc(1, sizeof *s);
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->changed, NULL);
+  s->feed = f;
+  s->sink = sink;
+  s->per_host = o->per_host;
+  s->gap = o->rate > 0 ? 1000.0 / o->rate : 0;
+  s->host_gap = o->host_rate > 0 ? 1000.0 / o->host_rate : 0;
+  s->max_waiting = concurrency * 4 > 4096 ? concurrency * 4 : 4096;
+  s->nbuckets = 1024;
+  s->tab = sc_xcalloc(s->nbuckets, sizeof *s->tab);
+  return s;
+}
+
+void sc_sched_free(struct sc_sched *s) {
+  for (size_t i = 0; i < s->nbuckets; i++)
+    for (struct host *h = s->tab[i], *next; h; h = next) {
+      next = h->hnext;
+      for (struct qjob *q = h->qhead, *qn; q; q = qn) {
+        qn = q->next;
+        sc_job_clear(&q->job);
+        free(q);
+      }
+      free(h->name);
+      free(h);
+    }
+  free(s->tab);
+  free(s->heap);
+  pthread_cond_destroy(&s->changed);
+  pthread_mutex_destroy(&s->lock);
+  free(s);
+}
+
+/* sc_sched_take with the lock held. */
+static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
+  double now = sc_now_ms();
+  *wait_ms = -1;
+  if (atomic_load(&sc_stop)) return -1;
+  if (s->host_gap > 0 && ++s->takes % 4096 == 0) sweep(s, now);
+  if (s->gap > 0 && s->next_ok > now) {
+    *wait_ms = (long)(s->next_ok - now) + 1;
+    return 0;
+  }
+  while (s->nheap && s->heap[0]->next_ok <= now) place(s, heap_pop(s), now);
+  for (;;) {
+    struct host *h = s->ready_head;
+    if (h) {
+      s->ready_head = h->rnext;
+      if (!s->ready_head) s->ready_tail = NULL;
+      h->on_ready = 0;
+      struct qjob *q = h->qhead;
+      h->qhead = q->next;
+      if (!h->qhead) h->qtail = NULL;
+      *job = q->job;
+      free(q);
+      s->waiting--;
+      start(s, h, now);
+      place(s, h, now);
+      return 1;
+    }
+    if (s->feed_done || s->waiting >= s->max_waiting) break;
+    /* Reading may block on a slow pipe; the lock keeps the order. */
+    if (!sc_feed_next(s->feed, s->sink, job)) {
+      s->feed_done = 1;
+      break;
+    }
+    h = host_get(s, job->host);
+    if (!h->qhead && has_room(s, h) && h->next_ok <= now) {
+      start(s, h, now);
+      return 1;
+    }
+    struct qjob *q = sc_xmalloc(sizeof *q);
+    q->job = *job;
+    q->next = NULL;
+    memset(job, 0, sizeof *job);
+    if (h->qtail)
+      h->qtail->next = q;
+    else
+      h->qhead = q;
+    h->qtail = q;
+    s->waiting++;
+    place(s, h, now);
+  }
+  if (s->nheap) {
+    double w = s->heap[0]->next_ok - now;
+    *wait_ms = w < 1 ? 1 : (long)w + 1;
+  }
+  return s->feed_done && s->waiting == 0 ? -1 : 0;
+}
+
+int sc_sched_take(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
+  pthread_mutex_lock(&s->lock);
+  int r = take_locked(s, job, wait_ms);
+  pthread_mutex_unlock(&s->lock);
+  return r;
+}
+
+int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
+  long wait;
+  int r;
+  pthread_mutex_lock(&s->lock);
+  while ((r = take_locked(s, job, &wait)) == 0) {
+    /* Wake for a finished check, the next allowed start, or a stop. */
+    long ms = wait < 0 || wait > 100 ? 100 : wait;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+  }
+  pthread_mutex_unlock(&s->lock);
+  return r;
+}
+
+void sc_sched_done(struct sc_sched *s, const struct sc_job *job) {
+  pthread_mutex_lock(&s->lock);
+  struct host **p = slot_of(s, job->host);
+  if (*p) {
+    struct host *h = *p;
+    double now = sc_now_ms();
+    h->inflight--;
+    place(s, h, now);
+    host_maybe_free(s, h, now);
+  }
+  pthread_cond_broadcast(&s->changed);
+  pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,40 @@
+/* scheduler.h - the politeness scheduler between the feed and the engines.
+ *
+ * It decides which job may start now: at most --per-host checks in flight
+ * per host, check starts spaced by --rate overall and --host-rate per host.
+ * Jobs that must wait are queued per host, in our code and never in
+ * libcurl's (where a queued transfer's timeout would already run). Input
+ * is read ahead only while fewer than a bounded number of jobs wait, so
+ * memory stays bounded: a list of 100,000 URLs on one host is read as
+ * fast as its per-host limit lets it be checked. Thread-safe: the loops
+ * of --loops and the threads of the thread model share one scheduler, so
+ * the limits hold for the whole run. */
+#ifndef SC_SCHED_H
+#define SC_SCHED_H
+
+#include "feed.h"
+#include "job.h"
+#include "opts.h"
+#include "sink.h"
+
+struct sc_sched;
+
+/* Wraps the feed; concurrency sizes the read-ahead. */
+struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
+                              struct sc_sink *s, long concurrency);
+void sc_sched_free(struct sc_sched *s);
+
+/* Takes the next job allowed to start now into *job (which then owns its
+ * strings). Returns 1 for a job; 0 if none may start yet, with *wait_ms
+ * the time until one may (-1: not before a check finishes); -1 when the
+ * input is exhausted and nothing waits, or the run is stopping. */
+int sc_sched_take(struct sc_sched *s, struct sc_job *job, long *wait_ms);
+
+/* The same, blocking until a job may start; returns 1 or -1. */
+int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job);
+
+/* Marks a job taken with sc_sched_take as finished: its host slot frees.
+ * Call it before clearing the job. */
+void sc_sched_done(struct sc_sched *s, const struct sc_job *job);
+
+#endif
