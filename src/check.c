@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "resolver.h"
 #include "sink.h"
 #include "url.h"
 #include "util.h"
@@ -38,6 +39,7 @@ void sc_check_cleanup(struct sc_check *c) {
   if (c->easy) curl_easy_cleanup(c->easy);
   c->easy = NULL;
   sc_buf_free(&c->chain);
+  sc_buf_free(&c->resolve_entry);
   sc_job_clear(&c->job);
 }
 
@@ -156,6 +158,8 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
 
 void sc_check_begin(struct sc_check *c) {
   c->attempts = 0;
+  c->resolve_entry.len = 0;
+  c->dns_ms = SC_NO_TIME;
   c->use_get = 0;
   c->t0 = sc_now_ms();
   c->rng = (uint64_t)(uintptr_t)c ^ (uint64_t)(c->t0 * 1000.0) ^ c->job.lineno;
@@ -210,7 +214,16 @@ void sc_check_prepare(struct sc_check *c) {
   }
   if (head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   if (o->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
-  if (o->resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
+  if (c->resolve_entry.len) {
+    c->resolve_node.data = c->resolve_entry.data;
+    c->resolve_node.next = o->resolve;
+    curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
+  } else if (o->resolve) {
+    curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
+  }
+  if (o->family)
+    curl_easy_setopt(e, CURLOPT_IPRESOLVE,
+                     o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
   if (c->abortable) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -298,6 +311,43 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
                                        : CURLINFO_CONNECT_TIME_T);
 }
 
+/* True when --resolve already names host:port. */
+static int user_resolves(const struct sc_opts *o, const char *host, long port) {
+  char key[300];
+  int n = snprintf(key, sizeof key, "%s:%ld:", host, port);
+  if (n <= 0 || (size_t)n >= sizeof key) return 0;
+  for (const struct curl_slist *l = o->resolve; l; l = l->next) {
+    const char *d = l->data + (l->data[0] == '+' || l->data[0] == '-');
+    if (strncasecmp(d, key, (size_t)n) == 0) return 1;
+  }
+  return 0;
+}
+
+int sc_check_needs_lookup(const struct sc_check *c) {
+  return c->o->use_cares && !c->job.ip_literal && !c->resolve_entry.len &&
+         !user_resolves(c->o, c->job.host, c->job.port);
+}
+
+void sc_check_resolved(struct sc_check *c, const char *addrs, double ms) {
+  c->resolve_entry.len = 0;
+  sc_buf_printf(&c->resolve_entry, "+%s:%ld:%s", c->job.host, c->job.port,
+                addrs);
+  c->dns_ms = ms;
+}
+
+void sc_check_unresolved(struct sc_check *c, const char *why, double ms,
+                         struct sc_result *r) {
+  sc_result_for_job(r, &c->job);
+  r->a.cls = SC_DNS;
+  r->a.time_ms = sc_now_ms() - c->t0;
+  r->a.attempts = c->attempts > 0 ? c->attempts : 1;
+  r->a.dns_ms = ms;
+  snprintf(r->a.method, sizeof r->a.method, "%s",
+           c->o->head && !c->use_get ? "HEAD" : "GET");
+  snprintf(r->a.detail, sizeof r->a.detail, "Could not resolve host: %.200s",
+           why);
+}
+
 /* Fills *r from the finished transfer. */
 static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   long code = 0, redirects = 0;
@@ -315,7 +365,8 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   a->redirects = redirects;
   if (ip && *ip) snprintf(a->ip, sizeof a->ip, "%s", ip);
   /* Phase timings are libcurl's, summed over redirect hops. */
-  a->dns_ms = phase_ms(c->easy, CURLINFO_NAMELOOKUP_TIME_T, 0);
+  a->dns_ms = c->dns_ms >= 0 ? c->dns_ms
+                             : phase_ms(c->easy, CURLINFO_NAMELOOKUP_TIME_T, 0);
   a->connect_ms = phase_ms(c->easy, CURLINFO_CONNECT_TIME_T,
                            CURLINFO_NAMELOOKUP_TIME_T);
   a->tls_ms = phase_ms(c->easy, CURLINFO_APPCONNECT_TIME_T,
@@ -437,6 +488,20 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
   long delay;
   sc_check_begin(c);
+  if (sc_check_needs_lookup(c)) {
+    char addrs[4096], err[256];
+    double t = sc_now_ms();
+    int st = sc_resolve_blocking(c->job.host, c->o->dns_servers, c->o->family,
+                                 c->o->connect_timeout_ms
+                                     ? c->o->connect_timeout_ms
+                                     : c->o->timeout_ms,
+                                 addrs, sizeof addrs, err, sizeof err);
+    if (st != SC_RESOLVE_OK) {
+      sc_check_unresolved(c, err, sc_now_ms() - t, r);
+      return 0;
+    }
+    sc_check_resolved(c, addrs, sc_now_ms() - t);
+  }
   for (;;) {
     sc_check_prepare(c);
     CURLcode rc = curl_easy_perform(c->easy);

@@ -38,6 +38,9 @@ struct sc_check {
   struct sc_buf chain;           /* "STATUS URL\n" per response head */
   char server[SC_HEADER_MAX];    /* Server: of the current response */
   int64_t cert_expiry;           /* notAfter of the current peer, 0 if none */
+  struct sc_buf resolve_entry;   /* "+host:port:addrs" from our lookup */
+  struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
+  double dns_ms;                 /* our lookup's time, or SC_NO_TIME */
   void *owner; /* the engine's per-check data */
   char errbuf[CURL_ERROR_SIZE];
 };
@@ -57,6 +60,16 @@ void sc_check_cleanup(struct sc_check *c);
  * sc_check_finish() interprets it. */
 void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
+
+/* Name resolution ahead of libcurl (the c-ares resolver, resolver.c):
+ * whether c's host still needs a lookup (not an address, not given by
+ * --resolve, not looked up yet for this check); then either the addresses
+ * found ("a1,a2", as CURLOPT_RESOLVE takes them) and the lookup's time, or
+ * a failed lookup, which completes the check with class `dns` in *r. */
+int sc_check_needs_lookup(const struct sc_check *c);
+void sc_check_resolved(struct sc_check *c, const char *addrs, double ms);
+void sc_check_unresolved(struct sc_check *c, const char *why, double ms,
+                         struct sc_result *r);
 
 enum sc_next {
   SC_CHECK_DONE, /* *r is the result: report it */

@@ -10,11 +10,15 @@
  * A slot stays with its check through retries: the retry waits on the
  * slot's own timer while the other slots go on.
  *
- * Descriptors are budgeted too: a check of an address literal needs one,
- * a check that must look its host name up (libcurl's threaded resolver)
- * up to three. A check that would overrun the loop's share of the
- * open-file limit waits until another finishes, so running out of
- * descriptors never turns into false `connect` or `dns` results. */
+ * Host names are looked up on the loop with c-ares (resolver.c) and
+ * handed to libcurl as a CURLOPT_RESOLVE entry, instead of libcurl's new
+ * thread per lookup; --resolver curl keeps libcurl's way for comparison.
+ *
+ * Descriptors are budgeted too: a check needs one, or up to three when
+ * libcurl's threaded resolver looks its host up. A check that would
+ * overrun the loop's share of the open-file limit waits until another
+ * finishes, so running out of descriptors never turns into false
+ * `connect` or `dns` results. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "resolver.h"
 #include "util.h"
 
 struct ev_loop;
@@ -35,6 +40,8 @@ struct ev_slot {
   struct ev_loop *ev;
   struct ev_slot *next_held; /* in the loop's queue waiting for descriptors */
   int in_multi;              /* its easy handle is added to the multi */
+  unsigned long lookup_id;   /* its c-ares lookup under way, or 0 */
+  double lookup_t0;
 };
 
 struct ev_loop {
@@ -43,6 +50,7 @@ struct ev_loop {
   uv_timer_t tick;       /* notices sc_stop */
   uv_timer_t sched_timer; /* the scheduler's next allowed start */
   CURLM *multi;
+  struct sc_resolver *resolver; /* NULL with --resolver curl */
   struct sc_run *run;
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
@@ -66,7 +74,7 @@ static void start_try(struct ev_slot *s);
 
 /* Descriptors a check may hold at once (see the file comment). */
 static long fd_cost(const struct ev_slot *s) {
-  return s->check.job.ip_literal ? 1 : 3;
+  return s->check.job.ip_literal || s->ev->resolver ? 1 : 3;
 }
 
 static void on_sock_closed(uv_handle_t *h) { free(h->data); }
@@ -188,14 +196,48 @@ static void close_if_done(struct ev_loop *ev) {
   uv_close((uv_handle_t *)&ev->curl_timer, NULL);
   uv_close((uv_handle_t *)&ev->tick, NULL);
   uv_close((uv_handle_t *)&ev->sched_timer, NULL);
+  if (ev->resolver) sc_resolver_free(ev->resolver);
+  ev->resolver = NULL;
   for (long i = 0; i < ev->nslots; i++)
     uv_close((uv_handle_t *)&ev->slots[i].retry, NULL);
 }
 
-/* Runs the next try of slot s's check, or queues it while the loop's
+/* The c-ares answer for slot s: start the transfer, or report `dns`. A
+ * callback that comes later than sc_resolver_lookup's return refills the
+ * loop; one that comes during it (a cache hit) leaves that to refill. */
+static void on_resolved(void *arg, int status, const char *addrs,
+                        const char *err) {
+  struct ev_slot *s = arg;
+  struct ev_loop *ev = s->ev;
+  int async = s->lookup_id != 0;
+  double ms = sc_now_ms() - s->lookup_t0;
+  s->lookup_id = 0;
+  if (status == SC_RESOLVE_OK) {
+    sc_check_resolved(&s->check, addrs, ms);
+    start_try(s);
+  } else {
+    struct sc_result r;
+    sc_check_unresolved(&s->check, err, ms, &r);
+    sc_sink_add(ev->run->sink, &r);
+    sc_sched_done(ev->run->sched, &s->check.job);
+    release(ev, s);
+  }
+  if (async) refill(ev);
+}
+
+/* Runs the next try of slot s's check: first its name lookup if it needs
+ * one; then the transfer, or a place in the queue while the loop's
  * descriptors are spoken for (unless nothing is in flight at all). */
 static void start_try(struct ev_slot *s) {
   struct ev_loop *ev = s->ev;
+  if (ev->resolver && sc_check_needs_lookup(&s->check)) {
+    s->lookup_t0 = sc_now_ms();
+    s->lookup_id = 0;
+    unsigned long id = sc_resolver_lookup(ev->resolver, s->check.job.host,
+                                          on_resolved, s);
+    if (id) s->lookup_id = id;
+    return;
+  }
   long cost = fd_cost(s);
   if (ev->fd_used > 0 && ev->fd_used + cost > ev->fd_budget) {
     s->next_held = NULL;
@@ -268,6 +310,8 @@ static void on_tick(uv_timer_t *t) {
     if (!s->check.job.url) continue;
     if (s->in_multi) curl_multi_remove_handle(ev->multi, s->check.easy);
     s->in_multi = 0;
+    if (s->lookup_id) sc_resolver_cancel(ev->resolver, s->lookup_id);
+    s->lookup_id = 0;
     uv_timer_stop(&s->retry);
     release(ev, s);
   }
@@ -290,6 +334,18 @@ static void *loop_main(void *arg) {
   ev->curl_timer.data = ev->tick.data = ev->sched_timer.data = ev;
   uv_timer_start(&ev->tick, on_tick, 100, 100);
 
+  if (ev->run->o->use_cares) {
+    const struct sc_opts *o = ev->run->o;
+    char err[256];
+    ev->resolver = sc_resolver_new(
+        &ev->loop, o->dns_servers, o->family,
+        o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms, err,
+        sizeof err);
+    if (!ev->resolver) {
+      fprintf(stderr, "sitecheck: %s\n", err);
+      exit(SC_EXIT_INTERNAL);
+    }
+  }
   ev->slots = sc_xcalloc((size_t)ev->nslots, sizeof *ev->slots);
   ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);
   for (long i = 0; i < ev->nslots; i++) {

@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "url.h"
 #include "util.h"
 
 #define SC_LINE_MAX_WIRE 16384 /* longest URL string sent either way */
@@ -66,7 +67,15 @@ static void worker_main(int fd, const struct sc_opts *o) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     in[n] = '\0';
-    c.job.url = in;
+    /* Only the URL crosses the socket; its host, port and kind are parsed
+     * again here (the parent already validated it). */
+    struct sc_url u;
+    const char *why;
+    if (sc_url_normalize(in, (size_t)n, 0, &u, &why) != SC_OK) break;
+    c.job.url = u.url;
+    c.job.host = u.host;
+    c.job.port = u.port;
+    c.job.ip_literal = u.ip_literal;
     c.job.line = NULL;
     struct sc_result r;
     if (sc_check_run_blocking(&c, &r) != 0) break;
@@ -77,10 +86,9 @@ static void worker_main(int fd, const struct sc_opts *o) {
     memcpy(p, &t, sizeof t), p += sizeof t;
     if (t.final_len) memcpy(p, r.final_url, t.final_len), p += t.final_len;
     if (t.chain_len) memcpy(p, r.chain, t.chain_len), p += t.chain_len;
-    c.job.url = NULL; /* points at in[] */
+    sc_job_clear(&c.job);
     if (send(fd, out, (size_t)(p - out), MSG_NOSIGNAL) < 0) break;
   }
-  c.job.url = NULL;
   sc_check_cleanup(&c);
 }
 

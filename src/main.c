@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "check.h"
 #include "demo.h"
@@ -11,6 +12,7 @@
 #include "feed.h"
 #include "opts.h"
 #include "progress.h"
+#include "resolver.h"
 #include "scheduler.h"
 #include "serve.h"
 #include "sink.h"
@@ -62,6 +64,22 @@ static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
   return fit;
 }
 
+/* Makes sure the c-ares resolver can start with these options (a bad
+ * --dns-servers is a usage error, found before any request). */
+static int check_dns_servers(const struct sc_opts *o) {
+  uv_loop_t loop;
+  char err[256];
+  if (uv_loop_init(&loop) != 0) return 0;
+  struct sc_resolver *r =
+      sc_resolver_new(&loop, o->dns_servers, o->family, 1000, err, sizeof err);
+  if (r) sc_resolver_free(r);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  if (r) return 0;
+  fprintf(stderr, "sitecheck: %s\n", err);
+  return -1;
+}
+
 static int run_check(int argc, char **argv) {
   struct sc_opts o;
   int rc = sc_opts_parse(&o, argc, argv);
@@ -72,6 +90,10 @@ static int run_check(int argc, char **argv) {
   if (sc_core_global_init() != 0) {
     fputs("sitecheck: cannot initialise libcurl\n", stderr);
     return SC_EXIT_INTERNAL;
+  }
+  if (o.use_cares && check_dns_servers(&o) != 0) {
+    sc_opts_free(&o);
+    return SC_EXIT_USAGE;
   }
   struct sc_run run = {.o = &o};
   run.concurrency = fit_concurrency(&o, &run.fd_budget);

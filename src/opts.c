@@ -30,6 +30,11 @@ static const char usage_text[] =
     "      --retries N         retries of transient failures (default 1)\n"
     "      --per-host N        checks in flight per host (default 8, 0 = any)\n"
     "      --rate R            check starts per second, overall\n"
+    "      --dns-servers LIST  ADDR[:PORT],... to resolve with (default: the\n"
+    "                          system's)\n"
+    "  -4, -6                  IPv4 or IPv6 addresses only (default both)\n"
+    "      --resolver R        cares (default: on the loop) or curl (libcurl's\n"
+    "                          thread per lookup)\n"
     "      --host-rate R       check starts per second, per host\n"
     "      --max-retry-wait SEC  longest wait before a retry (default 30)\n"
     "  -H, --header 'N: V'     extra request header (repeatable)\n"
@@ -65,6 +70,8 @@ enum {
   OPT_PER_HOST,
   OPT_RATE,
   OPT_HOST_RATE,
+  OPT_DNS_SERVERS,
+  OPT_RESOLVER,
   OPT_MAX_RETRY_WAIT,
 };
 
@@ -89,6 +96,8 @@ static const struct option long_opts[] = {
     {"per-host", required_argument, NULL, OPT_PER_HOST},
     {"rate", required_argument, NULL, OPT_RATE},
     {"host-rate", required_argument, NULL, OPT_HOST_RATE},
+    {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
+    {"resolver", required_argument, NULL, OPT_RESOLVER},
     {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -126,12 +135,13 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   o->max_redirects = 10;
   o->retries = 1;
   o->per_host = 8;
+  o->use_cares = 1;
   o->max_retry_wait_ms = 30000;
   o->progress = -1;
   o->loops = 1;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, ":c:t:X:H:A:ko:m:qhV", long_opts,
+  while ((c = getopt_long(argc, argv, ":c:t:X:H:A:ko:m:qhV46", long_opts,
                           NULL)) != -1) {
     switch (c) {
       case 'c':
@@ -242,6 +252,24 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
                              "not '%s'", optarg);
         o->retries = v;
         break;
+      case '4':
+      case '6':
+        o->family = c - '0';
+        break;
+      case OPT_DNS_SERVERS:
+        if (!*optarg)
+          return usage_error("--dns-servers needs ADDR[:PORT],...%s", "");
+        o->dns_servers = optarg;
+        break;
+      case OPT_RESOLVER:
+        if (strcmp(optarg, "cares") == 0)
+          o->use_cares = 1;
+        else if (strcmp(optarg, "curl") == 0)
+          o->use_cares = 0;
+        else
+          return usage_error("--resolver takes cares or curl, not '%s'",
+                             optarg);
+        break;
       case OPT_PER_HOST:
         if (sc_parse_long(optarg, 0, 1000000, &v))
           return usage_error("--per-host needs a whole number (0 = no limit), "
@@ -288,6 +316,9 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   if (loops_given && o->model != SC_MODEL_EVENT && o->loops != 1)
     return usage_error("--loops applies to the event model only (-m %s)",
                        model_names[o->model]);
+  if (o->dns_servers && !o->use_cares)
+    return usage_error("--dns-servers needs the c-ares resolver, not "
+                       "--resolver curl%s", "");
   if (o->model == SC_MODEL_SERIAL && o->concurrency > 1)
     return usage_error("-m serial checks one URL at a time; -c above 1 "
                        "cannot apply%s", "");

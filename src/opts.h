@@ -30,6 +30,9 @@ struct sc_opts {
   int head; /* -X HEAD (falls back to GET where servers refuse HEAD) */
   long retries;           /* extra tries for transient failures */
   long per_host;          /* checks in flight per host, 0 = no limit */
+  int use_cares;          /* resolve with c-ares (default) or libcurl */
+  const char *dns_servers; /* --dns-servers, NULL: the system's */
+  int family;             /* 0 both, 4 or 6 */
   double rate, host_rate; /* check starts per second, 0 = no limit */
   long max_retry_wait_ms; /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;

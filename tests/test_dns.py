@@ -1,0 +1,101 @@
+"""Name resolution on the event loop with c-ares, against a real local DNS
+server (dnsmasq on 127.0.0.1, started here, serving thousands of names and
+answering NXDOMAIN for the rest of its zone, never forwarding): in every
+model, with --dns-servers, -4/-6, the TTL cache, and libcurl's own
+resolver for comparison."""
+
+import re
+import shutil
+
+import pytest
+
+from conftest import check_one, concurrency_args, run
+from dns_helper import DnsServer
+
+pytestmark = pytest.mark.skipif(not shutil.which("dnsmasq")
+                                and not shutil.which("/usr/sbin/dnsmasq"),
+                                reason="dnsmasq not installed")
+
+
+@pytest.fixture(scope="module")
+def dns():
+    with DnsServer(names=3000, ttl=60, log_queries=True) as server:
+        yield server
+
+
+def port_of(base):
+    return base.rsplit(":", 1)[1]
+
+
+def test_thousands_of_names(sc, model, base, dns):
+    n = 300 if model.startswith("serial") else 3000
+    lines = [f"http://h{i}.test:{port_of(base)}/" for i in range(n)]
+    res = sc(*concurrency_args(model, 200), "--dns-servers", dns.servers,
+             "-4", input="\n".join(lines) + "\n", timeout=120)
+    assert res.rc == 0, res.err
+    assert res.out == f'{{"200": {n}}}\n', res.out
+    assert all(r["ip"] == "127.0.0.1" for r in res.records)
+    assert all(r["dns_ms"] is not None for r in res.records)
+
+
+def test_unknown_name_is_dns(sc, base, dns):
+    rec, res = check_one(sc, f"http://nx1.test:{port_of(base)}/",
+                         "--dns-servers", dns.servers)
+    assert rec["error"] == "dns" and rec["status"] is None, rec
+    assert "nx1.test" not in rec["detail"] or rec["detail"], rec
+    assert res.elapsed < 3
+
+
+def test_distinct_answers_reach_the_right_address(sc, base, dns):
+    # u<i>.test each resolve to their own 127.a.b.c: the connection goes to
+    # exactly the address DNS gave (nothing listens there: `connect`).
+    rec, _ = check_one(sc, f"http://u7.test:{port_of(base)}/",
+                       "--dns-servers", dns.servers, "--retries", "0")
+    from dns_helper import unique_addr
+    assert rec["error"] == "connect", rec
+    detail_or_ip = (rec["ip"] or "") + rec["detail"]
+    assert unique_addr(7) in detail_or_ip or rec["ip"] is None, rec
+
+
+def test_family_options(sc, base, base6, dns):
+    port6 = port_of(base6)
+    rec, _ = check_one(sc, f"http://v6only.test:{port6}/", "-6",
+                       "--dns-servers", dns.servers)
+    assert rec["status"] == 200 and rec["ip"] == "::1", rec
+    rec, _ = check_one(sc, f"http://v6only.test:{port6}/", "-4",
+                       "--dns-servers", dns.servers)
+    assert rec["error"] == "dns", rec
+
+
+def test_cache_asks_once_per_name(base, dns, tmp_path):
+    # 40 checks of one name on one loop: the TTL cache (60 s) and shared
+    # queries mean dnsmasq sees one query per address family at most.
+    before = open(dns.log_path).read().count("query[A] h42.test")
+    lines = [f"http://h42.test:{port_of(base)}/?{i}" for i in range(40)]
+    res = run("-m", "event", "-4", "--dns-servers", dns.servers, "-c", "10",
+              input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 40}\n', res.err
+    import time
+    time.sleep(0.2)  # let dnsmasq write its log
+    after = open(dns.log_path).read().count("query[A] h42.test")
+    assert after - before == 1, (before, after)
+
+
+def test_libcurl_resolver_for_comparison(base):
+    # --resolver curl: libcurl's thread per lookup; names it can answer
+    # without DNS (.localhost) still work.
+    rec = run("--resolver", "curl", "-o", "-", "-q",
+              input=f"http://x.localhost:{port_of(base)}/\n")
+    assert rec.rc == 0 and '"status":200' in rec.out, rec.err
+
+
+@pytest.mark.parametrize("args", [["--dns-servers", "1.2.3.4:99999"],
+                                  ["--dns-servers", "not-an-address"],
+                                  ["--dns-servers", ""],
+                                  ["--resolver", "bogus"],
+                                  ["--resolver", "curl", "--dns-servers",
+                                   "127.0.0.1:53"]])
+def test_bad_dns_options(args):
+    res = run(*args, input="http://127.0.0.1:1/\n")
+    assert res.rc == 2 and re.match(r"sitecheck: ", res.err), res.err
+    assert res.out == ""
