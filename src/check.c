@@ -24,10 +24,27 @@ int sc_core_global_init(void) {
   return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
+/* True when libcurl will send this check through a proxy (-x, or the
+ * *_proxy variables libcurl reads): then the proxy resolves the name, and
+ * a lookup of ours would be wasted or even wrong (a name only the proxy
+ * knows). no_proxy is not interpreted here: with a proxy variable set, we
+ * simply leave every lookup to libcurl. */
+static int proxied(const struct sc_opts *o) {
+  static const char *const vars[] = {"http_proxy", "https_proxy",
+                                     "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+  if (o->proxy) return 1;
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v) return 1;
+  }
+  return 0;
+}
+
 void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
   memset(c, 0, sizeof *c);
   c->o = o;
   c->abortable = abortable;
+  c->proxied = proxied(o);
   c->easy = curl_easy_init();
   if (!c->easy) {
     fputs("sitecheck: out of memory\n", stderr);
@@ -221,6 +238,7 @@ void sc_check_prepare(struct sc_check *c) {
   } else if (o->resolve) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
   }
+  if (o->proxy) curl_easy_setopt(e, CURLOPT_PROXY, o->proxy);
   if (o->family)
     curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                      o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
@@ -325,7 +343,7 @@ static int user_resolves(const struct sc_opts *o, const char *host, long port) {
 
 int sc_check_needs_lookup(const struct sc_check *c) {
   return c->o->use_cares && !c->job.ip_literal && !c->resolve_entry.len &&
-         !user_resolves(c->o, c->job.host, c->job.port);
+         !c->proxied && !user_resolves(c->o, c->job.host, c->job.port);
 }
 
 void sc_check_resolved(struct sc_check *c, const char *addrs, double ms) {

@@ -30,6 +30,7 @@ struct sc_check {
   int to_invalid;    /* the current 3xx points to a .invalid host */
   int body_stop;     /* we stopped at the body on purpose */
   int abortable;     /* blocking models: abort when sc_stop is set */
+  int proxied;       /* a proxy resolves names: no lookup of ours */
   int attempts;      /* tries made so far (HEAD->GET fallback not counted) */
   int use_get;       /* -X HEAD was refused: this check now uses GET */
   long retry_after_ms; /* from the last response's Retry-After, or -1 */

@@ -21,6 +21,7 @@ struct sc_feed {
   const char **names;
   struct sc_reader *rd; /* reader of files[cur], NULL before/after */
   int read_error;
+  int dedup;
   atomic_uint_fast64_t taken;
   atomic_int eof;
 };
@@ -29,6 +30,7 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
   struct sc_feed *f = sc_xcalloc(1, sizeof *f);
   pthread_mutex_init(&f->lock, NULL);
   f->nfiles = o->nfiles;
+  f->dedup = o->dedup;
   f->fds = sc_xcalloc((size_t)o->nfiles, sizeof *f->fds);
   f->names = sc_xcalloc((size_t)o->nfiles, sizeof *f->names);
   for (int i = 0; i < o->nfiles; i++) {
@@ -110,7 +112,9 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
       job->host = u.host;
       job->port = u.port;
       job->ip_literal = u.ip_literal;
-      return 1;
+      if (!f->dedup || !sc_sink_duplicate(s, job)) return 1;
+      sc_job_clear(job); /* a repeat: the sink answers it */
+      continue;
     }
 
     /* Decided without the network: report it here and read on. */

@@ -18,6 +18,7 @@ void sc_result_for_job(struct sc_result *r, const struct sc_job *j) {
   r->url = j->line;
   r->url_len = j->len;
   r->line = j->lineno;
+  r->check_url = j->url;
   r->a.cls = SC_OK;
   r->a.content_length = -1;
   r->a.cert_days_left = SC_NO_DAYS;

@@ -33,6 +33,9 @@ static const char usage_text[] =
     "      --dns-servers LIST  ADDR[:PORT],... to resolve with (default: the\n"
     "                          system's)\n"
     "  -4, -6                  IPv4 or IPv6 addresses only (default both)\n"
+    "  -x, --proxy URL         use this proxy (default: the *_proxy variables)\n"
+    "      --dedup             check a repeated URL once; later lines get a\n"
+    "                          record marked duplicate_of the first line\n"
     "      --resolver R        cares (default: on the loop) or curl (libcurl's\n"
     "                          thread per lookup)\n"
     "      --host-rate R       check starts per second, per host\n"
@@ -71,6 +74,7 @@ enum {
   OPT_RATE,
   OPT_HOST_RATE,
   OPT_DNS_SERVERS,
+  OPT_DEDUP,
   OPT_RESOLVER,
   OPT_MAX_RETRY_WAIT,
 };
@@ -97,6 +101,8 @@ static const struct option long_opts[] = {
     {"rate", required_argument, NULL, OPT_RATE},
     {"host-rate", required_argument, NULL, OPT_HOST_RATE},
     {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
+    {"proxy", required_argument, NULL, 'x'},
+    {"dedup", no_argument, NULL, OPT_DEDUP},
     {"resolver", required_argument, NULL, OPT_RESOLVER},
     {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
     {"quiet", no_argument, NULL, 'q'},
@@ -141,7 +147,7 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   o->loops = 1;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, ":c:t:X:H:A:ko:m:qhV46", long_opts,
+  while ((c = getopt_long(argc, argv, ":c:t:X:H:A:ko:m:qhV46x:", long_opts,
                           NULL)) != -1) {
     switch (c) {
       case 'c':
@@ -255,6 +261,13 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
       case '4':
       case '6':
         o->family = c - '0';
+        break;
+      case 'x':
+        if (!*optarg) return usage_error("-x needs a proxy URL%s", "");
+        o->proxy = optarg;
+        break;
+      case OPT_DEDUP:
+        o->dedup = 1;
         break;
       case OPT_DNS_SERVERS:
         if (!*optarg)

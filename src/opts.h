@@ -33,6 +33,8 @@ struct sc_opts {
   int use_cares;          /* resolve with c-ares (default) or libcurl */
   const char *dns_servers; /* --dns-servers, NULL: the system's */
   int family;             /* 0 both, 4 or 6 */
+  const char *proxy;      /* -x/--proxy URL, NULL: libcurl's *_proxy env */
+  int dedup;              /* --dedup: check each distinct URL once */
   double rate, host_rate; /* check starts per second, 0 = no limit */
   long max_retry_wait_ms; /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;

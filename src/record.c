@@ -94,7 +94,7 @@ static const char *const field_names[] = {
     "ip",           "attempts",       "method",         "http_version",
     "content_type", "content_length", "server",         "chain",
     "cert_expiry",  "cert_days_left", "dns_ms",         "connect_ms",
-    "tls_ms",       "ttfb_ms"};
+    "tls_ms",       "ttfb_ms",        "duplicate_of"};
 #define NFIELDS (sizeof field_names / sizeof field_names[0])
 
 /* Appends the chain text ("STATUS URL\n" per response) as a JSON array. */
@@ -156,6 +156,9 @@ static int field(const struct sc_result *r, size_t i, struct sc_buf *tmp,
     }
     case 17: if (a->cert_days_left == SC_NO_DAYS) return V_NULL;
              sc_buf_printf(tmp, "%d", (int)a->cert_days_left); break;
+    case 22: if (!r->duplicate_of) return V_NULL;
+             sc_buf_printf(tmp, "%llu", (unsigned long long)r->duplicate_of);
+             break;
     default: {
       double v = i == 18 ? a->dns_ms : i == 19 ? a->connect_ms
                : i == 20 ? a->tls_ms : a->ttfb_ms;

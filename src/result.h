@@ -55,6 +55,8 @@ struct sc_result {
   struct sc_answer a;
   const char *final_url; /* NULL when none; borrowed */
   const char *chain;     /* "STATUS URL\n" per response, NULL if none; borrowed */
+  const char *check_url; /* the normalized URL checked, NULL if none; borrowed */
+  uint64_t duplicate_of; /* --dedup: line of the first occurrence, or 0 */
 };
 
 /* "connect", "dns", ...; NULL for SC_OK. */

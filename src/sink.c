@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "job.h"
 #include "record.h"
 #include "util.h"
 
@@ -16,6 +17,24 @@
 #define FLUSH_EVERY_MS 200 /* so that a reader of -o sees progress */
 
 atomic_int sc_stop;
+
+/* --dedup: what the sink knows of one distinct URL. */
+struct parked {
+  char *line;
+  size_t len;
+  uint64_t lineno;
+  struct parked *next;
+};
+
+struct seen {
+  char *url;
+  struct seen *next; /* hash chain */
+  uint64_t first_line;
+  int done;
+  int32_t status, cls;
+  char *detail;
+  struct parked *parked; /* repeats waiting for the first's answer */
+};
 
 struct sc_sink {
   pthread_mutex_t lock;
@@ -28,6 +47,8 @@ struct sc_sink {
   atomic_uint_fast64_t count;
   double last_flush; /* sc_now_ms() of the last write */
   struct sc_buf out; /* formatted records not yet written */
+  struct seen **seen; /* --dedup hash table */
+  size_t nseen, nbuckets;
 };
 
 /* Writes all of p; returns 0 or an errno value. */
@@ -87,8 +108,104 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o) {
   return s;
 }
 
+static uint64_t hash(const char *p) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  return h;
+}
+
+static struct seen **seen_slot(struct sc_sink *s, const char *url) {
+  struct seen **p = &s->seen[hash(url) & (s->nbuckets - 1)];
+  while (*p && strcmp((*p)->url, url) != 0) p = &(*p)->next;
+  return p;
+}
+
+static void seen_grow(struct sc_sink *s) {
+  size_t n = s->nbuckets * 2;
+  struct seen **t = sc_xcalloc(n, sizeof *t);
+  for (size_t i = 0; i < s->nbuckets; i++)
+    for (struct seen *e = s->seen[i], *next; e; e = next) {
+      next = e->next;
+      struct seen **p = &t[hash(e->url) & (n - 1)];
+      e->next = *p;
+      *p = e;
+    }
+  free(s->seen);
+  s->seen = t;
+  s->nbuckets = n;
+}
+
+static void add_locked(struct sc_sink *s, const struct sc_result *r);
+
+/* Writes the record of a repeat of e's URL. */
+static void add_duplicate(struct sc_sink *s, const struct seen *e,
+                          const char *line, size_t len, uint64_t lineno) {
+  struct sc_job job = {.line = (char *)line, .len = len, .lineno = lineno};
+  struct sc_result r;
+  sc_result_for_job(&r, &job);
+  r.a.status = e->status;
+  r.a.cls = e->cls;
+  r.a.attempts = 0;
+  if (e->detail) snprintf(r.a.detail, sizeof r.a.detail, "%s", e->detail);
+  r.duplicate_of = e->first_line;
+  add_locked(s, &r);
+}
+
+int sc_sink_duplicate(struct sc_sink *s, const struct sc_job *job) {
+  pthread_mutex_lock(&s->lock);
+  if (!s->seen) {
+    s->nbuckets = 1024;
+    s->seen = sc_xcalloc(s->nbuckets, sizeof *s->seen);
+  }
+  struct seen **p = seen_slot(s, job->url);
+  int dup = *p != NULL;
+  if (!dup) {
+    struct seen *e = sc_xcalloc(1, sizeof *e);
+    e->url = sc_xstrdup(job->url);
+    e->first_line = job->lineno;
+    *p = e;
+    if (++s->nseen > s->nbuckets) seen_grow(s);
+  } else if ((*p)->done) {
+    add_duplicate(s, *p, job->line, job->len, job->lineno);
+  } else {
+    struct parked *k = sc_xmalloc(sizeof *k);
+    k->line = sc_xstrndup(job->line, job->len);
+    k->len = job->len;
+    k->lineno = job->lineno;
+    k->next = (*p)->parked;
+    (*p)->parked = k;
+  }
+  pthread_mutex_unlock(&s->lock);
+  return dup;
+}
+
+/* The first occurrence of a URL is answered: remember the answer and
+ * write the records of the repeats that waited for it. */
+static void answer_seen(struct sc_sink *s, const struct sc_result *r) {
+  struct seen *e = *seen_slot(s, r->check_url);
+  if (!e || e->done) return;
+  e->done = 1;
+  e->status = r->a.status;
+  e->cls = r->a.cls;
+  if (r->a.detail[0]) e->detail = sc_xstrdup(r->a.detail);
+  while (e->parked) {
+    struct parked *k = e->parked;
+    e->parked = k->next;
+    add_duplicate(s, e, k->line, k->len, k->lineno);
+    free(k->line);
+    free(k);
+  }
+}
+
 void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
   pthread_mutex_lock(&s->lock);
+  add_locked(s, r);
+  if (s->seen && r->check_url && !r->duplicate_of) answer_seen(s, r);
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* Counts and writes one result; the lock is held. */
+static void add_locked(struct sc_sink *s, const struct sc_result *r) {
   sc_tally_add(&s->tally, r);
   if (s->o->failon.any && sc_failon_match(&s->o->failon, r))
     s->failon_hit = 1;
@@ -101,7 +218,6 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
       flush_records(s);
   }
   atomic_fetch_add(&s->count, 1);
-  pthread_mutex_unlock(&s->lock);
 }
 
 uint64_t sc_sink_count(struct sc_sink *s) { return atomic_load(&s->count); }
@@ -136,6 +252,19 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
                                                     : SC_EXIT_OK;
   sc_buf_free(&line);
   sc_buf_free(&s->out);
+  for (size_t i = 0; s->seen && i < s->nbuckets; i++)
+    for (struct seen *e = s->seen[i], *next; e; e = next) {
+      next = e->next;
+      for (struct parked *k = e->parked, *kn; k; k = kn) {
+        kn = k->next;
+        free(k->line);
+        free(k);
+      }
+      free(e->url);
+      free(e->detail);
+      free(e);
+    }
+  free(s->seen);
   pthread_mutex_destroy(&s->lock);
   free(s);
   return rc;

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "job.h"
 #include "opts.h"
 #include "result.h"
 
@@ -22,6 +23,13 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o);
 
 /* Counts r in the tally and writes its record. Thread-safe. */
 void sc_sink_add(struct sc_sink *s, const struct sc_result *r);
+
+/* --dedup: called by the feed for each checkable line. Returns 0 for the
+ * first occurrence of job's URL (check it; the sink remembers it), or 1
+ * for a repeat: its record (marked duplicate_of the first line, with the
+ * first's status or class) is written now if the first is done, else as
+ * soon as it is. Memory: one entry per distinct URL. Thread-safe. */
+int sc_sink_duplicate(struct sc_sink *s, const struct sc_job *job);
 
 /* Results taken so far (for progress). */
 uint64_t sc_sink_count(struct sc_sink *s);

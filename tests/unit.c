@@ -231,7 +231,7 @@ static void test_records(void) {
             "{\"url\":\"http://x/\",\"status\":200}],"
             "\"cert_expiry\":\"1971-01-01T00:00:00Z\",\"cert_days_left\":-3,"
             "\"dns_ms\":null,\"connect_ms\":null,\"tls_ms\":null,"
-            "\"ttfb_ms\":1.2}\n");
+            "\"ttfb_ms\":1.2,\"duplicate_of\":null}\n");
   b.len = 0;
   sc_csv_header(&b);
   CHECK(strncmp(b.data, "url,line,status,error,detail,time_ms,final_url,"
@@ -242,12 +242,16 @@ static void test_records(void) {
             "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,1,127.0.0.1,1,GET,,,0,"
             "\"srv \"\"1\"\"\",\"[{\"\"url\"\":\"\"http://a/\"\",\"\"status\"\":302},"
             "{\"\"url\"\":\"\"http://x/\"\",\"\"status\"\":200}]\","
-            "1971-01-01T00:00:00Z,-3,,,,1.2\n");
+            "1971-01-01T00:00:00Z,-3,,,,1.2,\n");
   b.len = 0;
   struct sc_result e = res(0, SC_TIMEOUT);
   snprintf(e.a.detail, sizeof e.a.detail, "took\ntoo long");
   sc_record_csv(&b, &e);
-  CHECK_STR(b.data, "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,\n");
+  CHECK_STR(b.data, "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,,\n");
+  b.len = 0;
+  e.duplicate_of = 4;
+  sc_record_jsonl(&b, &e);
+  CHECK(strstr(b.data, "\"duplicate_of\":4}") != NULL);
   b.len = 0;
   sc_record_jsonl(&b, &e);
   CHECK(strstr(b.data, "\"status\":null,\"error\":\"timeout\"") != NULL);
