@@ -52,10 +52,10 @@ build/asan/sitecheck: $(ASAN_OBJS)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LDFLAGS) $(LDLIBS)
 
 build/unit: tests/unit.c $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ tests/unit.c $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/unit.c $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
 
 build/asan/unit: tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc -o $@ tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o) $(LDFLAGS) $(LDLIBS)
 
 build/tsan/%.o: src/%.c $(wildcard src/*.h) | build/tsan
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -64,7 +64,12 @@ build/tsan/sitecheck: $(TSAN_OBJS)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) -o $@ $(TSAN_OBJS) $(LDFLAGS) $(LDLIBS)
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(wildcard src/*.h) | build/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -iquote src -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+# The c-ares resolver's own test, run against a private dnsmasq.
+RESOLVER_SRCS = src/resolver.c src/util.c src/htab.c
+build/resolver_test: tests/resolver_test.c $(RESOLVER_SRCS) $(wildcard src/*.h) | build/obj
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/resolver_test.c $(RESOLVER_SRCS) $(LDFLAGS) $(LDLIBS)
 
 build/obj build/asan build/tsan build/fuzz:
 	mkdir -p $@
@@ -89,9 +94,10 @@ demo: deps
 # AddressSanitizer + UBSan; the thread model and --loops under
 # ThreadSanitizer; valgrind memcheck; then each fuzzer for FUZZ_SECONDS.
 check: test-deps
-	$(MAKE) sitecheck build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck $(FUZZERS)
+	$(MAKE) sitecheck build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
+	timeout 300 /usr/bin/python3 tests/dns_helper.py --names 10000 --ttl 1 --run ./build/resolver_test
 	timeout 900 $(PYTEST) -q tests
 	SITECHECK_BIN=$(CURDIR)/build/asan/sitecheck timeout 900 $(PYTEST) -q tests
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SITECHECK_BIN=$(CURDIR)/build/tsan/sitecheck \

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "htab.h"
 #include "util.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -60,68 +61,6 @@ static void link_del(struct link *l) {
   l->prev->next = l->next;
   l->next->prev = l->prev;
   link_init(l);
-}
-
-/* Chained hash table of intrusive nodes; callers compare keys themselves. */
-struct hnode {
-  struct hnode *next;
-  uint64_t hash;
-};
-
-struct htab {
-  struct hnode **b;
-  size_t mask; /* buckets - 1 */
-  size_t n;
-};
-
-static void ht_init(struct htab *t) {
-  t->mask = 63;
-  t->n = 0;
-  t->b = sc_xcalloc(t->mask + 1, sizeof *t->b);
-}
-
-static void ht_add(struct htab *t, struct hnode *e) {
-  if (t->n > t->mask) { /* load 1: double */
-    size_t nmask = t->mask * 2 + 1;
-    struct hnode **nb = sc_xcalloc(nmask + 1, sizeof *nb);
-    for (size_t i = 0; i <= t->mask; i++)
-      for (struct hnode *p = t->b[i], *next; p; p = next) {
-        next = p->next;
-        p->next = nb[p->hash & nmask];
-        nb[p->hash & nmask] = p;
-      }
-    free(t->b);
-    t->b = nb;
-    t->mask = nmask;
-  }
-  e->next = t->b[e->hash & t->mask];
-  t->b[e->hash & t->mask] = e;
-  t->n++;
-}
-
-static void ht_del(struct htab *t, struct hnode *e) {
-  struct hnode **p = &t->b[e->hash & t->mask];
-  while (*p != e) p = &(*p)->next;
-  *p = e->next;
-  t->n--;
-}
-
-static struct hnode *ht_chain(const struct htab *t, uint64_t hash) {
-  return t->b[hash & t->mask];
-}
-
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-static uint64_t hash_str(uint64_t seed, const char *s) {
-  uint64_t h = seed ^ 0xcbf29ce484222325ULL;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-  return mix64(h);
 }
 
 /* Kinds of cached answer. */
@@ -257,7 +196,7 @@ static void cache_make_room(struct sc_resolver *r) {
 
 static void cache_put(struct sc_resolver *r, const char *key, int kind,
                       const char *addrs, long ttl_s) {
-  uint64_t hash = hash_str(r->seed, key);
+  uint64_t hash = sc_hash_str(r->seed, key);
   struct centry *e = cache_find(r, key, hash);
   size_t klen = strlen(key), alen = strlen(addrs);
   if (e) cache_del(r, e);
@@ -673,7 +612,7 @@ static int answer_now(struct sc_resolver *r, const char *host, char *key,
     return 1;
   }
 
-  uint64_t hash = hash_str(r->seed, key);
+  uint64_t hash = sc_hash_str(r->seed, key);
   struct centry *e = cache_find(r, key, hash);
   if (!e) return 0;
   if (e->expires <= uv_now(r->loop)) {
@@ -691,7 +630,7 @@ static int answer_now(struct sc_resolver *r, const char *host, char *key,
 }
 
 static struct waiter *waiter_find(struct sc_resolver *r, unsigned long id) {
-  uint64_t hash = mix64(r->seed ^ id);
+  uint64_t hash = sc_hash_u64(r->seed ^ id);
   for (struct hnode *n = ht_chain(&r->ids, hash); n; n = n->next) {
     struct waiter *w = CONTAINER(n, struct waiter, h);
     if (w->id == id) return w;
@@ -719,7 +658,7 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
     return 0;
   }
 
-  uint64_t hash = hash_str(r->seed, key);
+  uint64_t hash = sc_hash_str(r->seed, key);
   struct query *q = query_find(r, key, hash);
   if (!q) {
     size_t klen = strlen(key);
@@ -736,7 +675,7 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
   }
   struct waiter *w = sc_xcalloc(1, sizeof *w);
   w->id = id = ++r->next_id;
-  w->h.hash = mix64(r->seed ^ id);
+  w->h.hash = sc_hash_u64(r->seed ^ id);
   w->cb = cb;
   w->arg = arg;
   w->q = q;
@@ -889,7 +828,7 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
       return NULL;
     }
   }
-  r->seed = mix64(uv_hrtime() ^ (uint64_t)(uintptr_t)r);
+  r->seed = sc_hash_u64(uv_hrtime() ^ (uint64_t)(uintptr_t)r);
   ht_init(&r->cache);
   ht_init(&r->inflight);
   ht_init(&r->ids);
@@ -926,9 +865,9 @@ static void finalize(struct sc_resolver *r) {
     s->closing = 1;
     uv_close((uv_handle_t *)&s->poll, on_sock_closed);
   }
-  free(r->cache.b);
-  free(r->inflight.b);
-  free(r->ids.b);
+  ht_free(&r->cache);
+  ht_free(&r->inflight);
+  ht_free(&r->ids);
   uv_close((uv_handle_t *)&r->ares_timer, on_handle_closed);
   uv_close((uv_handle_t *)&r->deadline_timer, on_handle_closed);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "htab.h"
 #include "util.h"
 
 struct qjob {
@@ -20,8 +21,8 @@ struct qjob {
 };
 
 struct host {
+  struct hnode h;         /* in the hosts table, by name (first member) */
   char *name;
-  struct host *hnext;     /* hash chain */
   long inflight;
   double next_ok;         /* --host-rate: earliest next start */
   struct qjob *qhead, *qtail;
@@ -41,48 +42,29 @@ struct sc_sched {
   long waiting, max_waiting;
   unsigned long takes;    /* for the periodic sweep of idle hosts */
   int feed_done;
-  struct host **tab;
-  size_t nbuckets, nhosts;
+  struct htab hosts;
   struct host *ready_head, *ready_tail;
   struct host **heap;     /* min-heap on next_ok */
   long nheap, heap_cap;
 };
 
-static uint64_t hash(const char *s) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
-static struct host **slot_of(struct sc_sched *s, const char *name) {
-  struct host **p = &s->tab[hash(name) & (s->nbuckets - 1)];
-  while (*p && strcmp((*p)->name, name) != 0) p = &(*p)->hnext;
-  return p;
-}
-
-static void grow(struct sc_sched *s) {
-  size_t n = s->nbuckets * 2;
-  struct host **t = sc_xcalloc(n, sizeof *t);
-  for (size_t i = 0; i < s->nbuckets; i++)
-    for (struct host *h = s->tab[i], *next; h; h = next) {
-      next = h->hnext;
-      struct host **p = &t[hash(h->name) & (n - 1)];
-      h->hnext = *p;
-      *p = h;
-    }
-  free(s->tab);
-  s->tab = t;
-  s->nbuckets = n;
+static struct host *host_find(struct sc_sched *s, const char *name,
+                              uint64_t hash) {
+  for (struct hnode *n = ht_chain(&s->hosts, hash); n; n = n->next)
+    if (n->hash == hash && strcmp(((struct host *)n)->name, name) == 0)
+      return (struct host *)n;
+  return NULL;
 }
 
 static struct host *host_get(struct sc_sched *s, const char *name) {
-  struct host **p = slot_of(s, name);
-  if (*p) return *p;
-  struct host *h = sc_xcalloc(1, sizeof *h);
+  uint64_t hash = sc_hash_str(0, name);
+  struct host *h = host_find(s, name, hash);
+  if (h) return h;
+  h = sc_xcalloc(1, sizeof *h);
   h->name = sc_xstrdup(name);
   h->heap_at = -1;
-  *p = h;
-  if (++s->nhosts > s->nbuckets) grow(s);
+  h->h.hash = hash;
+  ht_add(&s->hosts, &h->h);
   return h;
 }
 
@@ -91,9 +73,7 @@ static void host_maybe_free(struct sc_sched *s, struct host *h, double now) {
   if (h->inflight || h->qhead || h->on_ready || h->heap_at >= 0 ||
       h->next_ok > now)
     return;
-  struct host **p = slot_of(s, h->name);
-  *p = h->hnext;
-  s->nhosts--;
+  ht_del(&s->hosts, &h->h);
   free(h->name);
   free(h);
 }
@@ -144,10 +124,10 @@ static int has_room(const struct sc_sched *s, const struct host *h) {
  * --host-rate a host outlives its last check by its pause; this sweep,
  * run every few thousand takes, keeps such hosts from piling up. */
 static void sweep(struct sc_sched *s, double now) {
-  for (size_t i = 0; i < s->nbuckets; i++)
-    for (struct host *h = s->tab[i], *next; h; h = next) {
-      next = h->hnext;
-      host_maybe_free(s, h, now);
+  for (size_t i = 0; i <= s->hosts.mask; i++)
+    for (struct hnode *n = s->hosts.b[i], *next; n; n = next) {
+      next = n->next;
+      host_maybe_free(s, (struct host *)n, now);
     }
 }
 
@@ -186,15 +166,15 @@ struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
   s->gap = o->rate > 0 ? 1000.0 / o->rate : 0;
   s->host_gap = o->host_rate > 0 ? 1000.0 / o->host_rate : 0;
   s->max_waiting = concurrency * 4 > 4096 ? concurrency * 4 : 4096;
-  s->nbuckets = 1024;
-  s->tab = sc_xcalloc(s->nbuckets, sizeof *s->tab);
+  ht_init(&s->hosts);
   return s;
 }
 
 void sc_sched_free(struct sc_sched *s) {
-  for (size_t i = 0; i < s->nbuckets; i++)
-    for (struct host *h = s->tab[i], *next; h; h = next) {
-      next = h->hnext;
+  for (size_t i = 0; i <= s->hosts.mask; i++)
+    for (struct hnode *n = s->hosts.b[i], *next; n; n = next) {
+      struct host *h = (struct host *)n;
+      next = n->next;
       for (struct qjob *q = h->qhead, *qn; q; q = qn) {
         qn = q->next;
         sc_job_clear(&q->job);
@@ -203,7 +183,7 @@ void sc_sched_free(struct sc_sched *s) {
       free(h->name);
       free(h);
     }
-  free(s->tab);
+  ht_free(&s->hosts);
   free(s->heap);
   pthread_cond_destroy(&s->changed);
   pthread_mutex_destroy(&s->lock);
@@ -294,9 +274,8 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
 
 void sc_sched_done(struct sc_sched *s, const struct sc_job *job) {
   pthread_mutex_lock(&s->lock);
-  struct host **p = slot_of(s, job->host);
-  if (*p) {
-    struct host *h = *p;
+  struct host *h = host_find(s, job->host, sc_hash_str(0, job->host));
+  if (h) {
     double now = sc_now_ms();
     h->inflight--;
     place(s, h, now);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "htab.h"
 #include "job.h"
 #include "record.h"
 #include "util.h"
@@ -27,8 +28,8 @@ struct parked {
 };
 
 struct seen {
+  struct hnode h; /* in the --dedup table, by URL (first member) */
   char *url;
-  struct seen *next; /* hash chain */
   uint64_t first_line;
   int done;
   int32_t status, cls;
@@ -47,8 +48,7 @@ struct sc_sink {
   atomic_uint_fast64_t count;
   double last_flush; /* sc_now_ms() of the last write */
   struct sc_buf out; /* formatted records not yet written */
-  struct seen **seen; /* --dedup hash table */
-  size_t nseen, nbuckets;
+  struct htab seen; /* --dedup: one entry per distinct URL */
 };
 
 /* Writes all of p; returns 0 or an errno value. */
@@ -108,31 +108,12 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o) {
   return s;
 }
 
-static uint64_t hash(const char *p) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  return h;
-}
-
-static struct seen **seen_slot(struct sc_sink *s, const char *url) {
-  struct seen **p = &s->seen[hash(url) & (s->nbuckets - 1)];
-  while (*p && strcmp((*p)->url, url) != 0) p = &(*p)->next;
-  return p;
-}
-
-static void seen_grow(struct sc_sink *s) {
-  size_t n = s->nbuckets * 2;
-  struct seen **t = sc_xcalloc(n, sizeof *t);
-  for (size_t i = 0; i < s->nbuckets; i++)
-    for (struct seen *e = s->seen[i], *next; e; e = next) {
-      next = e->next;
-      struct seen **p = &t[hash(e->url) & (n - 1)];
-      e->next = *p;
-      *p = e;
-    }
-  free(s->seen);
-  s->seen = t;
-  s->nbuckets = n;
+static struct seen *seen_find(struct sc_sink *s, const char *url,
+                              uint64_t hash) {
+  for (struct hnode *n = ht_chain(&s->seen, hash); n; n = n->next)
+    if (n->hash == hash && strcmp(((struct seen *)n)->url, url) == 0)
+      return (struct seen *)n;
+  return NULL;
 }
 
 static void add_locked(struct sc_sink *s, const struct sc_result *r);
@@ -153,27 +134,25 @@ static void add_duplicate(struct sc_sink *s, const struct seen *e,
 
 int sc_sink_duplicate(struct sc_sink *s, const struct sc_job *job) {
   pthread_mutex_lock(&s->lock);
-  if (!s->seen) {
-    s->nbuckets = 1024;
-    s->seen = sc_xcalloc(s->nbuckets, sizeof *s->seen);
-  }
-  struct seen **p = seen_slot(s, job->url);
-  int dup = *p != NULL;
+  if (!s->seen.b) ht_init(&s->seen);
+  uint64_t hash = sc_hash_str(0, job->url);
+  struct seen *e = seen_find(s, job->url, hash);
+  int dup = e != NULL;
   if (!dup) {
-    struct seen *e = sc_xcalloc(1, sizeof *e);
+    e = sc_xcalloc(1, sizeof *e);
     e->url = sc_xstrdup(job->url);
     e->first_line = job->lineno;
-    *p = e;
-    if (++s->nseen > s->nbuckets) seen_grow(s);
-  } else if ((*p)->done) {
-    add_duplicate(s, *p, job->line, job->len, job->lineno);
+    e->h.hash = hash;
+    ht_add(&s->seen, &e->h);
+  } else if (e->done) {
+    add_duplicate(s, e, job->line, job->len, job->lineno);
   } else {
     struct parked *k = sc_xmalloc(sizeof *k);
     k->line = sc_xstrndup(job->line, job->len);
     k->len = job->len;
     k->lineno = job->lineno;
-    k->next = (*p)->parked;
-    (*p)->parked = k;
+    k->next = e->parked;
+    e->parked = k;
   }
   pthread_mutex_unlock(&s->lock);
   return dup;
@@ -182,7 +161,7 @@ int sc_sink_duplicate(struct sc_sink *s, const struct sc_job *job) {
 /* The first occurrence of a URL is answered: remember the answer and
  * write the records of the repeats that waited for it. */
 static void answer_seen(struct sc_sink *s, const struct sc_result *r) {
-  struct seen *e = *seen_slot(s, r->check_url);
+  struct seen *e = seen_find(s, r->check_url, sc_hash_str(0, r->check_url));
   if (!e || e->done) return;
   e->done = 1;
   e->status = r->a.status;
@@ -200,7 +179,7 @@ static void answer_seen(struct sc_sink *s, const struct sc_result *r) {
 void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
   pthread_mutex_lock(&s->lock);
   add_locked(s, r);
-  if (s->seen && r->check_url && !r->duplicate_of) answer_seen(s, r);
+  if (s->seen.b && r->check_url && !r->duplicate_of) answer_seen(s, r);
   pthread_mutex_unlock(&s->lock);
 }
 
@@ -252,9 +231,10 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
                                                     : SC_EXIT_OK;
   sc_buf_free(&line);
   sc_buf_free(&s->out);
-  for (size_t i = 0; s->seen && i < s->nbuckets; i++)
-    for (struct seen *e = s->seen[i], *next; e; e = next) {
-      next = e->next;
+  for (size_t i = 0; s->seen.b && i <= s->seen.mask; i++)
+    for (struct hnode *n = s->seen.b[i], *next; n; n = next) {
+      struct seen *e = (struct seen *)n;
+      next = n->next;
       for (struct parked *k = e->parked, *kn; k; k = kn) {
         kn = k->next;
         free(k->line);
@@ -264,7 +244,7 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
       free(e->detail);
       free(e);
     }
-  free(s->seen);
+  ht_free(&s->seen);
   pthread_mutex_destroy(&s->lock);
   free(s);
   return rc;
