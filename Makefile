@@ -111,6 +111,11 @@ unit: build/unit
 integration: sitecheck
 	$(PYTEST) -q tests
 
+# The side-by-side benchmark (not part of check): installs nginx and the
+# peers from Debian, runs every scenario, writes bench/results.md.
+bench: sitecheck
+	/usr/bin/python3 bench/run $(BENCH_ARGS)
+
 format:
 	clang-format -i src/*.c src/*.h tests/*.c
 

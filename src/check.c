@@ -157,20 +157,37 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
   return len;
 }
 
-/* The first body byte of the final response: we have what we came for. */
+/* Body bytes of the final response: we have what we came for. Normally
+ * the transfer stops at the first byte. Where connections are reused, a
+ * small body that comes at once (at most BODY_KEEP bytes, within
+ * BODY_GRACE_MS of its first byte) is read to its end instead, so the
+ * connection survives for the next URL of the same host; anything larger
+ * or slower is cut as before. */
+#define BODY_KEEP 16384
+#define BODY_GRACE_MS 200.0
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
   (void)buf;
-  (void)size;
-  (void)n;
+  if (c->o->reuse && !c->body_stop) {
+    if (!c->body_bytes) c->body_until = sc_now_ms() + BODY_GRACE_MS;
+    c->body_bytes += size * n;
+    if (c->body_bytes <= BODY_KEEP) return size * n;
+  }
   c->body_stop = 1;
   return CURL_WRITEFUNC_ERROR;
 }
 
+/* Ends a blocking transfer when the run stops, and a kept body that is
+ * taking longer than its grace. */
 static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
                        curl_off_t y) {
-  (void)ud, (void)a, (void)b, (void)x, (void)y;
-  return atomic_load(&sc_stop) != 0;
+  struct sc_check *c = ud;
+  (void)a, (void)b, (void)x, (void)y;
+  if (c->body_bytes && sc_now_ms() > c->body_until) {
+    c->body_stop = 1;
+    return 1;
+  }
+  return c->abortable && atomic_load(&sc_stop) != 0;
 }
 
 void sc_check_begin(struct sc_check *c) {
@@ -192,6 +209,7 @@ void sc_check_prepare(struct sc_check *c) {
   c->retry_after_ms = -1;
   c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
   c->to_invalid = 0;
+  c->body_bytes = 0;
   c->errbuf[0] = '\0';
   c->server[0] = '\0';
   c->cert_expiry = 0;
@@ -209,12 +227,12 @@ void sc_check_prepare(struct sc_check *c) {
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)o->follow);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
-  /* GET stops at the first body byte, which closes an HTTP/1 connection,
-   * so searching the cache for a reusable one is wasted work (0.4 s of CPU
-   * at 10k in flight to one host: libcurl walks every connection to that
-   * host). HEAD leaves connections reusable, so it keeps the search.
-   * Redirect hops within one check still reuse either way. */
-  if (!head) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  /* Without reuse, GET stops at the first body byte, which closes an
+   * HTTP/1 connection, so searching the cache for a reusable one is wasted
+   * work (0.4 s of CPU at 10k in flight to one host: libcurl walks every
+   * connection to that host). HEAD leaves connections reusable, so it
+   * keeps the search. Redirect hops within one check reuse either way. */
+  if (!head && !o->reuse) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -242,9 +260,10 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->family)
     curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                      o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
-  if (c->abortable) {
+  if (c->abortable || (o->reuse && !head)) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
   }
 }
 

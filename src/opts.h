@@ -35,6 +35,7 @@ struct sc_opts {
   int family;             /* 0 both, 4 or 6 */
   const char *proxy;      /* -x/--proxy URL, NULL: libcurl's *_proxy env */
   int dedup;              /* --dedup: check each distinct URL once */
+  int reuse;              /* keep connections for reuse (see check.c) */
   double rate, host_rate; /* check starts per second, 0 = no limit */
   long max_retry_wait_ms; /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;
