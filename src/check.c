@@ -114,6 +114,9 @@ static long parse_retry_after(const char *v, size_t n) {
   return ms < 0 ? 0 : ms > 86400e3 * 365 ? -1 : (long)ms;
 }
 
+#define BODY_KEEP 16384     /* body bytes read for the sake of reuse */
+#define BODY_GRACE_MS 200.0 /* and the time they may take */
+
 /* Tracks the response heads: which one is final, and whether a redirect
  * will be followed. */
 static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
@@ -152,24 +155,31 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
       /* Following to a .invalid host would ask DNS for a name that never
        * resolves (RFC 6761): stop here and report it as `dns`. */
       if (follows && c->to_invalid) return 0;
+      if (c->head_final && !(c->o->head && !c->use_get)) {
+        /* The final head is complete: that is the answer. Without reuse,
+         * stop now (no need to wait for a body that may never come); with
+         * it, give a small body BODY_GRACE_MS to arrive in full. */
+        if (!c->o->reuse) {
+          c->body_stop = 1;
+          return 0;
+        }
+        c->body_until = sc_now_ms() + BODY_GRACE_MS;
+      }
     }
   }
   return len;
 }
 
-/* Body bytes of the final response: we have what we came for. Normally
- * the transfer stops at the first byte. Where connections are reused, a
- * small body that comes at once (at most BODY_KEEP bytes, within
- * BODY_GRACE_MS of its first byte) is read to its end instead, so the
+/* Body bytes of the final response. Normally the transfer has already
+ * stopped at the end of the head (see on_header). Where connections are
+ * reused, a small body that comes at once (at most BODY_KEEP bytes within
+ * BODY_GRACE_MS of the head's end) is read to its end instead, so the
  * connection survives for the next URL of the same host; anything larger
- * or slower is cut as before. */
-#define BODY_KEEP 16384
-#define BODY_GRACE_MS 200.0
+ * or slower is cut. */
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
   (void)buf;
   if (c->o->reuse && !c->body_stop) {
-    if (!c->body_bytes) c->body_until = sc_now_ms() + BODY_GRACE_MS;
     c->body_bytes += size * n;
     if (c->body_bytes <= BODY_KEEP) return size * n;
   }
@@ -183,7 +193,7 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
                        curl_off_t y) {
   struct sc_check *c = ud;
   (void)a, (void)b, (void)x, (void)y;
-  if (c->body_bytes && sc_now_ms() > c->body_until) {
+  if (c->o->reuse && c->head_final && sc_now_ms() > c->body_until) {
     c->body_stop = 1;
     return 1;
   }
@@ -264,6 +274,14 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
+  }
+  if (o->reuse && !head) {
+    /* Driven by socket events, libcurl visits an idle transfer only when
+     * one of its timers is due, so a body that never comes would not reach
+     * on_progress to be cut. A speed check that cannot fire before the
+     * time limit makes libcurl look at the transfer every second. */
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->timeout_ms / 1000 + 2);
   }
 }
 
@@ -420,7 +438,10 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     char *nl = strrchr(c->chain.data, '\n');
     char *hop = strchr(nl ? nl + 1 : c->chain.data, ' ');
     if (hop) eff = hop + 1;
-    a->redirects = redirects > 0 ? redirects - 1 : 0;
+    /* Every response in the chain but the last was a redirect followed. */
+    a->redirects = 0;
+    for (const char *p = c->chain.data; (p = strchr(p, '\n')); p++)
+      a->redirects++;
     r->final_url = eff;
   }
   if (c->head_final && code > 0) {

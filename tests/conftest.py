@@ -120,6 +120,20 @@ def parse_jsonl(data):
     return [json.loads(line) for line in text.splitlines()]
 
 
+def vm_hwm_kb(pid):
+    """Peak RSS (VmHWM, KiB) of pid's current program, or 0 once it exited.
+    Unlike wait4's ru_maxrss it leaves out what the forking parent (this
+    big pytest process) had mapped before exec."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def with_defaults(args):
     """Most tests send many URLs to the one simulated web on 127.0.0.1, to
     exercise the engines, not the politeness limits: they run with

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import (BIN, concurrency_args, model_args, parse_jsonl,
-                      tally_of, tally_text, with_defaults)
+                      tally_of, tally_text, vm_hwm_kb, with_defaults)
 
 
 def spawn(model, args, stdin=subprocess.DEVNULL, preexec_fn=None):
@@ -21,27 +21,13 @@ def spawn(model, args, stdin=subprocess.DEVNULL, preexec_fn=None):
                             preexec_fn=preexec_fn)
 
 
-def _vm_hwm_kb(pid):
-    """Peak RSS of pid's current program (VmHWM), or None once it exited.
-    Unlike wait4's ru_maxrss, it does not include what the forking parent
-    (this big pytest process) had mapped before exec."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
 def wait4(proc, timeout):
     """Waits for proc, returning (rc, peak_rss_kb, stdout, stderr); the peak
     is the last VmHWM seen while polling every 10 ms (it only grows)."""
     deadline = time.monotonic() + timeout
     peak = 0
     while True:
-        hwm = _vm_hwm_kb(proc.pid)
+        hwm = vm_hwm_kb(proc.pid)
         if hwm:
             peak = max(peak, hwm)
         pid, status, _ = os.wait4(proc.pid, os.WNOHANG)

@@ -28,7 +28,7 @@ import urllib.parse
 import pytest
 
 from conftest import (BIN, SLOW_FACTOR, check_one, ipv6_loopback_available,
-                      model_args, parse_jsonl)
+                      model_args, parse_jsonl, vm_hwm_kb)
 
 MIB = 1024 * 1024
 
@@ -99,17 +99,6 @@ def _process_tree(root):
     return tree
 
 
-def _vm_hwm_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_measured(model, tmp_path, url, *args, timeout=30):
     """Checks url with `sitecheck -o FILE args`, polling the peak RSS of it
     and of every process it forks. Returns (record, elapsed, peak_kb)."""
@@ -123,7 +112,7 @@ def run_measured(model, tmp_path, url, *args, timeout=30):
     peak = 0
     while True:
         for pid in _process_tree(p.pid):
-            peak = max(peak, _vm_hwm_kb(pid))
+            peak = max(peak, vm_hwm_kb(pid))
         if p.poll() is not None:
             break
         if time.monotonic() - start > timeout:

@@ -1,0 +1,85 @@
+"""Connection reuse (on with a per-host limit, the default): many URLs of
+one host share kept-alive connections, and hostile bodies still cost no
+more than their status needs. In every model."""
+
+import http.server
+import threading
+
+import pytest
+
+from conftest import check_one, concurrency_args
+
+
+class ConnCounting:
+    """A loopback keep-alive server counting the connections it accepted."""
+
+    def __init__(self):
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with owner.lock:
+                    owner.conns += 1
+
+            def do_GET(self):
+                body = b"ok\n"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 256
+            daemon_threads = True
+
+        self.lock = threading.Lock()
+        self.conns = 0
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever,
+                         kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def conn_counting():
+    s = ConnCounting()
+    yield s
+    s.close()
+
+
+def test_urls_of_one_host_share_connections(sc, model, conn_counting):
+    lines = [f"{conn_counting.url}/p{i}" for i in range(60)]
+    res = sc(*concurrency_args(model, 16), "--per-host", "4",
+             input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 60}\n', res.err
+    # Worker processes each keep their own connections (3 by default).
+    assert conn_counting.conns <= 8, conn_counting.conns
+
+
+def test_without_a_per_host_limit_each_url_connects(sc, model, conn_counting):
+    lines = [f"{conn_counting.url}/p{i}" for i in range(20)]
+    res = sc(*concurrency_args(model, 4), "--per-host", "0",
+             input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 20}\n', res.err
+    assert conn_counting.conns == 20, conn_counting.conns
+
+
+@pytest.mark.parametrize("path,limit", [("/bytes/10000000000", 2.0),
+                                        ("/slowbody", 3.0),
+                                        ("/stallbody", 3.0),
+                                        ("/badchunk", 3.0),
+                                        ("/shortbody", 3.0)])
+def test_bodies_with_reuse_on(sc, base, path, limit):
+    rec, res = check_one(sc, base + path, "--per-host", "8", "-t", "8")
+    assert rec["status"] == 200 and rec["error"] is None, rec
+    assert res.elapsed < limit, f"took {res.elapsed:.2f} s"
