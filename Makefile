@@ -115,6 +115,7 @@ integration: sitecheck
 # peers from Debian, runs every scenario, writes bench/results.md.
 bench: sitecheck
 	/usr/bin/python3 bench/run $(BENCH_ARGS)
+	sh bench/dns
 
 format:
 	clang-format -i src/*.c src/*.h tests/*.c

@@ -275,6 +275,9 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
   }
+  /* A blocking transfer's private connection cache keeps one connection,
+   * so a thread holds at most one idle descriptor (see main.c). */
+  if (c->abortable) curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 1L);
   if (o->reuse && !head) {
     /* Driven by socket events, libcurl visits an idle transfer only when
      * one of its timers is due, so a body that never comes would not reach

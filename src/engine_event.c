@@ -328,6 +328,9 @@ static void *loop_main(void *arg) {
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
+  /* Idle connections kept for reuse hold descriptors too: at most one per
+   * slot (main.c budgets two descriptors per check when reusing). */
+  curl_multi_setopt(ev->multi, CURLMOPT_MAXCONNECTS, ev->nslots);
   uv_timer_init(&ev->loop, &ev->curl_timer);
   uv_timer_init(&ev->loop, &ev->tick);
   uv_timer_init(&ev->loop, &ev->sched_timer);
@@ -379,7 +382,9 @@ int sc_engine_event(struct sc_run *run) {
   for (long i = 0; i < n; i++) {
     loops[i].run = run;
     loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
-    loops[i].fd_budget = run->fd_budget / n;
+    /* The connection cache may hold one idle descriptor per slot. */
+    loops[i].fd_budget = run->fd_budget / n -
+                         (run->o->reuse ? loops[i].nslots : 0);
   }
   if (n == 1) {
     loop_main(&loops[0]);
