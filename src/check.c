@@ -263,6 +263,10 @@ void sc_check_prepare(struct sc_check *c) {
     c->resolve_node.data = c->resolve_entry.data;
     c->resolve_node.next = o->resolve;
     curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
+    /* Our entry only has to last until the transfer has used it, and
+     * libcurl walks its whole DNS cache after every transfer: with
+     * thousands of new hosts a second, let entries go after a second. */
+    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 1L);
   } else if (o->resolve) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
   }
