@@ -373,6 +373,8 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
                                        : CURLINFO_CONNECT_TIME_T);
 }
 
+static long backoff_ms(struct sc_check *c);
+
 /* True when --resolve already names host:port. */
 static int user_resolves(const struct sc_opts *o, const char *host, long port) {
   char key[300];
@@ -397,17 +399,27 @@ void sc_check_resolved(struct sc_check *c, const char *addrs, double ms) {
   c->dns_ms = ms;
 }
 
-void sc_check_unresolved(struct sc_check *c, const char *why, double ms,
-                         struct sc_result *r) {
+enum sc_next sc_check_unresolved(struct sc_check *c, int status,
+                                 const char *why, double ms,
+                                 struct sc_result *r, long *delay_ms) {
+  c->attempts++; /* a lookup is a try too */
   sc_result_for_job(r, &c->job);
   r->a.cls = SC_DNS;
   r->a.time_ms = sc_now_ms() - c->t0;
-  r->a.attempts = c->attempts > 0 ? c->attempts : 1;
+  r->a.attempts = c->attempts;
   r->a.dns_ms = ms;
   snprintf(r->a.method, sizeof r->a.method, "%s",
            c->o->head && !c->use_get ? "HEAD" : "GET");
   snprintf(r->a.detail, sizeof r->a.detail, "Could not resolve host: %.200s",
            why);
+  *delay_ms = 0;
+  /* No such name is an answer; a lookup that timed out or failed (a lost
+   * datagram, an overloaded server) is worth another try. */
+  if (status == SC_RESOLVE_NXDOMAIN || atomic_load(&sc_stop) ||
+      c->attempts > c->o->retries)
+    return SC_CHECK_DONE;
+  *delay_ms = backoff_ms(c);
+  return SC_CHECK_AGAIN;
 }
 
 /* Fills *r from the finished transfer. */
@@ -515,6 +527,16 @@ static int head_refused(const struct sc_result *r) {
          st == 500 || st == 501;
 }
 
+/* Exponential backoff from 250 ms after try c->attempts, with jitter in
+ * [0.5, 1.5), capped by --max-retry-wait. */
+static long backoff_ms(struct sc_check *c) {
+  c->rng ^= c->rng << 13, c->rng ^= c->rng >> 7, c->rng ^= c->rng << 17;
+  double jitter = 0.5 + (double)(c->rng >> 11) / 9007199254740992.0;
+  int k = c->attempts < 1 ? 0 : c->attempts > 16 ? 15 : c->attempts - 1;
+  long wait = (long)(250.0 * (double)(1u << k) * jitter);
+  return wait > c->o->max_retry_wait_ms ? c->o->max_retry_wait_ms : wait;
+}
+
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
   interpret(c, rc, r);
@@ -539,21 +561,29 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
       return SC_CHECK_DONE;
     }
   } else {
-    /* Exponential backoff from 250 ms with jitter in [0.5, 1.5). */
-    c->rng ^= c->rng << 13, c->rng ^= c->rng >> 7, c->rng ^= c->rng << 17;
-    double jitter = 0.5 + (double)(c->rng >> 11) / 9007199254740992.0;
-    double base = 250.0 * (double)(1u << (c->attempts > 16 ? 16 : c->attempts - 1));
-    wait = (long)(base * jitter);
-    if (wait > c->o->max_retry_wait_ms) wait = c->o->max_retry_wait_ms;
+    wait = backoff_ms(c);
   }
   *delay_ms = wait;
   return SC_CHECK_AGAIN;
 }
 
+/* Sleeps ms in short steps so that a stop request is noticed; returns -1
+ * if the run is stopping. */
+static int pause_ms(long ms) {
+  double until = sc_now_ms() + (double)ms;
+  while (sc_now_ms() < until) {
+    if (atomic_load(&sc_stop)) return -1;
+    double left = until - sc_now_ms();
+    struct timespec ts = {0, (long)((left > 100 ? 100 : left) * 1e6)};
+    nanosleep(&ts, NULL);
+  }
+  return atomic_load(&sc_stop) ? -1 : 0;
+}
+
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
   long delay;
   sc_check_begin(c);
-  if (sc_check_needs_lookup(c)) {
+  while (sc_check_needs_lookup(c)) {
     char addrs[4096], err[256];
     double t = sc_now_ms();
     int st = sc_resolve_blocking(c->job.host, c->o->dns_servers, c->o->family,
@@ -561,24 +591,20 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
                                      ? c->o->connect_timeout_ms
                                      : c->o->timeout_ms,
                                  addrs, sizeof addrs, err, sizeof err);
-    if (st != SC_RESOLVE_OK) {
-      sc_check_unresolved(c, err, sc_now_ms() - t, r);
-      return 0;
+    if (st == SC_RESOLVE_OK) {
+      sc_check_resolved(c, addrs, sc_now_ms() - t);
+      break;
     }
-    sc_check_resolved(c, addrs, sc_now_ms() - t);
+    if (sc_check_unresolved(c, st, err, sc_now_ms() - t, r, &delay) ==
+        SC_CHECK_DONE)
+      return 0;
+    if (pause_ms(delay) != 0) return -1;
   }
   for (;;) {
     sc_check_prepare(c);
     CURLcode rc = curl_easy_perform(c->easy);
     if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&sc_stop)) return -1;
     if (sc_check_finish(c, rc, r, &delay) == SC_CHECK_DONE) return 0;
-    /* Sleep in short steps so that a stop request is noticed. */
-    double until = sc_now_ms() + (double)delay;
-    while (sc_now_ms() < until) {
-      if (atomic_load(&sc_stop)) return -1;
-      double left = until - sc_now_ms();
-      struct timespec ts = {0, (long)((left > 100 ? 100 : left) * 1e6)};
-      nanosleep(&ts, NULL);
-    }
+    if (pause_ms(delay) != 0) return -1;
   }
 }

@@ -64,20 +64,24 @@ void sc_check_cleanup(struct sc_check *c);
 void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
 
-/* Name resolution ahead of libcurl (the c-ares resolver, resolver.c):
- * whether c's host still needs a lookup (not an address, not given by
- * --resolve, not looked up yet for this check); then either the addresses
- * found ("a1,a2", as CURLOPT_RESOLVE takes them) and the lookup's time, or
- * a failed lookup, which completes the check with class `dns` in *r. */
-int sc_check_needs_lookup(const struct sc_check *c);
-void sc_check_resolved(struct sc_check *c, const char *addrs, double ms);
-void sc_check_unresolved(struct sc_check *c, const char *why, double ms,
-                         struct sc_result *r);
-
 enum sc_next {
   SC_CHECK_DONE, /* *r is the result: report it */
   SC_CHECK_AGAIN /* try again (prepare + run) after *delay_ms */
 };
+
+/* Name resolution ahead of libcurl (the c-ares resolver, resolver.c):
+ * whether c's host still needs a lookup (not an address, not given by
+ * --resolve, not looked up yet for this check); then either the addresses
+ * found ("a1,a2", as CURLOPT_RESOLVE takes them) and the lookup's time, or
+ * a failed lookup (status from resolver.h): *r gets class `dns`, and the
+ * return says whether that is the result or, for a lookup that timed out
+ * or failed (not "no such name"), to look up again after *delay_ms. */
+int sc_check_needs_lookup(const struct sc_check *c);
+void sc_check_resolved(struct sc_check *c, const char *addrs, double ms);
+enum sc_next sc_check_unresolved(struct sc_check *c, int status,
+                                 const char *why, double ms,
+                                 struct sc_result *r, long *delay_ms);
+
 
 /* Interprets the finished transfer (rc is its CURLcode) and decides what
  * comes next: a retry of a transient failure (--retries, with exponential

@@ -217,10 +217,15 @@ static void on_resolved(void *arg, int status, const char *addrs,
     start_try(s);
   } else {
     struct sc_result r;
-    sc_check_unresolved(&s->check, err, ms, &r);
-    sc_sink_add(ev->run->sink, &r);
-    sc_sched_done(ev->run->sched, &s->check.job);
-    release(ev, s);
+    long delay;
+    if (sc_check_unresolved(&s->check, status, err, ms, &r, &delay) ==
+        SC_CHECK_AGAIN) {
+      uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
+    } else {
+      sc_sink_add(ev->run->sink, &r);
+      sc_sched_done(ev->run->sched, &s->check.job);
+      release(ev, s);
+    }
   }
   if (async) refill(ev);
 }
