@@ -193,7 +193,7 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
                        curl_off_t y) {
   struct sc_check *c = ud;
   (void)a, (void)b, (void)x, (void)y;
-  if (c->o->reuse && c->head_final && sc_now_ms() > c->body_until) {
+  if (c->body_until > 0 && sc_now_ms() > c->body_until) {
     c->body_stop = 1;
     return 1;
   }
@@ -220,6 +220,7 @@ void sc_check_prepare(struct sc_check *c) {
   c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
   c->to_invalid = 0;
   c->body_bytes = 0;
+  c->body_until = 0;
   c->errbuf[0] = '\0';
   c->server[0] = '\0';
   c->cert_expiry = 0;
@@ -265,8 +266,11 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
     /* Our entry only has to last until the transfer has used it, and
      * libcurl walks its whole DNS cache after every transfer: with
-     * thousands of new hosts a second, let entries go after a second. */
-    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 1L);
+     * thousands of new hosts a second, let entries go soon. Not after 1 s:
+     * libcurl ages entries in whole seconds of time(), so an entry made at
+     * the end of one second would be "stale" a moment later, and libcurl
+     * would then look the name up itself (seen: 1 in ~10,000). */
+    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 2L);
   } else if (o->resolve) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
   }

@@ -30,7 +30,7 @@ struct sc_check {
   int to_invalid;    /* the current 3xx points to a .invalid host */
   int body_stop;     /* we stopped at the body on purpose */
   size_t body_bytes; /* body bytes let through (connection reuse) */
-  double body_until; /* sc_now_ms() after which a kept body is cut */
+  double body_until; /* sc_now_ms() after which a kept body is cut, or 0 */
   int abortable;     /* blocking models: abort when sc_stop is set */
   int proxied;       /* a proxy resolves names: no lookup of ours */
   int attempts;      /* tries made so far (HEAD->GET fallback not counted) */
