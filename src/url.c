@@ -105,6 +105,10 @@ enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
     *why = "no port for the URL";
     goto done;
   }
+  if (atol(port) <= 0) {
+    *why = "port 0 cannot be connected to";
+    goto done;
+  }
   *why = NULL;
   cls = SC_OK;
   out->url = sc_xstrdup(url);

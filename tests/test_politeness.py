@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import concurrency_args
+from conftest import SLOW_FACTOR, concurrency_args
 
 
 class Counting:
@@ -137,9 +137,10 @@ def test_host_rate_is_per_host(sc, model, counting):
     a = sorted(counting.starts["a.localhost"])
     b = sorted(counting.starts["b.localhost"])
     assert min(y - x for x, y in zip(a, a[1:])) >= 0.17
-    # The hosts are paced side by side, not one after the other.
-    assert abs(a[0] - b[0]) < 0.15, (a, b)
-    assert res.elapsed < 2.5
+    # The hosts are paced side by side, not one after the other: each
+    # host's first start comes before the other's last.
+    assert b[0] < a[-1] and a[0] < b[-1], (a, b)
+    assert res.elapsed < 2.5 * SLOW_FACTOR
 
 
 def test_rate_spaces_all_starts(sc, model, counting):

@@ -133,6 +133,8 @@ static void test_url(void) {
   CHECK(norm("file:///etc/passwd", 18, out, sizeof out) == SC_INVALID_URL);
   CHECK(norm("http://exa mple.com/", 20, out, sizeof out) == SC_INVALID_URL);
   CHECK(norm("http://", 7, out, sizeof out) == SC_INVALID_URL);
+  CHECK(norm("htpp:0/", 7, out, sizeof out) == SC_INVALID_URL);
+  CHECK(norm("http://a.com:0/", 15, out, sizeof out) == SC_INVALID_URL);
   CHECK(norm("http://a.com/\0x", 15, out, sizeof out) == SC_INVALID_URL);
   CHECK_STR(out, "line contains a NUL byte");
   CHECK(norm("http://x.invalid/", 17, out, sizeof out) == SC_DNS);
