@@ -120,6 +120,21 @@ def parse_jsonl(data):
     return [json.loads(line) for line in text.splitlines()]
 
 
+def serve_in_thread(handler):
+    """Starts a ThreadingHTTPServer for handler on 127.0.0.1:<free port>
+    (backlog 512, so bursts of connects are never dropped) in a daemon
+    thread. Returns the server; stop it with .shutdown() and
+    .server_close()."""
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 512
+        daemon_threads = True
+
+    httpd = Server(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever,
+                     kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return httpd
+
+
 def vm_hwm_kb(pid):
     """Peak RSS (VmHWM, KiB) of pid's current program, or 0 once it exited.
     Unlike wait4's ru_maxrss it leaves out what the forking parent (this

@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import SLOW_FACTOR, concurrency_args
+from conftest import SLOW_FACTOR, concurrency_args, serve_in_thread
 
 
 class Counting:
@@ -45,17 +45,11 @@ class Counting:
             def log_message(self, *args):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            request_queue_size = 512    # listen backlog: no SYN drops
-            daemon_threads = True
-
         self.lock = threading.Lock()
         self.starts, self.now, self.peak = {}, {}, {}
         self.total_now = self.total_peak = 0
-        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd = serve_in_thread(Handler)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def urls(self, host, n, ms):
         return [f"http://{host}:{self.port}/wait?ms={ms}&i={i}"

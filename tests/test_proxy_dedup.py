@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import BIN, concurrency_args, check_one, model_args, run
+from conftest import BIN, concurrency_args, check_one, model_args, run, serve_in_thread
 
 
 class ForwardProxy:
@@ -29,11 +29,9 @@ class ForwardProxy:
                 pass
 
         self.seen = []
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve_in_thread(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
+
 
     def close(self):
         self.httpd.shutdown()

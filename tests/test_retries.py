@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import check_one, concurrency_args
+from conftest import check_one, concurrency_args, serve_in_thread
 
 
 class Scripted:
@@ -48,11 +48,9 @@ class Scripted:
         self.scripts = scripts
         self.seen = []
         self.lock = threading.Lock()
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve_in_thread(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
+
 
     def times(self, path):
         return [t for _, p, t in self.seen if p == path]

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import check_one, concurrency_args
+from conftest import check_one, concurrency_args, serve_in_thread
 
 
 class ConnCounting:
@@ -34,16 +34,10 @@ class ConnCounting:
             def log_message(self, *args):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            request_queue_size = 256
-            daemon_threads = True
-
         self.lock = threading.Lock()
         self.conns = 0
-        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd = serve_in_thread(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self):
         self.httpd.shutdown()
