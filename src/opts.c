@@ -335,14 +335,16 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   if (o->model == SC_MODEL_SERIAL && o->concurrency > 1)
     return usage_error("-m serial checks one URL at a time; -c above 1 "
                        "cannot apply%s", "");
-  /* Connection reuse pays where URLs share a host, which a per-host limit
-   * implies; with no limit (or a huge one) libcurl's search of its cache,
-   * which walks every connection to the host, costs more than it saves. */
-  o->reuse = o->per_host > 0 && o->per_host <= 256;
   if (!o->concurrency) {
     static const long defaults[] = {256, 128, 3, 1};
     o->concurrency = defaults[o->model];
   }
+  /* Connection reuse pays where URLs share a host. libcurl's search of its
+   * cache walks every connection to the host, so it is on only while that
+   * walk is short: a per-host limit up to 256 (the default is 8), or no
+   * limit and at most 1024 checks in flight. Beyond that (10,000 in
+   * flight to one host) it costs more than it saves. */
+  o->reuse = o->per_host > 0 ? o->per_host <= 256 : o->concurrency <= 1024;
   if (optind < argc) {
     o->files = argv + optind;
     o->nfiles = argc - optind;
