@@ -17,7 +17,9 @@
 #include "url.h"
 #include "util.h"
 
-#define RECV_BUFFER 1024 /* libcurl's minimum; its default 16 KiB per handle costs memory at 10k in flight */
+#define RECV_BUFFER                                                            \
+  1024 /* libcurl's minimum; its default 16 KiB per handle costs memory at 10k \
+          in flight */
 
 int sc_core_global_init(void) {
   signal(SIGPIPE, SIG_IGN);
@@ -30,8 +32,8 @@ int sc_core_global_init(void) {
  * knows). no_proxy is not interpreted here: with a proxy variable set, we
  * simply leave every lookup to libcurl. */
 static int proxied(const struct sc_opts *o) {
-  static const char *const vars[] = {"http_proxy", "https_proxy",
-                                     "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+  static const char *const vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY",
+                                     "all_proxy", "ALL_PROXY"};
   if (o->proxy) return 1;
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
     const char *v = getenv(vars[i]);
@@ -66,9 +68,10 @@ static int location_off_web(const char *v, size_t n) {
   size_t i = 0;
   if (n == 0 || !((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')))
     return 0;
-  while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
-                   (v[i] >= '0' && v[i] <= '9') || v[i] == '+' || v[i] == '-' ||
-                   v[i] == '.'))
+  while (i < n &&
+         ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+          (v[i] >= '0' && v[i] <= '9') || v[i] == '+' || v[i] == '-' ||
+          v[i] == '.'))
     i++;
   if (i >= n || v[i] != ':') return 0;
   return !((i == 4 && strncasecmp(v, "http", 4) == 0) ||
@@ -233,8 +236,9 @@ void sc_check_prepare(struct sc_check *c) {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms);
+  curl_easy_setopt(
+      e, CURLOPT_CONNECTTIMEOUT_MS,
+      o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)o->follow);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
@@ -372,9 +376,9 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
     double left = ((double)c->cert_expiry - (double)time(NULL)) / 86400.0;
     a->cert_days_left = (int32_t)floor(left);
   }
-  a->ttfb_ms = phase_ms(e, CURLINFO_STARTTRANSFER_TIME_T,
-                        c->cert_expiry ? CURLINFO_APPCONNECT_TIME_T
-                                       : CURLINFO_CONNECT_TIME_T);
+  a->ttfb_ms = phase_ms(
+      e, CURLINFO_STARTTRANSFER_TIME_T,
+      c->cert_expiry ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T);
 }
 
 static long backoff_ms(struct sc_check *c);
@@ -445,10 +449,10 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   /* Phase timings are libcurl's, summed over redirect hops. */
   a->dns_ms = c->dns_ms >= 0 ? c->dns_ms
                              : phase_ms(c->easy, CURLINFO_NAMELOOKUP_TIME_T, 0);
-  a->connect_ms = phase_ms(c->easy, CURLINFO_CONNECT_TIME_T,
-                           CURLINFO_NAMELOOKUP_TIME_T);
-  a->tls_ms = phase_ms(c->easy, CURLINFO_APPCONNECT_TIME_T,
-                       CURLINFO_CONNECT_TIME_T);
+  a->connect_ms =
+      phase_ms(c->easy, CURLINFO_CONNECT_TIME_T, CURLINFO_NAMELOOKUP_TIME_T);
+  a->tls_ms =
+      phase_ms(c->easy, CURLINFO_APPCONNECT_TIME_T, CURLINFO_CONNECT_TIME_T);
   if (c->chain.len) r->chain = c->chain.data;
   const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
 
@@ -590,11 +594,10 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
   while (sc_check_needs_lookup(c)) {
     char addrs[4096], err[256];
     double t = sc_now_ms();
-    int st = sc_resolve_blocking(c->job.host, c->o->dns_servers, c->o->family,
-                                 c->o->connect_timeout_ms
-                                     ? c->o->connect_timeout_ms
-                                     : c->o->timeout_ms,
-                                 addrs, sizeof addrs, err, sizeof err);
+    int st = sc_resolve_blocking(
+        c->job.host, c->o->dns_servers, c->o->family,
+        c->o->connect_timeout_ms ? c->o->connect_timeout_ms : c->o->timeout_ms,
+        addrs, sizeof addrs, err, sizeof err);
     if (st == SC_RESOLVE_OK) {
       sc_check_resolved(c, addrs, sc_now_ms() - t);
       break;

@@ -23,28 +23,28 @@
 struct sc_check {
   CURL *easy;
   const struct sc_opts *o;
-  struct sc_job job; /* owned while the check runs */
-  int head_final;    /* the head of the final response is complete */
-  int redirect_3xx;  /* the current head is a 3xx curl will follow */
-  int off_web;       /* the current 3xx points off http(s) */
-  int to_invalid;    /* the current 3xx points to a .invalid host */
-  int body_stop;     /* we stopped at the body on purpose */
-  size_t body_bytes; /* body bytes let through (connection reuse) */
-  double body_until; /* sc_now_ms() after which a kept body is cut, or 0 */
-  int abortable;     /* blocking models: abort when sc_stop is set */
-  int proxied;       /* a proxy resolves names: no lookup of ours */
-  int attempts;      /* tries made so far (HEAD->GET fallback not counted) */
-  int use_get;       /* -X HEAD was refused: this check now uses GET */
+  struct sc_job job;   /* owned while the check runs */
+  int head_final;      /* the head of the final response is complete */
+  int redirect_3xx;    /* the current head is a 3xx curl will follow */
+  int off_web;         /* the current 3xx points off http(s) */
+  int to_invalid;      /* the current 3xx points to a .invalid host */
+  int body_stop;       /* we stopped at the body on purpose */
+  size_t body_bytes;   /* body bytes let through (connection reuse) */
+  double body_until;   /* sc_now_ms() after which a kept body is cut, or 0 */
+  int abortable;       /* blocking models: abort when sc_stop is set */
+  int proxied;         /* a proxy resolves names: no lookup of ours */
+  int attempts;        /* tries made so far (HEAD->GET fallback not counted) */
+  int use_get;         /* -X HEAD was refused: this check now uses GET */
   long retry_after_ms; /* from the last response's Retry-After, or -1 */
   uint64_t rng;        /* jitter */
   double t0;           /* start of the whole check */
-  struct sc_buf chain;           /* "STATUS URL\n" per response head */
-  char server[SC_HEADER_MAX];    /* Server: of the current response */
-  int64_t cert_expiry;           /* notAfter of the current peer, 0 if none */
-  struct sc_buf resolve_entry;   /* "+host:port:addrs" from our lookup */
+  struct sc_buf chain; /* "STATUS URL\n" per response head */
+  char server[SC_HEADER_MAX];     /* Server: of the current response */
+  int64_t cert_expiry;            /* notAfter of the current peer, 0 if none */
+  struct sc_buf resolve_entry;    /* "+host:port:addrs" from our lookup */
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
-  double dns_ms;                 /* our lookup's time, or SC_NO_TIME */
-  void *owner; /* the engine's per-check data */
+  double dns_ms;                  /* our lookup's time, or SC_NO_TIME */
+  void *owner;                    /* the engine's per-check data */
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -81,7 +81,6 @@ void sc_check_resolved(struct sc_check *c, const char *addrs, double ms);
 enum sc_next sc_check_unresolved(struct sc_check *c, int status,
                                  const char *why, double ms,
                                  struct sc_result *r, long *delay_ms);
-
 
 /* Interprets the finished transfer (rc is its CURLcode) and decides what
  * comes next: a retry of a transient failure (--retries, with exponential

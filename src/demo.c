@@ -40,9 +40,10 @@ static void make_latencies(long *ms, int n, double scale) {
   }
   double mean = sum / n;
   for (int i = 0; i < n; i++) {
-    double v = n == 1 || max == mean
-                   ? MEAN_MS
-                   : MEAN_MS + (x[i] - mean) * (SLOWEST_MS - MEAN_MS) / (max - mean);
+    double v =
+        n == 1 || max == mean
+            ? MEAN_MS
+            : MEAN_MS + (x[i] - mean) * (SLOWEST_MS - MEAN_MS) / (max - mean);
     if (v < 10) v = 10;
     ms[i] = (long)(v * scale + 0.5);
   }
@@ -176,8 +177,7 @@ int sc_demo_main(int argc, char **argv) {
   for (long i = 0; i < sites; i++) {
     /* Each site its own host name (siteN.localhost is loopback without a
      * lookup), so the per-host limit treats them as the 31 sites they are. */
-    fprintf(f, "http://site%ld.localhost:%s/delay/%ld\n", i + 1, port,
-            lat[i]);
+    fprintf(f, "http://site%ld.localhost:%s/delay/%ld\n", i + 1, port, lat[i]);
     sum += (double)lat[i];
     if (lat[i] > slowest) slowest = (double)lat[i];
   }
@@ -193,17 +193,18 @@ int sc_demo_main(int argc, char **argv) {
     if (busy[k] > three) three = busy[k];
   }
 
-  printf("sitecheck demo: %ld simulated sites on %s, latencies sum %.1f s, "
-         "slowest %.2f s (scale %g)\n\n",
-         sites, base, sum / 1000, slowest / 1000, scale);
+  printf(
+      "sitecheck demo: %ld simulated sites on %s, latencies sum %.1f s, "
+      "slowest %.2f s (scale %g)\n\n",
+      sites, base, sum / 1000, slowest / 1000, scale);
   printf("%-9s %-9s %-9s %-9s %-8s %-10s %s\n", "model", "workers", "wall",
          "speed-up", "CPU", "peak RSS", "tally");
   fflush(stdout);
 
   static const struct {
     const char *model, *conc;
-  } runs[] = {{"serial", NULL}, {"process", "3"}, {"thread", NULL},
-              {"event", NULL}};
+  } runs[] = {
+      {"serial", NULL}, {"process", "3"}, {"thread", NULL}, {"event", NULL}};
   double serial_ms = 0;
   int rc = 0;
   for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
@@ -232,11 +233,13 @@ int sc_demo_main(int argc, char **argv) {
     fflush(stdout);
     if (out.status != 0) rc = SC_EXIT_INTERNAL;
   }
-  printf("\nideal: serial = sum of latencies %.2f s; 3 processes %.2f s; "
-         "thread and event = the slowest site %.2f s\n",
-         sum / 1000, three / 1000, slowest / 1000);
-  printf("(talk, 2017: serial 35.1 s, 3 processes 9.6 s, threads 5.7 s, "
-         "event loop 2.8 s)\n");
+  printf(
+      "\nideal: serial = sum of latencies %.2f s; 3 processes %.2f s; "
+      "thread and event = the slowest site %.2f s\n",
+      sum / 1000, three / 1000, slowest / 1000);
+  printf(
+      "(talk, 2017: serial 35.1 s, 3 processes 9.6 s, threads 5.7 s, "
+      "event loop 2.8 s)\n");
 
   unlink(file);
   free(lat);

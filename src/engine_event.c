@@ -46,8 +46,8 @@ struct ev_slot {
 
 struct ev_loop {
   uv_loop_t loop;
-  uv_timer_t curl_timer; /* the one timer libcurl asks for */
-  uv_timer_t tick;       /* notices sc_stop */
+  uv_timer_t curl_timer;  /* the one timer libcurl asks for */
+  uv_timer_t tick;        /* notices sc_stop */
   uv_timer_t sched_timer; /* the scheduler's next allowed start */
   CURLM *multi;
   struct sc_resolver *resolver; /* NULL with --resolver curl */
@@ -55,7 +55,7 @@ struct ev_loop {
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
   long nslots, nidle;
-  long fd_budget, fd_used;            /* descriptors allowed / in use */
+  long fd_budget, fd_used;               /* descriptors allowed / in use */
   struct ev_slot *held_head, *held_tail; /* FIFO waiting for descriptors */
   int input_done;
   int closing;
@@ -77,7 +77,9 @@ static long fd_cost(const struct ev_slot *s) {
   return s->check.job.ip_literal || s->ev->resolver ? 1 : 3;
 }
 
-static void on_sock_closed(uv_handle_t *h) { free(h->data); }
+static void on_sock_closed(uv_handle_t *h) {
+  free(h->data);
+}
 
 /* Frees slot s for the next job. */
 static void release(struct ev_loop *ev, struct ev_slot *s) {
@@ -112,8 +114,7 @@ static void drain(struct ev_loop *ev) {
     if (next == SC_CHECK_DONE) {
       sc_sched_done(ev->run->sched, &s->check.job);
       release(ev, s);
-    }
-    else if (delay > 0)
+    } else if (delay > 0)
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
     else
       start_try(s);
@@ -238,8 +239,8 @@ static void start_try(struct ev_slot *s) {
   if (ev->resolver && sc_check_needs_lookup(&s->check)) {
     s->lookup_t0 = sc_now_ms();
     s->lookup_id = 0;
-    unsigned long id = sc_resolver_lookup(ev->resolver, s->check.job.host,
-                                          on_resolved, s);
+    unsigned long id =
+        sc_resolver_lookup(ev->resolver, s->check.job.host, on_resolved, s);
     if (id) s->lookup_id = id;
     return;
   }
@@ -267,7 +268,9 @@ static void start_try(struct ev_slot *s) {
   ev->fd_used += cost;
 }
 
-static void on_sched_timer(uv_timer_t *t) { refill(t->data); }
+static void on_sched_timer(uv_timer_t *t) {
+  refill(t->data);
+}
 
 /* Starts what waits for descriptors, then fills free slots from the
  * scheduler while descriptors last. When the scheduler says "not yet",
@@ -399,8 +402,8 @@ int sc_engine_event(struct sc_run *run) {
     loops[i].run = run;
     loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
     /* The connection cache may hold one idle descriptor per slot. */
-    loops[i].fd_budget = run->fd_budget / n -
-                         (run->o->reuse ? loops[i].nslots : 0);
+    loops[i].fd_budget =
+        run->fd_budget / n - (run->o->reuse ? loops[i].nslots : 0);
   }
   if (n == 1) {
     loop_main(&loops[0]);

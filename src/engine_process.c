@@ -33,12 +33,12 @@ struct wire_tail {
   uint32_t final_len, chain_len;
 };
 
-#define WIRE_MAX (sizeof(struct sc_answer) + sizeof(struct wire_tail) + \
-                  2 * SC_LINE_MAX_WIRE)
+#define WIRE_MAX \
+  (sizeof(struct sc_answer) + sizeof(struct wire_tail) + 2 * SC_LINE_MAX_WIRE)
 
 struct worker {
   pid_t pid;
-  int fd;            /* parent's end */
+  int fd; /* parent's end */
   int busy;
   struct sc_job job; /* what it is checking */
 };
@@ -165,8 +165,8 @@ static void replace(struct procs *ps, long i, int want_new) {
     sc_result_for_job(&r, &w->job);
     r.a.cls = SC_OTHER;
     if (WIFSIGNALED(st))
-      snprintf(r.a.detail, sizeof r.a.detail,
-               "worker process died (signal %d)", WTERMSIG(st));
+      snprintf(r.a.detail, sizeof r.a.detail, "worker process died (signal %d)",
+               WTERMSIG(st));
     else
       snprintf(r.a.detail, sizeof r.a.detail, "worker process died (exit %d)",
                WEXITSTATUS(st));

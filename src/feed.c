@@ -48,8 +48,7 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
       errno = EISDIR;
     }
     if (fd < 0) {
-      fprintf(stderr, "sitecheck: cannot read %s: %s\n", name,
-              strerror(errno));
+      fprintf(stderr, "sitecheck: cannot read %s: %s\n", name, strerror(errno));
       for (int k = 0; k < i; k++)
         if (f->fds[k] != STDIN_FILENO) close(f->fds[k]);
       free(f->fds);
@@ -99,14 +98,17 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
     if (atomic_load(&sc_stop)) return 0;
     pthread_mutex_lock(&f->lock);
     int got = next_line(f, job, &overlong);
-    if (got) atomic_fetch_add(&f->taken, 1);
-    else atomic_store(&f->eof, 1);
+    if (got)
+      atomic_fetch_add(&f->taken, 1);
+    else
+      atomic_store(&f->eof, 1);
     pthread_mutex_unlock(&f->lock);
     if (!got) return 0;
 
     const char *why;
     struct sc_url u;
-    enum sc_class cls = sc_url_normalize(job->line, job->len, overlong, &u, &why);
+    enum sc_class cls =
+        sc_url_normalize(job->line, job->len, overlong, &u, &why);
     if (cls == SC_OK) {
       job->url = u.url;
       job->host = u.host;
@@ -128,9 +130,13 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
   }
 }
 
-uint64_t sc_feed_taken(struct sc_feed *f) { return atomic_load(&f->taken); }
+uint64_t sc_feed_taken(struct sc_feed *f) {
+  return atomic_load(&f->taken);
+}
 
-int sc_feed_eof(struct sc_feed *f) { return atomic_load(&f->eof); }
+int sc_feed_eof(struct sc_feed *f) {
+  return atomic_load(&f->eof);
+}
 
 int sc_feed_close(struct sc_feed *f) {
   int err = f->read_error;

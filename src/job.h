@@ -10,10 +10,10 @@ struct sc_job {
   char *line; /* trimmed line, NUL-terminated (may hold NUL bytes: len) */
   size_t len;
   uint64_t lineno;
-  char *url;          /* normalized URL to check, NULL if invalid */
-  char *host;         /* its host, lower-cased */
+  char *url;  /* normalized URL to check, NULL if invalid */
+  char *host; /* its host, lower-cased */
   long port;
-  int ip_literal;     /* the host is an address: no lookup needed */
+  int ip_literal; /* the host is an address: no lookup needed */
 };
 
 /* Frees the strings a job owns and zeroes it. */

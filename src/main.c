@@ -47,9 +47,10 @@ static void install_signals(void) {
  * the multi handle curl_easy_perform makes, and one idle connection;
  * process, one in the parent per worker (each worker has its own table). */
 static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
-  static const long fds_per_check[] = {
-      [SC_MODEL_EVENT] = 1, [SC_MODEL_THREAD] = 4,
-      [SC_MODEL_PROCESS] = 1, [SC_MODEL_SERIAL] = 4};
+  static const long fds_per_check[] = {[SC_MODEL_EVENT] = 1,
+                                       [SC_MODEL_THREAD] = 4,
+                                       [SC_MODEL_PROCESS] = 1,
+                                       [SC_MODEL_SERIAL] = 4};
   long nofile = sc_raise_nofile();
   long reserve = nofile >= 1024 ? 64 : nofile / 2;
   long per = fds_per_check[o->model];
@@ -110,8 +111,8 @@ static int run_check(int argc, char **argv) {
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
-  struct sc_progress *prog = show ? sc_progress_start(run.feed, run.sink, t0)
-                                  : NULL;
+  struct sc_progress *prog =
+      show ? sc_progress_start(run.feed, run.sink, t0) : NULL;
   int failed = engines[o.model](&run) != 0;
   sc_progress_stop(prog);
   sc_sched_free(run.sched);

@@ -33,19 +33,23 @@ static const char usage_text[] =
     "      --dns-servers LIST  ADDR[:PORT],... to resolve with (default: the\n"
     "                          system's)\n"
     "  -4, -6                  IPv4 or IPv6 addresses only (default both)\n"
-    "  -x, --proxy URL         use this proxy (default: the *_proxy variables)\n"
+    "  -x, --proxy URL         use this proxy (default: the *_proxy "
+    "variables)\n"
     "      --dedup             check a repeated URL once; later lines get a\n"
     "                          record marked duplicate_of the first line\n"
-    "      --resolver R        cares (default: on the loop) or curl (libcurl's\n"
+    "      --resolver R        cares (default: on the loop) or curl "
+    "(libcurl's\n"
     "                          thread per lookup)\n"
     "      --host-rate R       check starts per second, per host\n"
     "      --max-retry-wait SEC  longest wait before a retry (default 30)\n"
     "  -H, --header 'N: V'     extra request header (repeatable)\n"
-    "  -A, --user-agent STR    User-Agent (default sitecheck/" SC_VERSION ")\n"
+    "  -A, --user-agent STR    User-Agent (default sitecheck/" SC_VERSION
+    ")\n"
     "  -k, --insecure          do not verify TLS certificates\n"
     "      --cacert FILE       trust the CA certificates in FILE\n"
     "      --resolve H:P:ADDR  use ADDR for host H port P (as curl's)\n"
-    "      --fail-on LIST      exit 1 if a result matches, e.g. 4xx,5xx,timeout\n"
+    "      --fail-on LIST      exit 1 if a result matches, e.g. "
+    "4xx,5xx,timeout\n"
     "  -o, --output FILE       write one record per URL (- for stdout)\n"
     "      --format jsonl|csv  record format (default jsonl)\n"
     "  -m, --model MODEL       event (default), thread, process or serial\n"
@@ -115,7 +119,9 @@ static const struct option long_opts[] = {
 static const char *const model_names[] = {"event", "thread", "process",
                                           "serial"};
 
-const char *sc_model_name(enum sc_model m) { return model_names[m]; }
+const char *sc_model_name(enum sc_model m) {
+  return model_names[m];
+}
 
 static int usage_error(const char *fmt, const char *arg) {
   fputs("sitecheck: ", stderr);
@@ -152,8 +158,10 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
     switch (c) {
       case 'c':
         if (sc_parse_long(optarg, 1, 1000000, &v))
-          return usage_error("-c needs a whole number from 1 to 1000000, "
-                             "not '%s'", optarg);
+          return usage_error(
+              "-c needs a whole number from 1 to 1000000, "
+              "not '%s'",
+              optarg);
         o->concurrency = v;
         break;
       case 't':
@@ -164,8 +172,10 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
         break;
       case OPT_CONNECT_TIMEOUT:
         if (sc_parse_seconds(optarg, &v) || v <= 0)
-          return usage_error("--connect-timeout needs a positive number of "
-                             "seconds, not '%s'", optarg);
+          return usage_error(
+              "--connect-timeout needs a positive number of "
+              "seconds, not '%s'",
+              optarg);
         o->connect_timeout_ms = v;
         break;
       case OPT_NO_FOLLOW:
@@ -173,8 +183,10 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
         break;
       case OPT_MAX_REDIRECTS:
         if (sc_parse_long(optarg, 0, 1000, &v))
-          return usage_error("--max-redirects needs a whole number from 0 to "
-                             "1000, not '%s'", optarg);
+          return usage_error(
+              "--max-redirects needs a whole number from 0 to "
+              "1000, not '%s'",
+              optarg);
         o->max_redirects = v;
         break;
       case 'X':
@@ -214,8 +226,10 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
       case OPT_FAIL_ON: {
         char *bad = NULL;
         if (sc_failon_parse(&o->failon, optarg, &bad) != 0) {
-          usage_error("unknown --fail-on item '%s' (use codes like 404, "
-                      "classes like 5xx, failure classes or 'error')", bad);
+          usage_error(
+              "unknown --fail-on item '%s' (use codes like 404, "
+              "classes like 5xx, failure classes or 'error')",
+              bad);
           free(bad);
           return SC_EXIT_USAGE;
         }
@@ -241,21 +255,27 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
             found = 1;
           }
         if (!found)
-          return usage_error("-m takes event, thread, process or serial, "
-                             "not '%s'", optarg);
+          return usage_error(
+              "-m takes event, thread, process or serial, "
+              "not '%s'",
+              optarg);
         break;
       }
       case OPT_LOOPS:
         if (sc_parse_long(optarg, 1, 256, &v))
-          return usage_error("--loops needs a whole number from 1 to 256, "
-                             "not '%s'", optarg);
+          return usage_error(
+              "--loops needs a whole number from 1 to 256, "
+              "not '%s'",
+              optarg);
         o->loops = v;
         loops_given = 1;
         break;
       case OPT_RETRIES:
         if (sc_parse_long(optarg, 0, 100, &v))
-          return usage_error("--retries needs a whole number from 0 to 100, "
-                             "not '%s'", optarg);
+          return usage_error(
+              "--retries needs a whole number from 0 to 100, "
+              "not '%s'",
+              optarg);
         o->retries = v;
         break;
       case '4':
@@ -285,23 +305,29 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
         break;
       case OPT_PER_HOST:
         if (sc_parse_long(optarg, 0, 1000000, &v))
-          return usage_error("--per-host needs a whole number (0 = no limit), "
-                             "not '%s'", optarg);
+          return usage_error(
+              "--per-host needs a whole number (0 = no limit), "
+              "not '%s'",
+              optarg);
         o->per_host = v;
         break;
       case OPT_RATE:
       case OPT_HOST_RATE: {
         /* A rate is parsed like seconds: a non-negative decimal. */
         if (sc_parse_seconds(optarg, &v) || v == 0)
-          return usage_error("--rate and --host-rate need a positive number "
-                             "of checks per second, not '%s'", optarg);
+          return usage_error(
+              "--rate and --host-rate need a positive number "
+              "of checks per second, not '%s'",
+              optarg);
         *(c == OPT_RATE ? &o->rate : &o->host_rate) = (double)v / 1000.0;
         break;
       }
       case OPT_MAX_RETRY_WAIT:
         if (sc_parse_seconds(optarg, &v))
-          return usage_error("--max-retry-wait needs a number of seconds, "
-                             "not '%s'", optarg);
+          return usage_error(
+              "--max-retry-wait needs a number of seconds, "
+              "not '%s'",
+              optarg);
         o->max_retry_wait_ms = v;
         break;
       case 'q':
@@ -330,11 +356,15 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
     return usage_error("--loops applies to the event model only (-m %s)",
                        model_names[o->model]);
   if (o->dns_servers && !o->use_cares)
-    return usage_error("--dns-servers needs the c-ares resolver, not "
-                       "--resolver curl%s", "");
+    return usage_error(
+        "--dns-servers needs the c-ares resolver, not "
+        "--resolver curl%s",
+        "");
   if (o->model == SC_MODEL_SERIAL && o->concurrency > 1)
-    return usage_error("-m serial checks one URL at a time; -c above 1 "
-                       "cannot apply%s", "");
+    return usage_error(
+        "-m serial checks one URL at a time; -c above 1 "
+        "cannot apply%s",
+        "");
   if (!o->concurrency) {
     static const long defaults[] = {256, 128, 3, 1};
     o->concurrency = defaults[o->model];

@@ -9,7 +9,12 @@
 #define SC_VERSION "0.1.0"
 
 enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
-enum sc_model { SC_MODEL_EVENT, SC_MODEL_THREAD, SC_MODEL_PROCESS, SC_MODEL_SERIAL };
+enum sc_model {
+  SC_MODEL_EVENT,
+  SC_MODEL_THREAD,
+  SC_MODEL_PROCESS,
+  SC_MODEL_SERIAL
+};
 
 /* One --fail-on item: an exact status code, a status class (4xx), or a
  * failure class bit mask. */
@@ -27,17 +32,17 @@ struct sc_opts {
   long connect_timeout_ms; /* 0 = same as timeout */
   int follow;
   long max_redirects;
-  int head; /* -X HEAD (falls back to GET where servers refuse HEAD) */
-  long retries;           /* extra tries for transient failures */
-  long per_host;          /* checks in flight per host, 0 = no limit */
-  int use_cares;          /* resolve with c-ares (default) or libcurl */
+  int head;      /* -X HEAD (falls back to GET where servers refuse HEAD) */
+  long retries;  /* extra tries for transient failures */
+  long per_host; /* checks in flight per host, 0 = no limit */
+  int use_cares; /* resolve with c-ares (default) or libcurl */
   const char *dns_servers; /* --dns-servers, NULL: the system's */
-  int family;             /* 0 both, 4 or 6 */
-  const char *proxy;      /* -x/--proxy URL, NULL: libcurl's *_proxy env */
-  int dedup;              /* --dedup: check each distinct URL once */
-  int reuse;              /* keep connections for reuse (see check.c) */
-  double rate, host_rate; /* check starts per second, 0 = no limit */
-  long max_retry_wait_ms; /* longest backoff or Retry-After we wait */
+  int family;              /* 0 both, 4 or 6 */
+  const char *proxy;       /* -x/--proxy URL, NULL: libcurl's *_proxy env */
+  int dedup;               /* --dedup: check each distinct URL once */
+  int reuse;               /* keep connections for reuse (see check.c) */
+  double rate, host_rate;  /* check starts per second, 0 = no limit */
+  long max_retry_wait_ms;  /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;
   struct curl_slist *resolve;
   const char *user_agent;
@@ -45,7 +50,7 @@ struct sc_opts {
   const char *cacert;
   struct sc_failon failon;
   int quiet;
-  int progress; /* -1 = auto (stderr is a terminal) */
+  int progress;       /* -1 = auto (stderr is a terminal) */
   const char *output; /* NULL: tally only; "-": records on stdout */
   enum sc_format format;
   enum sc_model model;

@@ -17,8 +17,8 @@ struct sc_reader {
   uint64_t lineno;
   size_t pos, end; /* unread bytes are buf[pos..end) */
   char buf[READ_BLOCK];
-  size_t llen;                 /* bytes stored in line */
-  int overlong;                /* current line exceeded SC_LINE_MAX */
+  size_t llen;  /* bytes stored in line */
+  int overlong; /* current line exceeded SC_LINE_MAX */
   char line[SC_LINE_MAX + 1];
 };
 
@@ -34,7 +34,9 @@ struct sc_reader *sc_reader_new(int fd) {
   return r;
 }
 
-void sc_reader_free(struct sc_reader *r) { free(r); }
+void sc_reader_free(struct sc_reader *r) {
+  free(r);
+}
 
 static int is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||

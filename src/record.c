@@ -7,7 +7,7 @@
 #include <time.h>
 
 static const char *const class_names[SC_CLASS_COUNT] = {
-    "connect", "dns",      "invalid_url", "other",
+    "connect",  "dns",     "invalid_url", "other",
     "protocol", "timeout", "tls",         "too_many_redirects"};
 
 const char *sc_class_name(enum sc_class c) {
@@ -27,10 +27,14 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   size_t len;
   unsigned min;
   if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) len = 2, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF) len = 3, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4) len = 4, min = 0x10000;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, min = 0x10000;
+  else
+    return 0;
   if (len > n) return 0;
   unsigned cp = c & (0xFF >> (len + 1));
   for (size_t i = 1; i < len; i++) {
@@ -63,10 +67,18 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
       i++;
     } else if (c < 0x20) {
       switch (c) {
-        case '\n': sc_buf_adds(b, "\\n"); break;
-        case '\r': sc_buf_adds(b, "\\r"); break;
-        case '\t': sc_buf_adds(b, "\\t"); break;
-        default: sc_buf_printf(b, "\\u%04x", c); break;
+        case '\n':
+          sc_buf_adds(b, "\\n");
+          break;
+        case '\r':
+          sc_buf_adds(b, "\\r");
+          break;
+        case '\t':
+          sc_buf_adds(b, "\\t");
+          break;
+        default:
+          sc_buf_printf(b, "\\u%04x", c);
+          break;
       }
       i++;
     } else {
@@ -89,11 +101,11 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
 enum { V_NULL, V_RAW, V_STR };
 
 static const char *const field_names[] = {
-    "url",          "line",           "status",         "error",
-    "detail",       "time_ms",        "final_url",      "redirects",
-    "ip",           "attempts",       "method",         "http_version",
-    "content_type", "content_length", "server",         "chain",
-    "cert_expiry",  "cert_days_left", "dns_ms",         "connect_ms",
+    "url",          "line",           "status",      "error",
+    "detail",       "time_ms",        "final_url",   "redirects",
+    "ip",           "attempts",       "method",      "http_version",
+    "content_type", "content_length", "server",      "chain",
+    "cert_expiry",  "cert_days_left", "dns_ms",      "connect_ms",
     "tls_ms",       "ttfb_ms",        "duplicate_of"};
 #define NFIELDS (sizeof field_names / sizeof field_names[0])
 
@@ -124,25 +136,57 @@ static int field(const struct sc_result *r, size_t i, struct sc_buf *tmp,
   int kind = V_RAW;
   tmp->len = 0;
   switch (i) {
-    case 0: *p = r->url, *n = r->url_len; return V_STR;
-    case 1: sc_buf_printf(tmp, "%llu", (unsigned long long)r->line); break;
-    case 2: if (!a->status) return V_NULL;
-            sc_buf_printf(tmp, "%d", (int)a->status); break;
-    case 3: str = sc_class_name((enum sc_class)a->cls), kind = V_STR; break;
-    case 4: str = a->detail, kind = V_STR; break;
-    case 5: sc_buf_printf(tmp, "%.1f", a->time_ms); break;
-    case 6: str = r->final_url, kind = V_STR; break;
-    case 7: sc_buf_printf(tmp, "%lld", (long long)a->redirects); break;
-    case 8: str = a->ip, kind = V_STR; break;
-    case 9: sc_buf_printf(tmp, "%d", (int)a->attempts); break;
-    case 10: str = a->method, kind = V_STR; break;
-    case 11: str = a->http_version, kind = V_STR; break;
-    case 12: str = a->content_type, kind = V_STR; break;
-    case 13: if (a->content_length < 0) return V_NULL;
-             sc_buf_printf(tmp, "%lld", (long long)a->content_length); break;
-    case 14: str = a->server, kind = V_STR; break;
-    case 15: if (!r->chain) return V_NULL;
-             chain_json(tmp, r->chain); break;
+    case 0:
+      *p = r->url, *n = r->url_len;
+      return V_STR;
+    case 1:
+      sc_buf_printf(tmp, "%llu", (unsigned long long)r->line);
+      break;
+    case 2:
+      if (!a->status) return V_NULL;
+      sc_buf_printf(tmp, "%d", (int)a->status);
+      break;
+    case 3:
+      str = sc_class_name((enum sc_class)a->cls), kind = V_STR;
+      break;
+    case 4:
+      str = a->detail, kind = V_STR;
+      break;
+    case 5:
+      sc_buf_printf(tmp, "%.1f", a->time_ms);
+      break;
+    case 6:
+      str = r->final_url, kind = V_STR;
+      break;
+    case 7:
+      sc_buf_printf(tmp, "%lld", (long long)a->redirects);
+      break;
+    case 8:
+      str = a->ip, kind = V_STR;
+      break;
+    case 9:
+      sc_buf_printf(tmp, "%d", (int)a->attempts);
+      break;
+    case 10:
+      str = a->method, kind = V_STR;
+      break;
+    case 11:
+      str = a->http_version, kind = V_STR;
+      break;
+    case 12:
+      str = a->content_type, kind = V_STR;
+      break;
+    case 13:
+      if (a->content_length < 0) return V_NULL;
+      sc_buf_printf(tmp, "%lld", (long long)a->content_length);
+      break;
+    case 14:
+      str = a->server, kind = V_STR;
+      break;
+    case 15:
+      if (!r->chain) return V_NULL;
+      chain_json(tmp, r->chain);
+      break;
     case 16: {
       if (!a->cert_expiry) return V_NULL;
       time_t t = (time_t)a->cert_expiry;
@@ -154,14 +198,19 @@ static int field(const struct sc_result *r, size_t i, struct sc_buf *tmp,
       *p = tmp->data, *n = tmp->len;
       return V_STR;
     }
-    case 17: if (a->cert_days_left == SC_NO_DAYS) return V_NULL;
-             sc_buf_printf(tmp, "%d", (int)a->cert_days_left); break;
-    case 22: if (!r->duplicate_of) return V_NULL;
-             sc_buf_printf(tmp, "%llu", (unsigned long long)r->duplicate_of);
-             break;
+    case 17:
+      if (a->cert_days_left == SC_NO_DAYS) return V_NULL;
+      sc_buf_printf(tmp, "%d", (int)a->cert_days_left);
+      break;
+    case 22:
+      if (!r->duplicate_of) return V_NULL;
+      sc_buf_printf(tmp, "%llu", (unsigned long long)r->duplicate_of);
+      break;
     default: {
-      double v = i == 18 ? a->dns_ms : i == 19 ? a->connect_ms
-               : i == 20 ? a->tls_ms : a->ttfb_ms;
+      double v = i == 18   ? a->dns_ms
+                 : i == 19 ? a->connect_ms
+                 : i == 20 ? a->tls_ms
+                           : a->ttfb_ms;
       if (v < 0) return V_NULL;
       sc_buf_printf(tmp, "%.1f", v);
     }
@@ -182,9 +231,12 @@ void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r) {
     size_t n;
     int k = field(r, i, &tmp, &p, &n);
     sc_buf_printf(b, "%c\"%s\":", i ? ',' : '{', field_names[i]);
-    if (k == V_NULL) sc_buf_adds(b, "null");
-    else if (k == V_RAW) sc_buf_add(b, p, n);
-    else sc_json_str(b, p, n);
+    if (k == V_NULL)
+      sc_buf_adds(b, "null");
+    else if (k == V_RAW)
+      sc_buf_add(b, p, n);
+    else
+      sc_json_str(b, p, n);
   }
   sc_buf_adds(b, "}\n");
   sc_buf_free(&tmp);

@@ -24,24 +24,24 @@ enum sc_class {
 #define SC_DETAIL_MAX 256
 #define SC_IP_MAX 64
 #define SC_HEADER_MAX 128
-#define SC_NO_TIME (-1.0)   /* a phase timing that does not apply */
+#define SC_NO_TIME (-1.0)    /* a phase timing that does not apply */
 #define SC_NO_DAYS INT32_MIN /* cert_days_left without a certificate */
 
 /* What a check found out, apart from the input line and the two long
  * strings: plain data, so the process model can send it as one block.
  * Empty strings and the SC_NO_* values print as null. */
 struct sc_answer {
-  int32_t status;    /* final HTTP status, 0 if none */
-  int32_t cls;       /* enum sc_class; SC_OK when status is the answer */
+  int32_t status; /* final HTTP status, 0 if none */
+  int32_t cls;    /* enum sc_class; SC_OK when status is the answer */
   double time_ms;
   int64_t redirects;
-  int64_t content_length;         /* -1 when unknown */
-  int64_t cert_expiry;            /* Unix time of the leaf's notAfter, 0 if none */
-  int32_t cert_days_left;         /* whole days from now, SC_NO_DAYS if none */
-  int32_t attempts;               /* checks made for this line (retries + 1) */
+  int64_t content_length; /* -1 when unknown */
+  int64_t cert_expiry;    /* Unix time of the leaf's notAfter, 0 if none */
+  int32_t cert_days_left; /* whole days from now, SC_NO_DAYS if none */
+  int32_t attempts;       /* checks made for this line (retries + 1) */
   double dns_ms, connect_ms, tls_ms, ttfb_ms; /* SC_NO_TIME if n/a */
-  char method[8];                 /* method that gave the answer */
-  char http_version[8];           /* "1.0", "1.1", "2", "3" */
+  char method[8];                             /* method that gave the answer */
+  char http_version[8];                       /* "1.0", "1.1", "2", "3" */
   char detail[SC_DETAIL_MAX];
   char ip[SC_IP_MAX];
   char content_type[SC_HEADER_MAX];
@@ -54,8 +54,9 @@ struct sc_result {
   uint64_t line; /* 1-based line number in its input */
   struct sc_answer a;
   const char *final_url; /* NULL when none; borrowed */
-  const char *chain;     /* "STATUS URL\n" per response, NULL if none; borrowed */
-  const char *check_url; /* the normalized URL checked, NULL if none; borrowed */
+  const char *chain; /* "STATUS URL\n" per response, NULL if none; borrowed */
+  const char
+      *check_url; /* the normalized URL checked, NULL if none; borrowed */
   uint64_t duplicate_of; /* --dedup: line of the first occurrence, or 0 */
 };
 

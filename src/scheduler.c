@@ -21,14 +21,14 @@ struct qjob {
 };
 
 struct host {
-  struct hnode h;         /* in the hosts table, by name (first member) */
+  struct hnode h; /* in the hosts table, by name (first member) */
   char *name;
   long inflight;
-  double next_ok;         /* --host-rate: earliest next start */
+  double next_ok; /* --host-rate: earliest next start */
   struct qjob *qhead, *qtail;
-  struct host *rnext;     /* ready list */
+  struct host *rnext; /* ready list */
   int on_ready;
-  long heap_at;           /* index in the sleep heap, -1 if not there */
+  long heap_at; /* index in the sleep heap, -1 if not there */
 };
 
 struct sc_sched {
@@ -36,15 +36,15 @@ struct sc_sched {
   pthread_cond_t changed; /* a check finished: blocked takers look again */
   struct sc_feed *feed;
   struct sc_sink *sink;
-  long per_host;          /* 0 = unlimited */
-  double host_gap, gap;   /* ms between starts per host / overall, or 0 */
-  double next_ok;         /* --rate: earliest next start */
+  long per_host;        /* 0 = unlimited */
+  double host_gap, gap; /* ms between starts per host / overall, or 0 */
+  double next_ok;       /* --rate: earliest next start */
   long waiting, max_waiting;
-  unsigned long takes;    /* for the periodic sweep of idle hosts */
+  unsigned long takes; /* for the periodic sweep of idle hosts */
   int feed_done;
   struct htab hosts;
   struct host *ready_head, *ready_tail;
-  struct host **heap;     /* min-heap on next_ok */
+  struct host **heap; /* min-heap on next_ok */
   long nheap, heap_cap;
 };
 

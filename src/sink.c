@@ -14,7 +14,7 @@
 #include "record.h"
 #include "util.h"
 
-#define FLUSH_AT 65536   /* bytes of records buffered at most */
+#define FLUSH_AT 65536     /* bytes of records buffered at most */
 #define FLUSH_EVERY_MS 200 /* so that a reader of -o sees progress */
 
 atomic_int sc_stop;
@@ -48,7 +48,7 @@ struct sc_sink {
   atomic_uint_fast64_t count;
   double last_flush; /* sc_now_ms() of the last write */
   struct sc_buf out; /* formatted records not yet written */
-  struct htab seen; /* --dedup: one entry per distinct URL */
+  struct htab seen;  /* --dedup: one entry per distinct URL */
 };
 
 /* Writes all of p; returns 0 or an errno value. */
@@ -103,8 +103,7 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o) {
     s->close_fd = 1;
   }
   s->last_flush = sc_now_ms();
-  if (s->fd >= 0 && o->format == SC_FORMAT_CSV)
-    sc_csv_header(&s->out);
+  if (s->fd >= 0 && o->format == SC_FORMAT_CSV) sc_csv_header(&s->out);
   return s;
 }
 
@@ -186,8 +185,7 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
 /* Counts and writes one result; the lock is held. */
 static void add_locked(struct sc_sink *s, const struct sc_result *r) {
   sc_tally_add(&s->tally, r);
-  if (s->o->failon.any && sc_failon_match(&s->o->failon, r))
-    s->failon_hit = 1;
+  if (s->o->failon.any && sc_failon_match(&s->o->failon, r)) s->failon_hit = 1;
   if (s->fd >= 0) {
     if (s->o->format == SC_FORMAT_CSV)
       sc_record_csv(&s->out, r);
@@ -199,7 +197,9 @@ static void add_locked(struct sc_sink *s, const struct sc_result *r) {
   atomic_fetch_add(&s->count, 1);
 }
 
-uint64_t sc_sink_count(struct sc_sink *s) { return atomic_load(&s->count); }
+uint64_t sc_sink_count(struct sc_sink *s) {
+  return atomic_load(&s->count);
+}
 
 int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
   struct sc_buf line = {0};
@@ -227,8 +227,9 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
     fprintf(stderr, "sitecheck: error writing records to %s: %s\n",
             s->o->output, strerror(errno));
   }
-  rc = s->out_error ? SC_EXIT_USAGE : s->failon_hit ? SC_EXIT_FAILON
-                                                    : SC_EXIT_OK;
+  rc = s->out_error    ? SC_EXIT_USAGE
+       : s->failon_hit ? SC_EXIT_FAILON
+                       : SC_EXIT_OK;
   sc_buf_free(&line);
   sc_buf_free(&s->out);
   for (size_t i = 0; s->seen.b && i <= s->seen.mask; i++)

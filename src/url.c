@@ -96,8 +96,9 @@ enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
     goto done;
   }
   if (host_is_reserved_invalid(host)) {
-    *why = "Could not resolve host: the .invalid domain never resolves "
-           "(RFC 6761)";
+    *why =
+        "Could not resolve host: the .invalid domain never resolves "
+        "(RFC 6761)";
     cls = SC_DNS;
     goto done;
   }

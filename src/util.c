@@ -42,7 +42,9 @@ char *sc_xstrndup(const char *s, size_t n) {
   return p;
 }
 
-char *sc_xstrdup(const char *s) { return sc_xstrndup(s, strlen(s)); }
+char *sc_xstrdup(const char *s) {
+  return sc_xstrndup(s, strlen(s));
+}
 
 double sc_now_ms(void) {
   struct timespec ts;
@@ -103,7 +105,9 @@ void sc_buf_add(struct sc_buf *b, const void *p, size_t n) {
   b->data[b->len] = '\0';
 }
 
-void sc_buf_adds(struct sc_buf *b, const char *s) { sc_buf_add(b, s, strlen(s)); }
+void sc_buf_adds(struct sc_buf *b, const char *s) {
+  sc_buf_add(b, s, strlen(s));
+}
 
 void sc_buf_addc(struct sc_buf *b, char c) {
   sc_buf_reserve(b, 1);

@@ -27,16 +27,16 @@ static int passed, failed;
     }                                                                 \
   } while (0)
 
-#define CHECK_STR(got, want)                                            \
-  do {                                                                  \
-    const char *g_ = (got), *w_ = (want);                               \
-    if (g_ && w_ && strcmp(g_, w_) == 0)                                \
-      passed++;                                                         \
-    else {                                                              \
-      failed++;                                                         \
-      fprintf(stderr, "FAIL %s:%d: got [%s] want [%s]\n", __FILE__,     \
-              __LINE__, g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
-    }                                                                   \
+#define CHECK_STR(got, want)                                                  \
+  do {                                                                        \
+    const char *g_ = (got), *w_ = (want);                                     \
+    if (g_ && w_ && strcmp(g_, w_) == 0)                                      \
+      passed++;                                                               \
+    else {                                                                    \
+      failed++;                                                               \
+      fprintf(stderr, "FAIL %s:%d: got [%s] want [%s]\n", __FILE__, __LINE__, \
+              g_ ? g_ : "(null)", w_ ? w_ : "(null)");                        \
+    }                                                                         \
   } while (0)
 
 /* A reader over an in-memory file holding data[0..n). */
@@ -166,7 +166,12 @@ static void test_json_str(void) {
   sc_json_str(&b, "caf\xC3\xA9 \xE2\x82\xAC", 9); /* valid UTF-8 kept */
   CHECK_STR(b.data, "\"caf\xC3\xA9 \xE2\x82\xAC\"");
   b.len = 0;
-  sc_json_str(&b, "a\xFF" "b\xC0\x80" "c\xED\xA0\x80" "d\xE2\x82", 12);
+  sc_json_str(&b,
+              "a\xFF"
+              "b\xC0\x80"
+              "c\xED\xA0\x80"
+              "d\xE2\x82",
+              12);
   CHECK_STR(b.data,
             "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
   b.len = 0;
@@ -190,12 +195,12 @@ static void test_tally(void) {
   memset(&t, 0, sizeof t);
   sc_tally_json(&b, &t);
   CHECK_STR(b.data, "{}");
-  struct sc_result rs[] = {res(404, SC_OK),          res(0, SC_TIMEOUT),
-                           res(200, SC_OK),          res(0, SC_CONNECT),
-                           res(200, SC_OK),          res(0, SC_TOO_MANY_REDIRECTS),
-                           res(1, SC_OK),            res(0, SC_INVALID_URL),
-                           res(999, SC_OK)};
-  for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) sc_tally_add(&t, &rs[i]);
+  struct sc_result rs[] = {
+      res(404, SC_OK),    res(0, SC_TIMEOUT),     res(200, SC_OK),
+      res(0, SC_CONNECT), res(200, SC_OK),        res(0, SC_TOO_MANY_REDIRECTS),
+      res(1, SC_OK),      res(0, SC_INVALID_URL), res(999, SC_OK)};
+  for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+    sc_tally_add(&t, &rs[i]);
   b.len = 0;
   sc_tally_json(&b, &t);
   CHECK_STR(b.data,
@@ -236,15 +241,18 @@ static void test_records(void) {
             "\"ttfb_ms\":1.2,\"duplicate_of\":null}\n");
   b.len = 0;
   sc_csv_header(&b);
-  CHECK(strncmp(b.data, "url,line,status,error,detail,time_ms,final_url,"
-                        "redirects,ip,attempts,", 54) == 0);
+  CHECK(strncmp(b.data,
+                "url,line,status,error,detail,time_ms,final_url,"
+                "redirects,ip,attempts,",
+                54) == 0);
   b.len = 0;
   sc_record_csv(&b, &r);
-  CHECK_STR(b.data,
-            "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,1,127.0.0.1,1,GET,,,0,"
-            "\"srv \"\"1\"\"\",\"[{\"\"url\"\":\"\"http://a/\"\",\"\"status\"\":302},"
-            "{\"\"url\"\":\"\"http://x/\"\",\"\"status\"\":200}]\","
-            "1971-01-01T00:00:00Z,-3,,,,1.2,\n");
+  CHECK_STR(
+      b.data,
+      "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,1,127.0.0.1,1,GET,,,0,"
+      "\"srv \"\"1\"\"\",\"[{\"\"url\"\":\"\"http://a/\"\",\"\"status\"\":302},"
+      "{\"\"url\"\":\"\"http://x/\"\",\"\"status\"\":200}]\","
+      "1971-01-01T00:00:00Z,-3,,,,1.2,\n");
   b.len = 0;
   struct sc_result e = res(0, SC_TIMEOUT);
   snprintf(e.a.detail, sizeof e.a.detail, "took\ntoo long");
