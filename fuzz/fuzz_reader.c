@@ -34,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        u.port <= 0 || u.port > 65535))
       abort();
     if (c != SC_OK && (!why || u.url)) abort();
+    /* The canonical fast path must agree with the full parse. */
+    struct sc_url f;
+    if (!over && sc_url_fast(line, len, &f)) {
+      struct sc_url p;
+      const char *pw = NULL;
+      if (sc_url_parse(line, len, 0, &p, &pw) != SC_OK ||
+          strcmp(f.url, p.url) != 0 || strcmp(f.host, p.host) != 0 ||
+          f.port != p.port || f.ip_literal != p.ip_literal)
+        abort();
+      free(f.url), free(f.host), free(p.url), free(p.host);
+    }
     free(u.url);
     free(u.host);
   }

@@ -124,7 +124,7 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
     sc_result_for_job(&r, job);
     r.a.cls = cls;
     r.a.attempts = 0;
-    snprintf(r.a.detail, sizeof r.a.detail, "%s", why);
+    sc_strcpy_cut(r.a.detail, sizeof r.a.detail, why);
     sc_sink_add(s, &r);
     sc_job_clear(job);
   }

@@ -126,7 +126,7 @@ static void add_duplicate(struct sc_sink *s, const struct seen *e,
   r.a.status = e->status;
   r.a.cls = e->cls;
   r.a.attempts = 0;
-  if (e->detail) snprintf(r.a.detail, sizeof r.a.detail, "%s", e->detail);
+  if (e->detail) sc_strcpy_cut(r.a.detail, sizeof r.a.detail, e->detail);
   r.duplicate_of = e->first_line;
   add_locked(s, &r);
 }

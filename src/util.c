@@ -46,6 +46,12 @@ char *sc_xstrdup(const char *s) {
   return sc_xstrndup(s, strlen(s));
 }
 
+void sc_strcpy_cut(char *dst, size_t size, const char *s) {
+  size_t n = strnlen(s, size - 1);
+  memcpy(dst, s, n);
+  dst[n] = '\0';
+}
+
 double sc_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -20,6 +20,11 @@ void *sc_xrealloc(void *p, size_t n);
 char *sc_xstrdup(const char *s);
 char *sc_xstrndup(const char *s, size_t n);
 
+/* Copies s into dst[size] (size > 0), cut to fit, always terminated: what
+ * snprintf(dst, size, "%s", s) does, without its format parsing, which
+ * showed up in the per-URL profile. */
+void sc_strcpy_cut(char *dst, size_t size, const char *s);
+
 /* Monotonic clock in milliseconds (fractional). */
 double sc_now_ms(void);
 

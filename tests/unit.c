@@ -158,6 +158,109 @@ static void test_url(void) {
   free(u.url), free(u.host);
 }
 
+static void test_strcpy_cut(void) {
+  char small[4], exact[6];
+  sc_strcpy_cut(small, sizeof small, "abcdef");
+  CHECK_STR(small, "abc");
+  sc_strcpy_cut(exact, sizeof exact, "abcde");
+  CHECK_STR(exact, "abcde");
+  sc_strcpy_cut(exact, sizeof exact, "");
+  CHECK_STR(exact, "");
+  char one[1] = {'x'};
+  sc_strcpy_cut(one, sizeof one, "abc");
+  CHECK(one[0] == '\0');
+}
+
+/* The canonical fast path must give exactly what curl_url gives wherever
+ * it answers, and must answer for the common forms. */
+static void test_url_fast_agrees(void) {
+  static const char *const cases[] = {
+      "http://example.com/",
+      "https://example.com",
+      "http://example.com",
+      "http://a.b:8080",
+      "https://127.0.1.5:19443/",
+      "http://127.0.0.1/x",
+      "http://a.b:80/",
+      "https://a.b:443/x",
+      "http://a.b:443/",
+      "http://a.b:080/",
+      "http://a.b:0/",
+      "http://a.b:/",
+      "http://a.b:65535/",
+      "http://a.b:65536/",
+      "http://a.b:99999999/",
+      "http://0x7f.1/",
+      "http://127.1/",
+      "http://2130706433/",
+      "http://01.2.3.4/",
+      "http://1.2.3.04/",
+      "http://256.1.1.1/",
+      "http://1.2.3.4.5/",
+      "http://1.2.3/",
+      "http://1.2.3.4./",
+      "http://9abc.com/",
+      "http://a..b/",
+      "http://a.b./",
+      "http://-a.b/",
+      "http://a-.b/",
+      "http://a.b/x/./y",
+      "http://a.b/x/../y",
+      "http://a.b/.",
+      "http://a.b/..",
+      "http://a.b/x?y=/./z",
+      "http://a.b/x?q=1&r=2",
+      "http://a.b/{}|^`<>\"",
+      "http://a.b/~user/",
+      "http://a.b/x;y=z,w",
+      "http://a.b/x'y(z)*!$+@:",
+      "http://a.b/x[y]",
+      "http://a.b//double//",
+      "http://xn--bcher-kva.de/",
+      "http://a.b/%41",
+      "http://a.b/#frag",
+      "http://a.b?x",
+      "http://user@a.b/",
+      "http://a.b\\x",
+      "http://A.b/",
+      "http://a.invalid/",
+      "https://x.localhost:1/p",
+      "http://a.b/ x",
+      "http://a_b.c/",
+      "http://a.b/\x7f",
+      "http://e//0/y?",
+      "http://e/y??",
+      "http://e/?",
+      "http://e/y?a?",
+      "http://a.b/caf\xc3\xa9",
+  };
+  int fast = 0;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *s = cases[i];
+    struct sc_url f = {0}, u = {0};
+    const char *why = NULL;
+    if (!sc_url_fast(s, strlen(s), &f)) continue;
+    fast++;
+    enum sc_class c = sc_url_parse(s, strlen(s), 0, &u, &why);
+    CHECK(c == SC_OK);
+    if (c == SC_OK) {
+      CHECK_STR(f.url, u.url);
+      CHECK_STR(f.host, u.host);
+      CHECK(f.port == u.port);
+      CHECK(f.ip_literal == u.ip_literal);
+    }
+    free(f.url), free(f.host), free(u.url), free(u.host);
+  }
+  struct sc_url f;
+  CHECK(sc_url_fast("http://example.com", 18, &f) == 1);
+  CHECK_STR(f.url, "http://example.com/");
+  free(f.url), free(f.host);
+  CHECK(sc_url_fast("https://127.0.1.5:19443/", 24, &f) == 1);
+  CHECK(f.ip_literal == 1 && f.port == 19443);
+  free(f.url), free(f.host);
+  CHECK(fast >= 15);
+}
+
 static void test_json_str(void) {
   struct sc_buf b = {0};
   sc_json_str(&b, "a\"b\\c\n\x01", 7);
@@ -328,6 +431,8 @@ int main(void) {
   test_reader_basics();
   test_reader_overlong_and_nul();
   test_url();
+  test_strcpy_cut();
+  test_url_fast_agrees();
   test_json_str();
   test_tally();
   test_records();
