@@ -8,27 +8,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reader.h"
 #include "url.h"
 #include "util.h"
 
+/* Lines read ahead by the reader thread: at most RING (a few hundred KiB
+ * with ordinary URLs, 2 MiB with lines at the length cap). */
+#define RING 256
+
+struct pending {
+  char *line;
+  size_t len;
+  uint64_t lineno;
+  int overlong;
+};
+
 struct sc_feed {
-  pthread_mutex_t lock;
+  pthread_mutex_t lock; /* guards the ring and the flags below */
+  pthread_cond_t not_empty, not_full;
+  struct pending ring[RING];
+  unsigned head, count;
+  int done;    /* the reader thread has read everything it will */
+  int closing; /* sc_feed_close: the reader thread must end */
+  pthread_t thread;
+  /* The reader thread's own: */
   int nfiles, cur;
   int *fds;
   const char **names;
   struct sc_reader *rd; /* reader of files[cur], NULL before/after */
   int read_error;
+  /* The consumers': */
   int dedup;
   atomic_uint_fast64_t taken;
   atomic_int eof;
 };
 
+static void *read_main(void *arg);
+
 struct sc_feed *sc_feed_open(const struct sc_opts *o) {
   struct sc_feed *f = sc_xcalloc(1, sizeof *f);
   pthread_mutex_init(&f->lock, NULL);
+  pthread_cond_init(&f->not_empty, NULL);
+  pthread_cond_init(&f->not_full, NULL);
   f->nfiles = o->nfiles;
   f->dedup = o->dedup;
   f->fds = sc_xcalloc((size_t)o->nfiles, sizeof *f->fds);
@@ -54,29 +78,40 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
       free(f->fds);
       free(f->names);
       pthread_mutex_destroy(&f->lock);
+      pthread_cond_destroy(&f->not_empty);
+      pthread_cond_destroy(&f->not_full);
       free(f);
       return NULL;
     }
     f->fds[i] = fd;
     f->names[i] = name;
   }
+  if (pthread_create(&f->thread, NULL, read_main, f) != 0) {
+    fprintf(stderr, "sitecheck: cannot start the input thread\n");
+    exit(SC_EXIT_INTERNAL);
+  }
   return f;
 }
 
 /* Reads the next non-blank, non-comment line from the current file or the
- * ones after it, copying it into *job. Returns 1, or 0 at the end of the
- * last file. Called with the lock held. */
-static int next_line(struct sc_feed *f, struct sc_job *job, int *overlong) {
+ * ones after it into *p. Returns 1, or 0 at the end of the last file.
+ * Reader thread only. The blocking read is the one place where the thread
+ * may be cancelled (by sc_feed_close, when a pipe never ends). */
+static int next_line(struct sc_feed *f, struct pending *p) {
   while (f->cur < f->nfiles) {
     if (!f->rd) f->rd = sc_reader_new(f->fds[f->cur]);
     const char *line;
     size_t len;
     uint64_t lineno;
-    int r = sc_reader_next(f->rd, &line, &len, &lineno, overlong);
+    int overlong = 0;
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    int r = sc_reader_next(f->rd, &line, &len, &lineno, &overlong);
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     if (r == 1) {
-      job->line = sc_xstrndup(line, len);
-      job->len = len;
-      job->lineno = lineno;
+      p->line = sc_xstrndup(line, len);
+      p->len = len;
+      p->lineno = lineno;
+      p->overlong = overlong;
       return 1;
     }
     if (r < 0) {
@@ -91,19 +126,75 @@ static int next_line(struct sc_feed *f, struct sc_job *job, int *overlong) {
   return 0;
 }
 
-int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
+/* The reader thread: reads ahead into the ring, so that a slow producer
+ * on a pipe never blocks a loop with checks in flight (their clocks would
+ * run, and their answers wait, while it read). */
+static void *read_main(void *arg) {
+  struct sc_feed *f = arg;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+  for (;;) {
+    struct pending p;
+    int got = !atomic_load(&sc_stop) && next_line(f, &p);
+    pthread_mutex_lock(&f->lock);
+    while (got && f->count == RING && !f->closing)
+      pthread_cond_wait(&f->not_full, &f->lock);
+    if (!got || f->closing) {
+      if (got) free(p.line);
+      f->done = 1;
+      pthread_cond_broadcast(&f->not_empty);
+      pthread_mutex_unlock(&f->lock);
+      return NULL;
+    }
+    f->ring[(f->head + f->count) % RING] = p;
+    if (f->count++ == 0) pthread_cond_broadcast(&f->not_empty);
+    pthread_mutex_unlock(&f->lock);
+  }
+}
+
+/* Takes the next line from the ring into *job: 1, or 0 at the end of the
+ * input, or -1 if none has come yet and wait is 0. */
+static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
+                     int wait) {
+  pthread_mutex_lock(&f->lock);
+  while (f->count == 0 && !f->done) {
+    if (!wait || atomic_load(&sc_stop)) {
+      pthread_mutex_unlock(&f->lock);
+      return atomic_load(&sc_stop) ? 0 : -1;
+    }
+    /* Timed, so a stop request is noticed while a pipe is silent. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100 * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&f->not_empty, &f->lock, &ts);
+  }
+  if (f->count == 0) {
+    atomic_store(&f->eof, 1);
+    pthread_mutex_unlock(&f->lock);
+    return 0;
+  }
+  struct pending p = f->ring[f->head]; /* a copy: the slot is reused */
+  f->head = (f->head + 1) % RING;
+  /* Wake the reader only once half the ring is free, not for every line. */
+  if (f->count-- == RING / 2) pthread_cond_signal(&f->not_full);
+  atomic_fetch_add(&f->taken, 1);
+  pthread_mutex_unlock(&f->lock);
+  job->line = p.line;
+  job->len = p.len;
+  job->lineno = p.lineno;
+  *overlong = p.overlong;
+  return 1;
+}
+
+int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job,
+                 int wait) {
   memset(job, 0, sizeof *job);
   for (;;) {
     int overlong = 0;
     if (atomic_load(&sc_stop)) return 0;
-    pthread_mutex_lock(&f->lock);
-    int got = next_line(f, job, &overlong);
-    if (got)
-      atomic_fetch_add(&f->taken, 1);
-    else
-      atomic_store(&f->eof, 1);
-    pthread_mutex_unlock(&f->lock);
-    if (!got) return 0;
+    int got = take_line(f, job, &overlong, wait);
+    if (got != 1) return got;
 
     const char *why;
     struct sc_url u;
@@ -139,6 +230,18 @@ int sc_feed_eof(struct sc_feed *f) {
 }
 
 int sc_feed_close(struct sc_feed *f) {
+  pthread_mutex_lock(&f->lock);
+  f->closing = 1;
+  int done = f->done;
+  pthread_cond_broadcast(&f->not_full);
+  pthread_mutex_unlock(&f->lock);
+  /* Still reading (stopped early, or a pipe that never ends): the thread
+   * is either waiting for room, which closing ends, or in its read, where
+   * it may be cancelled. */
+  if (!done) pthread_cancel(f->thread);
+  pthread_join(f->thread, NULL);
+  for (; f->count; f->count--, f->head = (f->head + 1) % RING)
+    free(f->ring[f->head].line);
   int err = f->read_error;
   sc_reader_free(f->rd);
   for (int i = 0; i < f->nfiles; i++)
@@ -146,6 +249,8 @@ int sc_feed_close(struct sc_feed *f) {
   free(f->fds);
   free(f->names);
   pthread_mutex_destroy(&f->lock);
+  pthread_cond_destroy(&f->not_empty);
+  pthread_cond_destroy(&f->not_full);
   free(f);
   return err;
 }

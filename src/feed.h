@@ -3,8 +3,10 @@
  * The feed streams the input files line by line (reader.c), validates each
  * line (url.c) and hands out jobs to the engines. Lines that need no
  * network to decide (invalid URLs, reserved names) are reported to the sink
- * right here, so every line read yields exactly one result. Thread-safe:
- * several loops or threads may pull from one feed. */
+ * right here, so every line read yields exactly one result. A reader
+ * thread reads ahead a bounded number of lines, so an event loop never
+ * blocks on a slow pipe with checks in flight. Thread-safe: several loops
+ * or threads may pull from one feed. */
 #ifndef SC_FEED_H
 #define SC_FEED_H
 
@@ -23,15 +25,17 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o);
 
 /* Fills *job with the next line to check (the job owns its strings; free
  * them with sc_job_clear). Returns 1 for a job, 0 when the input is done or
- * the run is stopping (sc_stop). */
-int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job);
+ * the run is stopping (sc_stop). If no line has been read yet: with wait,
+ * blocks until one is; without, returns -1 at once. */
+int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job,
+                 int wait);
 
 /* Lines taken from the input so far, and whether the input is exhausted
  * (for progress). */
 uint64_t sc_feed_taken(struct sc_feed *f);
 int sc_feed_eof(struct sc_feed *f);
 
-/* Closes the files. Returns 1 if an input file failed mid-read (already
+/* Ends the reader thread and closes the files. Returns 1 if an input file failed mid-read (already
  * reported on stderr), else 0. */
 int sc_feed_close(struct sc_feed *f);
 

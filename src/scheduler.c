@@ -191,8 +191,14 @@ void sc_sched_free(struct sc_sched *s) {
 }
 
 /* sc_sched_take with the lock held. */
-static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
+/* How often a non-blocking taker looks again while the input has nothing
+ * yet (a slow pipe): short enough to add no visible delay per line. */
+#define INPUT_POLL_MS 2
+
+static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms,
+                       int block) {
   double now = sc_now_ms();
+  int input_pending = 0;
   *wait_ms = -1;
   if (atomic_load(&sc_stop)) return -1;
   if (s->host_gap > 0 && ++s->takes % 4096 == 0) sweep(s, now);
@@ -218,8 +224,14 @@ static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
       return 1;
     }
     if (s->feed_done || s->waiting >= s->max_waiting) break;
-    /* Reading may block on a slow pipe; the lock keeps the order. */
-    if (!sc_feed_next(s->feed, s->sink, job)) {
+    /* Blocking takers wait here for a line (the lock keeps the order);
+     * the others look again soon. */
+    int got = sc_feed_next(s->feed, s->sink, job, block);
+    if (got < 0) {
+      input_pending = 1;
+      break;
+    }
+    if (got == 0) {
       s->feed_done = 1;
       break;
     }
@@ -244,12 +256,14 @@ static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
     double w = s->heap[0]->next_ok - now;
     *wait_ms = w < 1 ? 1 : (long)w + 1;
   }
+  if (input_pending && (*wait_ms < 0 || *wait_ms > INPUT_POLL_MS))
+    *wait_ms = INPUT_POLL_MS;
   return s->feed_done && s->waiting == 0 ? -1 : 0;
 }
 
 int sc_sched_take(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
   pthread_mutex_lock(&s->lock);
-  int r = take_locked(s, job, wait_ms);
+  int r = take_locked(s, job, wait_ms, 0);
   pthread_mutex_unlock(&s->lock);
   return r;
 }
@@ -258,7 +272,7 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
   long wait;
   int r;
   pthread_mutex_lock(&s->lock);
-  while ((r = take_locked(s, job, &wait)) == 0) {
+  while ((r = take_locked(s, job, &wait, 1)) == 0) {
     /* Wake for a finished check, the next allowed start, or a stop. */
     long ms = wait < 0 || wait > 100 ? 100 : wait;
     struct timespec ts;

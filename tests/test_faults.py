@@ -73,6 +73,42 @@ def test_signal_stops_and_reports_what_completed(model, base, tmp_path, sig,
     assert stdout.decode() == tally_text(tally_of(records))
 
 
+def test_slow_producer_does_not_hold_up_checks_in_flight(model, base):
+    # The first URL answers at once; the producer sends the second 1.5 s
+    # later. Reading waits for it on its own thread, so the first check's
+    # clock (and its record) does not include the producer's pause.
+    p = spawn(model, ["-o", "-", "-"], stdin=subprocess.PIPE)
+    p.stdin.write(f"{base}/?first\n".encode())
+    p.stdin.flush()
+    time.sleep(1.5)
+    p.stdin.write(f"{base}/?second\n".encode())
+    p.stdin.close()
+    rc, _, stdout, stderr = wait4(p, 20)
+    assert rc == 0, stderr
+    records = [json.loads(line) for line in stdout.decode().splitlines()
+               if line.startswith('{"url"')]
+    by_url = {r["url"].split("?")[1]: r for r in records}
+    assert set(by_url) == {"first", "second"}, records
+    assert by_url["first"]["status"] == 200
+    assert by_url["first"]["time_ms"] < 1000, by_url["first"]
+
+
+def test_silent_pipe_still_stops_on_sigint(model):
+    r, w = os.pipe()
+    try:
+        p = spawn(model, ["-"], stdin=r)
+        time.sleep(0.5)
+        sent = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        rc, _, stdout, stderr = wait4(p, 10)
+        assert rc == 130, stderr
+        assert time.monotonic() - sent < 2.5
+        assert stdout == b"{}\n", stdout
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_second_sigint_exits_at_once(base, tmp_path):
     # The event model's first SIGINT waits for the next tick to stop; two
     # in a row must still end with 130 and no crash.
