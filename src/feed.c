@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,10 +32,11 @@ struct sc_feed {
   pthread_cond_t not_empty, not_full;
   struct pending ring[RING];
   unsigned head, count;
-  int done;    /* the reader thread has read everything it will */
-  int closing; /* sc_feed_close: the reader thread must end */
+  int done;              /* the reader thread has read all it will */
+  atomic_int closing;    /* sc_feed_close: the reader thread must end */
+  int threaded;          /* a reader thread fills the ring */
   pthread_t thread;
-  /* The reader thread's own: */
+  /* The reader's own (the thread's, or the consumers' under the lock): */
   int nfiles, cur;
   int *fds;
   const char **names;
@@ -86,27 +88,46 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
     f->fds[i] = fd;
     f->names[i] = name;
   }
-  if (pthread_create(&f->thread, NULL, read_main, f) != 0) {
+  /* The event model gets a reader thread: its loop must never block on
+   * input. The blocking models wait for input on their own threads anyway,
+   * and the process model forks workers during the run, which must not
+   * happen while another thread may hold a lock (the ASan allocator's
+   * deadlocked a forked worker in the sanitizer run). */
+  f->threaded = o->model == SC_MODEL_EVENT;
+  if (f->threaded && pthread_create(&f->thread, NULL, read_main, f) != 0) {
     fprintf(stderr, "sitecheck: cannot start the input thread\n");
     exit(SC_EXIT_INTERNAL);
   }
   return f;
 }
 
+/* Waits until fd has something to read (or an end or error, which read()
+ * then reports), looking every 100 ms whether the run is stopping or the
+ * feed closing: a silent pipe must hold up neither. */
+static int wait_input(void *arg, int fd) {
+  struct sc_feed *f = arg;
+  for (;;) {
+    if (atomic_load(&sc_stop) || atomic_load(&f->closing)) return -1;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, 100);
+    if (n > 0 || (n < 0 && errno != EINTR)) return 0;
+  }
+}
+
 /* Reads the next non-blank, non-comment line from the current file or the
- * ones after it into *p. Returns 1, or 0 at the end of the last file.
- * Reader thread only. The blocking read is the one place where the thread
- * may be cancelled (by sc_feed_close, when a pipe never ends). */
+ * ones after it into *p. Returns 1, or 0 at the end of the last file or
+ * when stopped. Runs on the reader thread, or with the lock held. */
 static int next_line(struct sc_feed *f, struct pending *p) {
   while (f->cur < f->nfiles) {
-    if (!f->rd) f->rd = sc_reader_new(f->fds[f->cur]);
+    if (!f->rd) {
+      f->rd = sc_reader_new(f->fds[f->cur]);
+      sc_reader_set_wait(f->rd, wait_input, f);
+    }
     const char *line;
     size_t len;
     uint64_t lineno;
     int overlong = 0;
-    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
     int r = sc_reader_next(f->rd, &line, &len, &lineno, &overlong);
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     if (r == 1) {
       p->line = sc_xstrndup(line, len);
       p->len = len;
@@ -114,6 +135,7 @@ static int next_line(struct sc_feed *f, struct pending *p) {
       p->overlong = overlong;
       return 1;
     }
+    if (r < 0 && errno == ECANCELED) return 0; /* stopping */
     if (r < 0) {
       fprintf(stderr, "sitecheck: error reading %s: %s\n", f->names[f->cur],
               strerror(errno));
@@ -131,14 +153,13 @@ static int next_line(struct sc_feed *f, struct pending *p) {
  * run, and their answers wait, while it read). */
 static void *read_main(void *arg) {
   struct sc_feed *f = arg;
-  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
   for (;;) {
     struct pending p;
     int got = !atomic_load(&sc_stop) && next_line(f, &p);
     pthread_mutex_lock(&f->lock);
-    while (got && f->count == RING && !f->closing)
+    while (got && f->count == RING && !atomic_load(&f->closing))
       pthread_cond_wait(&f->not_full, &f->lock);
-    if (!got || f->closing) {
+    if (!got || atomic_load(&f->closing)) {
       if (got) free(p.line);
       f->done = 1;
       pthread_cond_broadcast(&f->not_empty);
@@ -156,6 +177,17 @@ static void *read_main(void *arg) {
 static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
                      int wait) {
   pthread_mutex_lock(&f->lock);
+  if (!f->threaded && f->count == 0 && !f->done) {
+    /* No reader thread: read one line here (blocking, but a stop ends the
+     * wait). The ring then holds just that line. */
+    struct pending p;
+    if (next_line(f, &p)) {
+      f->ring[f->head] = p;
+      f->count = 1;
+    } else {
+      f->done = 1;
+    }
+  }
   while (f->count == 0 && !f->done) {
     if (!wait || atomic_load(&sc_stop)) {
       pthread_mutex_unlock(&f->lock);
@@ -231,15 +263,13 @@ int sc_feed_eof(struct sc_feed *f) {
 
 int sc_feed_close(struct sc_feed *f) {
   pthread_mutex_lock(&f->lock);
-  f->closing = 1;
-  int done = f->done;
+  atomic_store(&f->closing, 1);
   pthread_cond_broadcast(&f->not_full);
   pthread_mutex_unlock(&f->lock);
-  /* Still reading (stopped early, or a pipe that never ends): the thread
-   * is either waiting for room, which closing ends, or in its read, where
-   * it may be cancelled. */
-  if (!done) pthread_cancel(f->thread);
-  pthread_join(f->thread, NULL);
+  /* A reader thread still at work (stopped early, or a pipe that never
+   * ends) waits for room, which closing ends, or for input, which it
+   * gives up within 100 ms. */
+  if (f->threaded) pthread_join(f->thread, NULL);
   for (; f->count; f->count--, f->head = (f->head + 1) % RING)
     free(f->ring[f->head].line);
   int err = f->read_error;

@@ -3,10 +3,11 @@
  * The feed streams the input files line by line (reader.c), validates each
  * line (url.c) and hands out jobs to the engines. Lines that need no
  * network to decide (invalid URLs, reserved names) are reported to the sink
- * right here, so every line read yields exactly one result. A reader
- * thread reads ahead a bounded number of lines, so an event loop never
- * blocks on a slow pipe with checks in flight. Thread-safe: several loops
- * or threads may pull from one feed. */
+ * right here, so every line read yields exactly one result. In the event
+ * model a reader thread reads ahead a bounded number of lines, so a loop
+ * never blocks on a slow pipe with checks in flight; in every model a
+ * stop request ends a wait for input. Thread-safe: several loops or
+ * threads may pull from one feed. */
 #ifndef SC_FEED_H
 #define SC_FEED_H
 

@@ -12,6 +12,8 @@
 
 struct sc_reader {
   int fd;
+  int (*wait)(void *arg, int fd);
+  void *wait_arg;
   int eof;
   int at_start; /* nothing read yet: a BOM may follow */
   uint64_t lineno;
@@ -25,6 +27,8 @@ struct sc_reader {
 struct sc_reader *sc_reader_new(int fd) {
   struct sc_reader *r = sc_xmalloc(sizeof *r);
   r->fd = fd;
+  r->wait = NULL;
+  r->wait_arg = NULL;
   r->eof = 0;
   r->at_start = 1;
   r->lineno = 0;
@@ -38,6 +42,12 @@ void sc_reader_free(struct sc_reader *r) {
   free(r);
 }
 
+void sc_reader_set_wait(struct sc_reader *r, int (*wait)(void *arg, int fd),
+                        void *arg) {
+  r->wait = wait;
+  r->wait_arg = arg;
+}
+
 static int is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
          c == '\f';
@@ -47,6 +57,10 @@ static int is_space(unsigned char c) {
 static int fill(struct sc_reader *r) {
   ssize_t n;
   if (r->eof) return 0;
+  if (r->wait && r->wait(r->wait_arg, r->fd) != 0) {
+    errno = ECANCELED;
+    return -1;
+  }
   do {
     n = read(r->fd, r->buf, sizeof r->buf);
   } while (n < 0 && errno == EINTR);

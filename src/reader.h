@@ -18,6 +18,12 @@ struct sc_reader;
 struct sc_reader *sc_reader_new(int fd);
 void sc_reader_free(struct sc_reader *r);
 
+/* Has every read wait for wait(arg, fd) first; a non-zero return makes
+ * sc_reader_next fail with errno ECANCELED instead of reading (how the
+ * feed keeps a silent pipe from holding up a stop). */
+void sc_reader_set_wait(struct sc_reader *r, int (*wait)(void *arg, int fd),
+                        void *arg);
+
 /* Returns the next line that is neither blank nor a comment, with
  * surrounding whitespace (and a CR before the LF) trimmed and a UTF-8 BOM at
  * the start of the input removed. *line points into the reader (valid until
