@@ -42,6 +42,13 @@ static int proxied(const struct sc_opts *o) {
   return 0;
 }
 
+/* Whether this check keeps its connection for the next URL of its host:
+ * reuse is on for the run (opts.c) and the host has other checks coming
+ * (job.h, alone). */
+static int keeps_connection(const struct sc_check *c) {
+  return c->o->reuse && !c->job.alone;
+}
+
 void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
   memset(c, 0, sizeof *c);
   c->o = o;
@@ -162,7 +169,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
         /* The final head is complete: that is the answer. Without reuse,
          * stop now (no need to wait for a body that may never come); with
          * it, give a small body BODY_GRACE_MS to arrive in full. */
-        if (!c->o->reuse) {
+        if (!keeps_connection(c)) {
           c->body_stop = 1;
           return 0;
         }
@@ -182,7 +189,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
   (void)buf;
-  if (c->o->reuse && !c->body_stop) {
+  if (keeps_connection(c) && !c->body_stop) {
     c->body_bytes += size * n;
     if (c->body_bytes <= BODY_KEEP) return size * n;
   }
@@ -247,7 +254,8 @@ void sc_check_prepare(struct sc_check *c) {
    * work (0.4 s of CPU at 10k in flight to one host: libcurl walks every
    * connection to that host). HEAD leaves connections reusable, so it
    * keeps the search. Redirect hops within one check reuse either way. */
-  if (!head && !o->reuse) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  if (!head && !keeps_connection(c))
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -290,7 +298,7 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->family)
     curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                      o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
-  if (c->abortable || (o->reuse && !head)) {
+  if (c->abortable || (keeps_connection(c) && !head)) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
@@ -298,7 +306,7 @@ void sc_check_prepare(struct sc_check *c) {
   /* A blocking transfer's private connection cache keeps one connection,
    * so a thread holds at most one idle descriptor (see main.c). */
   if (c->abortable) curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 1L);
-  if (o->reuse && !head) {
+  if (keeps_connection(c) && !head) {
     /* Driven by socket events, libcurl visits an idle transfer only when
      * one of its timers is due, so a body that never comes would not reach
      * on_progress to be cut. A speed check that cannot fire before the

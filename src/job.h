@@ -14,6 +14,8 @@ struct sc_job {
   char *host; /* its host, lower-cased */
   long port;
   int ip_literal; /* the host is an address: no lookup needed */
+  int alone;      /* no other check of its host in flight or waiting, so
+                     its connection is not kept (set by the scheduler) */
 };
 
 /* Frees the strings a job owns and zeroes it. */

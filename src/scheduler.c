@@ -40,6 +40,7 @@ struct sc_sched {
   double host_gap, gap; /* ms between starts per host / overall, or 0 */
   double next_ok;       /* --rate: earliest next start */
   long waiting, max_waiting;
+  int several; /* more than one check may run at once */
   unsigned long takes; /* for the periodic sweep of idle hosts */
   int feed_done;
   struct htab hosts;
@@ -149,8 +150,15 @@ static void place(struct sc_sched *s, struct host *h, double now) {
 }
 
 /* Books a start on h now. */
-static void start(struct sc_sched *s, struct host *h, double now) {
+/* Starts job on host h. A job whose host has no other check in flight or
+ * waiting, while several run at once, is marked alone: keeping its
+ * connection would most likely serve nobody (a list of distinct hosts),
+ * and idle connections are not free (10,000 distinct names at -c 1000:
+ * 3.5 s with each connection closed at the head, 7 s kept). */
+static void start(struct sc_sched *s, struct host *h, struct sc_job *job,
+                  double now) {
   h->inflight++;
+  job->alone = s->several && h->inflight == 1 && !h->qhead;
   if (s->host_gap > 0) h->next_ok = now + s->host_gap;
   if (s->gap > 0) s->next_ok = (s->next_ok > now ? s->next_ok : now) + s->gap;
 }
@@ -166,6 +174,7 @@ struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
   s->gap = o->rate > 0 ? 1000.0 / o->rate : 0;
   s->host_gap = o->host_rate > 0 ? 1000.0 / o->host_rate : 0;
   s->max_waiting = concurrency * 4 > 4096 ? concurrency * 4 : 4096;
+  s->several = concurrency > 1;
   ht_init(&s->hosts);
   return s;
 }
@@ -219,7 +228,7 @@ static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms,
       *job = q->job;
       free(q);
       s->waiting--;
-      start(s, h, now);
+      start(s, h, job, now);
       place(s, h, now);
       return 1;
     }
@@ -237,7 +246,7 @@ static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms,
     }
     h = host_get(s, job->host);
     if (!h->qhead && has_room(s, h) && h->next_ok <= now) {
-      start(s, h, now);
+      start(s, h, job, now);
       return 1;
     }
     struct qjob *q = sc_xmalloc(sizeof *q);
