@@ -401,7 +401,8 @@ int sc_engine_event(struct sc_run *run) {
   for (long i = 0; i < n; i++) {
     loops[i].run = run;
     loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
-    /* The connection cache may hold one idle descriptor per slot. */
+    /* Reuse: the cache holds at most two connections per slot (see
+     * loop_main), so the checks themselves get the other half. */
     loops[i].fd_budget =
         run->fd_budget / n - (run->o->reuse ? loops[i].nslots : 0);
   }
