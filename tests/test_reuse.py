@@ -4,11 +4,14 @@ one host share kept-alive connections, and hostile bodies still cost no
 more than their status needs. In every model."""
 
 import http.server
+import subprocess
 import threading
+import time
 
 import pytest
 
-from conftest import check_one, concurrency_args, serve_in_thread
+from conftest import (BIN, check_one, concurrency_args, model_args,
+                      serve_in_thread)
 
 
 class ConnCounting:
@@ -25,7 +28,14 @@ class ConnCounting:
                 with owner.lock:
                     owner.conns += 1
 
+            def finish(self):
+                super().finish()
+                with owner.lock:
+                    owner.ended += 1
+
             def do_GET(self):
+                if self.path.startswith("/slow"):
+                    time.sleep(2.0)
                 body = b"ok\n"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
@@ -37,6 +47,7 @@ class ConnCounting:
 
         self.lock = threading.Lock()
         self.conns = 0
+        self.ended = 0  # connections the client closed
         self.httpd = serve_in_thread(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
@@ -80,6 +91,37 @@ def test_without_a_per_host_limit_at_high_concurrency_each_url_connects(
     res = sc("-c", "1025", "--per-host", "0", input="\n".join(lines) + "\n")
     assert res.rc == 0 and res.out == '{"200": 20}\n', res.err
     assert conn_counting.conns == 20, conn_counting.conns
+
+
+def test_check_alone_on_its_host_closes_its_connection(model, conn_counting):
+    # Twenty distinct hosts (*.localhost is loopback), one URL each: no
+    # check has company on its host, so none keeps its connection; the
+    # server sees them closed while a slow check still holds the run open
+    # (kept connections would stay open in libcurl's cache until the end).
+    if not model.startswith("event"):
+        # A thread's or worker's one-connection cache drops the connection
+        # at its next check anyway: this would pass without the hint.
+        pytest.skip("only the event model keeps many idle connections")
+    port = conn_counting.url.rsplit(":", 1)[1]
+    lines = [f"http://slow.localhost:{port}/slow"] + \
+            [f"http://h{i}.localhost:{port}/" for i in range(20)]
+    p = subprocess.Popen([BIN, *model_args(model), "-c", "4", "--per-host",
+                          "8", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdin.write(("\n".join(lines) + "\n").encode())
+        p.stdin.close()
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline and conn_counting.ended < 20:
+            time.sleep(0.02)
+        ended = conn_counting.ended
+        p.wait(timeout=20)
+        out, err = p.stdout.read(), p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0 and out == b'{"200": 21}\n', err
+    assert ended >= 20, f"{ended} of 20 connections closed before the end"
 
 
 @pytest.mark.parametrize("path,limit", [("/bytes/10000000000", 2.0),
