@@ -9,7 +9,6 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "reader.h"
@@ -29,10 +28,10 @@ struct pending {
 
 struct sc_feed {
   pthread_mutex_t lock; /* guards the ring and the flags below */
-  pthread_cond_t not_empty, not_full;
+  pthread_cond_t not_full; /* the reader thread waits for room */
   struct pending ring[RING];
   unsigned head, count;
-  int done;              /* the reader thread has read all it will */
+  int done;              /* the input is read to its end (or stopped) */
   atomic_int closing;    /* sc_feed_close: the reader thread must end */
   int threaded;          /* a reader thread fills the ring */
   pthread_t thread;
@@ -53,7 +52,6 @@ static void *read_main(void *arg);
 struct sc_feed *sc_feed_open(const struct sc_opts *o) {
   struct sc_feed *f = sc_xcalloc(1, sizeof *f);
   pthread_mutex_init(&f->lock, NULL);
-  pthread_cond_init(&f->not_empty, NULL);
   pthread_cond_init(&f->not_full, NULL);
   f->nfiles = o->nfiles;
   f->dedup = o->dedup;
@@ -80,7 +78,6 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
       free(f->fds);
       free(f->names);
       pthread_mutex_destroy(&f->lock);
-      pthread_cond_destroy(&f->not_empty);
       pthread_cond_destroy(&f->not_full);
       free(f);
       return NULL;
@@ -162,24 +159,21 @@ static void *read_main(void *arg) {
     if (!got || atomic_load(&f->closing)) {
       if (got) free(p.line);
       f->done = 1;
-      pthread_cond_broadcast(&f->not_empty);
       pthread_mutex_unlock(&f->lock);
       return NULL;
     }
     f->ring[(f->head + f->count) % RING] = p;
-    if (f->count++ == 0) pthread_cond_broadcast(&f->not_empty);
+    f->count++;
     pthread_mutex_unlock(&f->lock);
   }
 }
 
-/* Takes the next line from the ring into *job: 1, or 0 at the end of the
- * input, or -1 if none has come yet and wait is 0. */
-static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
-                     int wait) {
+/* Takes the next line into *job: 1, or 0 at the end of the input, or -1
+ * if the reader thread has none ready yet. Without a reader thread the
+ * line is read here (blocking, but a stop ends the wait). */
+static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong) {
   pthread_mutex_lock(&f->lock);
   if (!f->threaded && f->count == 0 && !f->done) {
-    /* No reader thread: read one line here (blocking, but a stop ends the
-     * wait). The ring then holds just that line. */
     struct pending p;
     if (next_line(f, &p)) {
       f->ring[f->head] = p;
@@ -188,23 +182,11 @@ static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
       f->done = 1;
     }
   }
-  while (f->count == 0 && !f->done) {
-    if (!wait || atomic_load(&sc_stop)) {
-      pthread_mutex_unlock(&f->lock);
-      return atomic_load(&sc_stop) ? 0 : -1;
-    }
-    /* Timed, so a stop request is noticed while a pipe is silent. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 100 * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&f->not_empty, &f->lock, &ts);
-  }
   if (f->count == 0) {
-    atomic_store(&f->eof, 1);
+    int done = f->done;
+    if (done) atomic_store(&f->eof, 1);
     pthread_mutex_unlock(&f->lock);
-    return 0;
+    return done ? 0 : -1;
   }
   struct pending p = f->ring[f->head]; /* a copy: the slot is reused */
   f->head = (f->head + 1) % RING;
@@ -219,13 +201,12 @@ static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
   return 1;
 }
 
-int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job,
-                 int wait) {
+int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
   memset(job, 0, sizeof *job);
   for (;;) {
     int overlong = 0;
     if (atomic_load(&sc_stop)) return 0;
-    int got = take_line(f, job, &overlong, wait);
+    int got = take_line(f, job, &overlong);
     if (got != 1) return got;
 
     const char *why;
@@ -279,7 +260,6 @@ int sc_feed_close(struct sc_feed *f) {
   free(f->fds);
   free(f->names);
   pthread_mutex_destroy(&f->lock);
-  pthread_cond_destroy(&f->not_empty);
   pthread_cond_destroy(&f->not_full);
   free(f);
   return err;

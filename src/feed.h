@@ -26,10 +26,10 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o);
 
 /* Fills *job with the next line to check (the job owns its strings; free
  * them with sc_job_clear). Returns 1 for a job, 0 when the input is done or
- * the run is stopping (sc_stop). If no line has been read yet: with wait,
- * blocks until one is; without, returns -1 at once. */
-int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job,
-                 int wait);
+ * the run is stopping (sc_stop); -1 when the reader thread (event model)
+ * has no line ready yet. Without a reader thread it blocks for the next
+ * line, until a stop. */
+int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job);
 
 /* Lines taken from the input so far, and whether the input is exhausted
  * (for progress). */

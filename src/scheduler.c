@@ -204,8 +204,7 @@ void sc_sched_free(struct sc_sched *s) {
  * yet (a slow pipe): short enough to add no visible delay per line. */
 #define INPUT_POLL_MS 2
 
-static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms,
-                       int block) {
+static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
   double now = sc_now_ms();
   int input_pending = 0;
   *wait_ms = -1;
@@ -233,9 +232,9 @@ static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms,
       return 1;
     }
     if (s->feed_done || s->waiting >= s->max_waiting) break;
-    /* Blocking takers wait here for a line (the lock keeps the order);
-     * the others look again soon. */
-    int got = sc_feed_next(s->feed, s->sink, job, block);
+    /* Without a reader thread this waits for a line (the lock keeps the
+     * order); with one, a taker finding none ready looks again soon. */
+    int got = sc_feed_next(s->feed, s->sink, job);
     if (got < 0) {
       input_pending = 1;
       break;
@@ -272,7 +271,7 @@ static int take_locked(struct sc_sched *s, struct sc_job *job, long *wait_ms,
 
 int sc_sched_take(struct sc_sched *s, struct sc_job *job, long *wait_ms) {
   pthread_mutex_lock(&s->lock);
-  int r = take_locked(s, job, wait_ms, 0);
+  int r = take_locked(s, job, wait_ms);
   pthread_mutex_unlock(&s->lock);
   return r;
 }
@@ -281,7 +280,7 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
   long wait;
   int r;
   pthread_mutex_lock(&s->lock);
-  while ((r = take_locked(s, job, &wait, 1)) == 0) {
+  while ((r = take_locked(s, job, &wait)) == 0) {
     /* Wake for a finished check, the next allowed start, or a stop. */
     long ms = wait < 0 || wait > 100 ? 100 : wait;
     struct timespec ts;
