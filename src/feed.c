@@ -27,13 +27,13 @@ struct pending {
 };
 
 struct sc_feed {
-  pthread_mutex_t lock; /* guards the ring and the flags below */
+  pthread_mutex_t lock;    /* guards the ring and the flags below */
   pthread_cond_t not_full; /* the reader thread waits for room */
   struct pending ring[RING];
   unsigned head, count;
-  int done;              /* the input is read to its end (or stopped) */
-  atomic_int closing;    /* sc_feed_close: the reader thread must end */
-  int threaded;          /* a reader thread fills the ring */
+  int done;           /* the input is read to its end (or stopped) */
+  atomic_int closing; /* sc_feed_close: the reader thread must end */
+  int threaded;       /* a reader thread fills the ring */
   pthread_t thread;
   /* The reader's own (the thread's, or the consumers' under the lock): */
   int nfiles, cur;

@@ -36,8 +36,8 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job);
 uint64_t sc_feed_taken(struct sc_feed *f);
 int sc_feed_eof(struct sc_feed *f);
 
-/* Ends the reader thread and closes the files. Returns 1 if an input file failed mid-read (already
- * reported on stderr), else 0. */
+/* Ends the reader thread and closes the files. Returns 1 if an input file
+ * failed mid-read (already reported on stderr), else 0. */
 int sc_feed_close(struct sc_feed *f);
 
 #endif
