@@ -3,9 +3,11 @@
  * threads (-c N threads, each checking one URL after another; the shared
  * tally sits behind the sink's lock, as in the talk).
  *
- * Threads are started lazily: a new one only when a job is waiting and
+ * Threads are started lazily: a new one only when a job may start and
  * every running thread is busy, so a 31-URL list gets the talk's "one
- * thread per URL" and a long list at most -c threads. */
+ * thread per URL" and a long list at most -c threads. A finished thread
+ * takes its next job itself (no hand-over: a dispatcher thread measured
+ * 15-25% slower on 20,000 loopback URLs). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,15 @@
 #include "engine.h"
 #include "util.h"
 
-/* Checks one job with blocking transfers and reports it (unless the run
+/* Checks c's job with blocking transfers and reports it (unless the run
  * is stopping: an interrupted check is not a completed one). */
-static void check_one(struct sc_check *c, struct sc_run *run) {
+static void check_report(struct sc_check *c, struct sc_run *run) {
   struct sc_result r;
   if (sc_check_run_blocking(c, &r) == 0) sc_sink_add(run->sink, &r);
+}
+
+/* Frees the job's host slot and the job. */
+static void check_release(struct sc_check *c, struct sc_run *run) {
   sc_sched_done(run->sched, &c->job);
   sc_job_clear(&c->job);
 }
@@ -26,7 +32,10 @@ static void check_one(struct sc_check *c, struct sc_run *run) {
 int sc_engine_serial(struct sc_run *run) {
   struct sc_check c;
   sc_check_init(&c, run->o, 1);
-  while (sc_sched_take_wait(run->sched, &c.job) == 1) check_one(&c, run);
+  while (sc_sched_take_wait(run->sched, &c.job) == 1) {
+    check_report(&c, run);
+    check_release(&c, run);
+  }
   sc_check_cleanup(&c);
   return 0;
 }
@@ -37,12 +46,32 @@ struct pool {
   pthread_cond_t all_busy; /* signalled when busy may equal nthreads */
   long nthreads, busy;
   int feed_done;
+  int returned; /* the main thread gave a job back for an idle thread */
 };
 
 struct worker_arg {
   struct pool *p;
   struct sc_job first; /* the job that made this thread start */
 };
+
+/* Takes this thread's next job: 1, or 0 at the end. An end seen while the
+ * main thread gives a job back is not the end: the job would be lost. */
+static int next_job(struct pool *p, struct sc_job *job) {
+  for (;;) {
+    int got = sc_sched_take_wait(p->run->sched, job) == 1;
+    pthread_mutex_lock(&p->lock);
+    int again = !got && p->returned;
+    if (got)
+      p->busy++;
+    else if (again)
+      p->returned = 0;
+    else
+      p->feed_done = 1;
+    pthread_cond_signal(&p->all_busy);
+    pthread_mutex_unlock(&p->lock);
+    if (!again) return got;
+  }
+}
 
 static void *thread_main(void *arg) {
   struct worker_arg *wa = arg;
@@ -51,21 +80,15 @@ static void *thread_main(void *arg) {
   sc_check_init(&c, p->run->o, 1);
   c.job = wa->first;
   free(wa);
-  for (;;) {
-    check_one(&c, p->run);
+  do {
+    check_report(&c, p->run);
+    /* Idle before the host slot frees: a main thread woken by the freed
+     * slot then sees this thread coming for the job (see below). */
     pthread_mutex_lock(&p->lock);
     p->busy--;
     pthread_mutex_unlock(&p->lock);
-    int got = sc_sched_take_wait(p->run->sched, &c.job) == 1;
-    pthread_mutex_lock(&p->lock);
-    if (got)
-      p->busy++;
-    else
-      p->feed_done = 1;
-    pthread_cond_signal(&p->all_busy);
-    pthread_mutex_unlock(&p->lock);
-    if (!got) break;
-  }
+    check_release(&c, p->run);
+  } while (next_job(p, &c.job));
   sc_check_cleanup(&c);
   return NULL;
 }
@@ -76,8 +99,8 @@ int sc_engine_thread(struct sc_run *run) {
   pthread_t *tids = sc_xcalloc((size_t)max, sizeof *tids);
   pthread_mutex_init(&p.lock, NULL);
   pthread_cond_init(&p.all_busy, NULL);
-  /* The main thread starts a new thread only when a job waits and every
-   * thread is busy; idle threads pull from the feed themselves. */
+  /* The main thread starts a new thread only when a job may start and
+   * every thread is busy; idle threads take their jobs themselves. */
   pthread_mutex_lock(&p.lock);
   while (p.nthreads < max) {
     while (p.busy < p.nthreads && !p.feed_done)
@@ -88,6 +111,15 @@ int sc_engine_thread(struct sc_run *run) {
     int got = sc_sched_take_wait(run->sched, &job) == 1;
     pthread_mutex_lock(&p.lock);
     if (!got) break;
+    if (p.busy < p.nthreads && !p.feed_done) {
+      /* A thread finished while this one waited, and its freed slot is
+       * what let this job start: that thread takes the job. A new thread
+       * would be a needless one with a new connection (at --per-host 2,
+       * 5 connections to one host instead of 2; up to 16 under TSan). */
+      sc_sched_return(run->sched, &job);
+      p.returned = 1;
+      continue;
+    }
     struct worker_arg *wa = sc_xmalloc(sizeof *wa);
     wa->p = &p;
     wa->first = job;

@@ -24,7 +24,9 @@ struct host {
   struct hnode h; /* in the hosts table, by name (first member) */
   char *name;
   long inflight;
-  double next_ok; /* --host-rate: earliest next start */
+  double next_ok;      /* --host-rate: earliest next start */
+  double undo_next_ok; /* next_ok before the last start (sc_sched_return) */
+  uint64_t last_line;  /* the job of that start, by input line */
   struct qjob *qhead, *qtail;
   struct host *rnext; /* ready list */
   int on_ready;
@@ -39,8 +41,10 @@ struct sc_sched {
   long per_host;        /* 0 = unlimited */
   double host_gap, gap; /* ms between starts per host / overall, or 0 */
   double next_ok;       /* --rate: earliest next start */
+  double undo_next_ok;  /* next_ok before the last start */
+  uint64_t last_line;   /* the job of the last start, by input line */
   long waiting, max_waiting;
-  int several; /* more than one check may run at once */
+  int several;         /* more than one check may run at once */
   unsigned long takes; /* for the periodic sweep of idle hosts */
   int feed_done;
   struct htab hosts;
@@ -87,6 +91,14 @@ static void heap_swap(struct sc_sched *s, long i, long j) {
   s->heap[j]->heap_at = j;
 }
 
+/* Restores the heap above i after heap[i]'s next_ok went down. */
+static void heap_up(struct sc_sched *s, long i) {
+  while (i > 0 && s->heap[(i - 1) / 2]->next_ok > s->heap[i]->next_ok) {
+    heap_swap(s, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+}
+
 static void heap_push(struct sc_sched *s, struct host *h) {
   if (s->nheap == s->heap_cap) {
     s->heap_cap = s->heap_cap ? 2 * s->heap_cap : 64;
@@ -95,10 +107,7 @@ static void heap_push(struct sc_sched *s, struct host *h) {
   long i = s->nheap++;
   s->heap[i] = h;
   h->heap_at = i;
-  while (i > 0 && s->heap[(i - 1) / 2]->next_ok > s->heap[i]->next_ok) {
-    heap_swap(s, i, (i - 1) / 2);
-    i = (i - 1) / 2;
-  }
+  heap_up(s, i);
 }
 
 static struct host *heap_pop(struct sc_sched *s) {
@@ -159,6 +168,10 @@ static void start(struct sc_sched *s, struct host *h, struct sc_job *job,
                   double now) {
   h->inflight++;
   job->alone = s->several && h->inflight == 1 && !h->qhead;
+  s->last_line = job->lineno;
+  s->undo_next_ok = s->next_ok;
+  h->last_line = job->lineno;
+  h->undo_next_ok = h->next_ok;
   if (s->host_gap > 0) h->next_ok = now + s->host_gap;
   if (s->gap > 0) s->next_ok = (s->next_ok > now ? s->next_ok : now) + s->gap;
 }
@@ -292,6 +305,29 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
   }
   pthread_mutex_unlock(&s->lock);
   return r;
+}
+
+void sc_sched_return(struct sc_sched *s, struct sc_job *job) {
+  pthread_mutex_lock(&s->lock);
+  struct host *h = host_find(s, job->host, sc_hash_str(0, job->host));
+  h->inflight--;
+  /* With no start since this one (overall, on its host), its turn under
+   * --rate (--host-rate) can be given back. */
+  if (job->lineno == s->last_line) s->next_ok = s->undo_next_ok;
+  if (job->lineno == h->last_line) {
+    h->next_ok = h->undo_next_ok;
+    if (h->heap_at >= 0) heap_up(s, h->heap_at);
+  }
+  struct qjob *q = sc_xmalloc(sizeof *q);
+  q->job = *job;
+  q->next = h->qhead;
+  memset(job, 0, sizeof *job);
+  h->qhead = q;
+  if (!h->qtail) h->qtail = q;
+  s->waiting++;
+  place(s, h, sc_now_ms());
+  pthread_cond_broadcast(&s->changed);
+  pthread_mutex_unlock(&s->lock);
 }
 
 void sc_sched_done(struct sc_sched *s, const struct sc_job *job) {

@@ -33,6 +33,12 @@ int sc_sched_take(struct sc_sched *s, struct sc_job *job, long *wait_ms);
 /* The same, blocking until a job may start; returns 1 or -1. */
 int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job);
 
+/* Gives back a job taken but not started: it goes first in its host's
+ * queue and the next taker gets it. Its turn under --rate and --host-rate
+ * is given back too if no job started after it (else it waits for a new
+ * turn: spacing is never shortened). *job is emptied. */
+void sc_sched_return(struct sc_sched *s, struct sc_job *job);
+
 /* Marks a job taken with sc_sched_take as finished: its host slot frees.
  * Call it before clearing the job. */
 void sc_sched_done(struct sc_sched *s, const struct sc_job *job);

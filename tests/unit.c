@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "job.h"
 #include "reader.h"
 #include "record.h"
+#include "scheduler.h"
 #include "url.h"
 #include "util.h"
 
@@ -427,6 +429,98 @@ static void test_numbers(void) {
   CHECK(sc_parse_long("99999999999999999999", 1, 100, &v) == -1);
 }
 
+/* A scheduler over lines (held in a memfd) with the options args. */
+struct sched_rig {
+  struct sc_opts o;
+  struct sc_feed *f;
+  struct sc_sink *sink;
+  struct sc_sched *s;
+  int fd;
+};
+
+static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
+                     const char *a2) {
+  char path[64];
+  r->fd = memfd_create("sched", 0);
+  if (r->fd < 0 || write(r->fd, lines, strlen(lines)) < 0) abort();
+  snprintf(path, sizeof path, "/proc/self/fd/%d", r->fd);
+  char *argv[] = {"sitecheck", "-m",       "thread", "-q",
+                  (char *)a1,  (char *)a2, path};
+  memset(&r->o, 0, sizeof r->o);
+  if (sc_opts_parse(&r->o, 7, argv) != 0) abort();
+  r->f = sc_feed_open(&r->o);
+  r->sink = sc_sink_open(&r->o);
+  r->s = sc_sched_new(&r->o, r->f, r->sink, 4);
+}
+
+static void rig_close(struct sched_rig *r) {
+  sc_sched_free(r->s);
+  sc_feed_close(r->f);
+  int out = dup(1), null = open("/dev/null", O_WRONLY);
+  fflush(stdout);
+  dup2(null, 1); /* the tally of an empty run */
+  sc_sink_close(r->sink, 0);
+  fflush(stdout);
+  dup2(out, 1);
+  close(out);
+  close(null);
+  close(r->fd);
+  sc_opts_free(&r->o);
+}
+
+/* A job given back (the thread model's main thread does this) is the next
+ * one taken, at once: its turn under --rate / --host-rate comes back with
+ * it while no other job started after it. */
+static void test_sched_return(void) {
+  struct sched_rig r;
+  struct sc_job j;
+  long wait;
+  rig_open(&r, "http://a.unit-sitecheck.org/1\nhttp://a.unit-sitecheck.org/2\n",
+           "--rate", "5");
+  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 1);
+  sc_sched_return(r.s, &j);
+  CHECK(j.url == NULL);
+  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 1);
+  struct sc_job k;
+  CHECK(sc_sched_take(r.s, &k, &wait) == 0 && wait > 100);
+  sc_sched_done(r.s, &j);
+  sc_job_clear(&j);
+  rig_close(&r);
+
+  /* Per host: b/1 is given back while b/2 sleeps in the rate heap behind
+   * a/2 (a started first); b must move to the heap's top. */
+  rig_open(&r,
+           "http://a.unit-sitecheck.org/1\nhttp://b.unit-sitecheck.org/1\n"
+           "http://a.unit-sitecheck.org/2\nhttp://b.unit-sitecheck.org/2\n",
+           "--host-rate", "5");
+  struct sc_job a;
+  CHECK(sc_sched_take(r.s, &a, &wait) == 1 && a.lineno == 1);
+  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 2);
+  CHECK(sc_sched_take(r.s, &k, &wait) == 0 && wait > 100);
+  sc_sched_return(r.s, &j);
+  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 2);
+  CHECK(sc_sched_take(r.s, &k, &wait) == 0 && wait > 100);
+  sc_sched_done(r.s, &a);
+  sc_sched_done(r.s, &j);
+  sc_job_clear(&a);
+  sc_job_clear(&j);
+  rig_close(&r);
+
+  /* A turn is never given back over a later start: a/2 started (after
+   * its pause) when a/1 is given back, so a/1 waits for a/2's pause. */
+  rig_open(&r, "http://a.unit-sitecheck.org/1\nhttp://a.unit-sitecheck.org/2\n",
+           "--host-rate", "5");
+  CHECK(sc_sched_take(r.s, &a, &wait) == 1 && a.lineno == 1);
+  CHECK(sc_sched_take(r.s, &j, &wait) == 0 && wait > 100);
+  usleep(250 * 1000);
+  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 2);
+  sc_sched_return(r.s, &a);
+  CHECK(sc_sched_take(r.s, &a, &wait) == 0 && wait > 100);
+  sc_sched_done(r.s, &j);
+  sc_job_clear(&j);
+  rig_close(&r);
+}
+
 int main(void) {
   test_reader_basics();
   test_reader_overlong_and_nul();
@@ -439,6 +533,7 @@ int main(void) {
   test_classify();
   test_failon();
   test_numbers();
+  test_sched_return();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
