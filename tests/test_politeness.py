@@ -143,7 +143,12 @@ def test_rate_spaces_all_starts(sc, model, counting):
     run_list(sc, model, lines, "--rate", "20", "--per-host", "0")
     starts = sorted(t for ts in counting.starts.values() for t in ts)
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert min(gaps) >= 0.04, gaps           # 50 ms, less clock slack
+    # Starts are 50 ms apart in the scheduler; the server sees them later
+    # by each check's own set-up (a thread's wake-up, a connect), which
+    # under TSan on a busy machine has varied by 23 ms. So: no two close
+    # together, and the whole run spread as 7 gaps of 50 ms would be.
+    assert min(gaps) >= 0.025, gaps
+    assert starts[-1] - starts[0] >= 0.33, gaps
 
 
 def test_many_hosts_run_at_full_speed(sc, model, counting):
