@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "resolver.h"
+#include "scheduler.h"
 #include "sink.h"
 #include "url.h"
 #include "util.h"
@@ -42,11 +43,16 @@ static int proxied(const struct sc_opts *o) {
   return 0;
 }
 
-/* Whether this check keeps its connection for the next URL of its host:
- * reuse is on for the run (opts.c) and the host has other checks coming
- * (job.h, alone). */
+/* Whether this check keeps its connection for the next URL of its host,
+ * decided when its final head is in: reuse is on for the run (opts.c) and
+ * the host has other checks in flight or waiting. The scheduler is asked
+ * then rather than at the start because it knows more: the first check of
+ * a host starts before the host's second URL is read (tls: 64 needless
+ * connections out of 387). Without a scheduler (a worker process), the
+ * job's start-time hint decides (job.h, alone). */
 static int keeps_connection(const struct sc_check *c) {
-  return c->o->reuse && !c->job.alone;
+  if (!c->o->reuse) return 0;
+  return c->sched ? sc_sched_company(c->sched, &c->job) : !c->job.alone;
 }
 
 void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
@@ -169,7 +175,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
         /* The final head is complete: that is the answer. Without reuse,
          * stop now (no need to wait for a body that may never come); with
          * it, give a small body BODY_GRACE_MS to arrive in full. */
-        if (!keeps_connection(c)) {
+        c->keep = keeps_connection(c);
+        if (!c->keep) {
           c->body_stop = 1;
           return 0;
         }
@@ -189,7 +196,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
   (void)buf;
-  if (keeps_connection(c) && !c->body_stop) {
+  if (c->keep && !c->body_stop) {
     c->body_bytes += size * n;
     if (c->body_bytes <= BODY_KEEP) return size * n;
   }
@@ -231,6 +238,7 @@ void sc_check_prepare(struct sc_check *c) {
   c->to_invalid = 0;
   c->body_bytes = 0;
   c->body_until = 0;
+  c->keep = 0;
   c->errbuf[0] = '\0';
   c->server[0] = '\0';
   c->cert_expiry = 0;
@@ -254,7 +262,7 @@ void sc_check_prepare(struct sc_check *c) {
    * work (0.4 s of CPU at 10k in flight to one host: libcurl walks every
    * connection to that host). HEAD leaves connections reusable, so it
    * keeps the search. Redirect hops within one check reuse either way. */
-  if (!head && !keeps_connection(c))
+  if (!head && (!o->reuse || c->job.alone))
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
@@ -298,7 +306,7 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->family)
     curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                      o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
-  if (c->abortable || (keeps_connection(c) && !head)) {
+  if (c->abortable || (o->reuse && !head)) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
@@ -306,7 +314,7 @@ void sc_check_prepare(struct sc_check *c) {
   /* A blocking transfer's private connection cache keeps one connection,
    * so a thread holds at most one idle descriptor (see main.c). */
   if (c->abortable) curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 1L);
-  if (keeps_connection(c) && !head) {
+  if (o->reuse && !head) {
     /* Driven by socket events, libcurl visits an idle transfer only when
      * one of its timers is due, so a body that never comes would not reach
      * on_progress to be cut. A speed check that cannot fire before the

@@ -20,6 +20,8 @@
 #include "result.h"
 #include "util.h"
 
+struct sc_sched;
+
 struct sc_check {
   CURL *easy;
   const struct sc_opts *o;
@@ -45,6 +47,9 @@ struct sc_check {
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
   double dns_ms;                  /* our lookup's time, or SC_NO_TIME */
   void *owner;                    /* the engine's per-check data */
+  struct sc_sched *sched;         /* asked at the head whether to keep the
+                                     connection (keeps_connection), or NULL */
+  int keep; /* the final head is in and the connection kept */
   char errbuf[CURL_ERROR_SIZE];
 };
 

@@ -32,6 +32,7 @@ static void check_release(struct sc_check *c, struct sc_run *run) {
 int sc_engine_serial(struct sc_run *run) {
   struct sc_check c;
   sc_check_init(&c, run->o, 1);
+  c.sched = run->sched;
   while (sc_sched_take_wait(run->sched, &c.job) == 1) {
     check_report(&c, run);
     check_release(&c, run);
@@ -78,6 +79,7 @@ static void *thread_main(void *arg) {
   struct pool *p = wa->p;
   struct sc_check c;
   sc_check_init(&c, p->run->o, 1);
+  c.sched = p->run->sched;
   c.job = wa->first;
   free(wa);
   do {

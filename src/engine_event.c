@@ -373,6 +373,7 @@ static void *loop_main(void *arg) {
   for (long i = 0; i < ev->nslots; i++) {
     struct ev_slot *s = &ev->slots[i];
     sc_check_init(&s->check, ev->run->o, 0);
+    s->check.sched = ev->run->sched;
     uv_timer_init(&ev->loop, &s->retry);
     s->retry.data = s;
     s->ev = ev;

@@ -39,6 +39,14 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job);
  * turn: spacing is never shortened). *job is emptied. */
 void sc_sched_return(struct sc_sched *s, struct sc_job *job);
 
+/* Whether job (taken, not yet done) should keep its connection: 1 if
+ * another check of its host is in flight or waiting, or the host came
+ * back before (a repeat) and the input is not exhausted, or only one check
+ * runs at a time (the input is then read one line at a time, so nothing
+ * is known of the next one). Never blocks: while another thread holds the
+ * scheduler, the job's start-time hint answers (job.h, alone). */
+int sc_sched_company(struct sc_sched *s, const struct sc_job *job);
+
 /* Marks a job taken with sc_sched_take as finished: its host slot frees.
  * Call it before clearing the job. */
 void sc_sched_done(struct sc_sched *s, const struct sc_job *job);
