@@ -336,16 +336,16 @@ static void *loop_main(void *arg) {
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
-  /* Connections kept for reuse hold descriptors too. main.c budgets two
-   * descriptors per check when reusing, so the cache may hold two
-   * connections per slot: over 64 hosts at -c 256 one per slot made
-   * libcurl close and reopen connections (tput: 12.5 s against 9.7 s).
-   * MAX_TOTAL makes the bound hard: at the cap libcurl closes the oldest
-   * idle connection before it opens one, and never queues, as fewer than
-   * nslots are in use. With libcurl's own resolver (up to three
-   * descriptors per check) the cache stays at one per slot. */
+  /* Connections kept for reuse hold descriptors too. main.c budgets for
+   * two connections per slot, so the cache may hold that many: over 64
+   * hosts at -c 256 one per slot made libcurl close and reopen connections
+   * (tput: 12.5 s against 9.7 s; tls5k with libcurl's resolver, which had
+   * kept one per slot: 4,345 TLS connections and 9.8 s against 320 and
+   * 1.2 s). MAX_TOTAL makes the bound hard: at the cap libcurl closes the
+   * oldest idle connection before it opens one, and never queues, as fewer
+   * than nslots are in use. */
   long maxconn = ev->nslots;
-  if (ev->run->o->reuse && ev->run->o->use_cares) {
+  if (ev->run->o->reuse) {
     maxconn = 2 * ev->nslots;
     curl_multi_setopt(ev->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxconn);
   }
@@ -403,9 +403,11 @@ int sc_engine_event(struct sc_run *run) {
     loops[i].run = run;
     loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
     /* Reuse: the cache holds at most two connections per slot (see
-     * loop_main), so the checks themselves get the other half. */
-    loops[i].fd_budget =
-        run->fd_budget / n - (run->o->reuse ? loops[i].nslots : 0);
+     * loop_main). With c-ares a check needs only its connection, so the
+     * checks get the other half. libcurl's resolver adds a socket pair per
+     * lookup, counted in fd_cost on top of the whole cache. */
+    long cache = run->o->use_cares ? loops[i].nslots : 2 * loops[i].nslots;
+    loops[i].fd_budget = run->fd_budget / n - (run->o->reuse ? cache : 0);
   }
   if (n == 1) {
     loop_main(&loops[0]);

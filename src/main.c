@@ -43,9 +43,11 @@ static void install_signals(void) {
 
 /* Fits the requested concurrency to the open-file limit. Descriptors per
  * check in flight: event, one socket (one multi handle for all), plus one
- * idle connection kept for reuse; thread, the socket, the socket pair of
- * the multi handle curl_easy_perform makes, and one idle connection;
- * process, one in the parent per worker (each worker has its own table). */
+ * idle connection kept for reuse, plus one more with libcurl's resolver
+ * (engine_event.c budgets its socket pairs inside that); thread, the
+ * socket, the socket pair of the multi handle curl_easy_perform makes, and
+ * one idle connection; process, one in the parent per worker (each worker
+ * has its own table). */
 static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
   static const long fds_per_check[] = {[SC_MODEL_EVENT] = 1,
                                        [SC_MODEL_THREAD] = 4,
@@ -54,7 +56,7 @@ static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
   long nofile = sc_raise_nofile();
   long reserve = nofile >= 1024 ? 64 : nofile / 2;
   long per = fds_per_check[o->model];
-  if (o->model == SC_MODEL_EVENT && o->reuse) per = 2;
+  if (o->model == SC_MODEL_EVENT && o->reuse) per = o->use_cares ? 2 : 3;
   *fd_budget = nofile - reserve;
   long fit = *fd_budget / per;
   if (fit < 1) fit = 1;
