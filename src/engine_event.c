@@ -49,6 +49,8 @@ struct ev_loop {
   uv_timer_t curl_timer;  /* the one timer libcurl asks for */
   uv_timer_t tick;        /* notices sc_stop */
   uv_timer_t sched_timer; /* the scheduler's next allowed start */
+  uv_check_t refill_soon; /* refills once this round's events are handled */
+  uv_idle_t no_wait;      /* ... and keeps the loop from waiting before */
   CURLM *multi;
   struct sc_resolver *resolver; /* NULL with --resolver curl */
   struct sc_run *run;
@@ -93,8 +95,33 @@ static void on_retry_timer(uv_timer_t *t) {
   refill(s->ev);
 }
 
+static void on_refill_soon(uv_check_t *h) {
+  struct ev_loop *ev = h->data;
+  uv_check_stop(&ev->refill_soon);
+  uv_idle_stop(&ev->no_wait);
+  refill(ev);
+}
+
+static void on_no_wait(uv_idle_t *h) {
+  (void)h;
+}
+
+/* Refills after this round of events, not now: other sockets of the round
+ * may hold finished responses libcurl has not read yet, and their
+ * connections count as busy until it has. A check added now would run
+ * during the next socket's curl_multi_socket_action (libcurl runs due
+ * timers in every call) and open a new connection. After a stall, that
+ * was one new TLS connection per host of tls5k (64 at once). A check
+ * handle runs after the loop's I/O phase; the idle handle makes that
+ * phase look without waiting when the round began in a timer. */
+static void refill_soon(struct ev_loop *ev) {
+  if (ev->closing) return;
+  uv_check_start(&ev->refill_soon, on_refill_soon);
+  uv_idle_start(&ev->no_wait, on_no_wait);
+}
+
 /* Hands every finished transfer to the core: done ones go to the sink,
- * retries wait on their slot's timer. Then refills. */
+ * retries wait on their slot's timer. Then has the loop refilled soon. */
 static void drain(struct ev_loop *ev) {
   CURLMsg *m;
   int left;
@@ -119,7 +146,7 @@ static void drain(struct ev_loop *ev) {
     else
       start_try(s);
   }
-  refill(ev);
+  refill_soon(ev);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -197,6 +224,10 @@ static void close_if_done(struct ev_loop *ev) {
   uv_close((uv_handle_t *)&ev->curl_timer, NULL);
   uv_close((uv_handle_t *)&ev->tick, NULL);
   uv_close((uv_handle_t *)&ev->sched_timer, NULL);
+  uv_check_stop(&ev->refill_soon);
+  uv_idle_stop(&ev->no_wait);
+  uv_close((uv_handle_t *)&ev->refill_soon, NULL);
+  uv_close((uv_handle_t *)&ev->no_wait, NULL);
   if (ev->resolver) sc_resolver_free(ev->resolver);
   ev->resolver = NULL;
   for (long i = 0; i < ev->nslots; i++)
@@ -353,6 +384,9 @@ static void *loop_main(void *arg) {
   uv_timer_init(&ev->loop, &ev->curl_timer);
   uv_timer_init(&ev->loop, &ev->tick);
   uv_timer_init(&ev->loop, &ev->sched_timer);
+  uv_check_init(&ev->loop, &ev->refill_soon);
+  uv_idle_init(&ev->loop, &ev->no_wait);
+  ev->refill_soon.data = ev;
   ev->curl_timer.data = ev->tick.data = ev->sched_timer.data = ev;
   uv_timer_start(&ev->tick, on_tick, 100, 100);
 

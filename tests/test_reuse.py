@@ -4,6 +4,7 @@ one host share kept-alive connections, and hostile bodies still cost no
 more than their status needs. In every model."""
 
 import http.server
+import signal
 import subprocess
 import threading
 import time
@@ -34,6 +35,17 @@ class ConnCounting:
                     owner.ended += 1
 
             def do_GET(self):
+                if self.path.startswith("/hold"):
+                    with owner.lock:
+                        owner.held += 1
+                    owner.release.wait(20)
+                    # One write, so that bytes waiting at the client mean
+                    # the whole answer is there (unread_answers).
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n"
+                                     b"Content-Length: 3\r\n\r\nok\n")
+                    with owner.lock:
+                        owner.answered += 1
+                    return
                 if self.path.startswith("/slow"):
                     time.sleep(2.0)
                 elif self.path.startswith("/pause"):
@@ -50,6 +62,8 @@ class ConnCounting:
         self.lock = threading.Lock()
         self.conns = 0
         self.ended = 0  # connections the client closed
+        self.held = self.answered = 0  # /hold requests: in, answered
+        self.release = threading.Event()  # lets /hold requests answer
         self.httpd = serve_in_thread(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
@@ -126,6 +140,67 @@ def test_many_hosts_keep_their_connections(model, conn_counting, resolver):
     assert res.returncode == 0, res.stderr
     assert res.stdout == b'{"200": 320}\n', res.stdout
     assert conn_counting.conns <= 100 * loops, conn_counting.conns
+
+
+def unread_answers(server_port):
+    """Client sockets connected to server_port on 127.0.0.1 with bytes
+    waiting in their receive queue (from /proc/net/tcp)."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for row in f:
+            cols = row.split()
+            remote_port = int(cols[2].split(":")[1], 16)
+            rx_queue = int(cols[4].split(":")[1], 16)
+            if remote_port == server_port and rx_queue > 0:
+                n += 1
+    return n
+
+
+def test_answers_that_arrive_together_reuse_their_connections(
+        model, conn_counting):
+    # N checks over 4 hosts are held by the server while sitecheck is
+    # stopped (a stall), then all answered: sitecheck finds N finished
+    # responses at once. The N checks after them must take those N
+    # connections; starting each next check while other answers were still
+    # unread made it open a new one (tls5k: 64 at once after a stall).
+    if model != "event":
+        pytest.skip("one event loop's rounds (event:N: a cache per loop)")
+    N = 16
+    port = conn_counting.url.rsplit(":", 1)[1]
+    hosts = [f"h{i}.localhost" for i in range(4)]
+    lines = [f"http://{hosts[i % 4]}:{port}/hold{i}" for i in range(N)] + \
+            [f"http://{hosts[i % 4]}:{port}/p{i}" for i in range(N, 2 * N)]
+    p = subprocess.Popen([BIN, *model_args(model), "-c", str(N), "--per-host",
+                          "8", "-q"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdin.write(("\n".join(lines) + "\n").encode())
+        p.stdin.close()
+        p.stdin = None  # (communicate() must not flush it)
+        deadline = time.monotonic() + 20
+        while conn_counting.held < N and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert conn_counting.held == N
+        p.send_signal(signal.SIGSTOP)
+        conn_counting.release.set()
+        while conn_counting.answered < N and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Sent is not yet received: under load the kernel can deliver on
+        # loopback late. Wait until all 16 answers sit in the client's
+        # receive queues.
+        while unread_answers(int(port)) < N and time.monotonic() < deadline:
+            time.sleep(0.01)
+        p.send_signal(signal.SIGCONT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+        conn_counting.release.set()
+    assert p.returncode == 0, err
+    assert out == b'{"200": %d}\n' % (2 * N), out
+    # 16 in 20 of 20 runs on a quiet machine; 17-18 in 4 of 12 with two
+    # CPU hogs, not explained yet. The old code: 17-21, mostly 19-20.
+    assert conn_counting.conns <= N + 2, conn_counting.conns
 
 
 def test_without_a_per_host_limit_small_concurrency_still_reuses(
