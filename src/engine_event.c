@@ -1,9 +1,10 @@
 /* engine_event.c - the event-loop model: libcurl's multi socket interface
  * driven by libuv, one uv_poll_t per socket and one timer per loop.
  *
- * A loop keeps at most its share of -c checks in flight; each time one
- * finishes its slot is refilled from the streaming feed, so nothing waits
- * in libcurl's own queue (where its timeout would already be running).
+ * A loop keeps at most its share of -c checks in flight; free slots are
+ * refilled from the streaming feed after each round of socket events (see
+ * refill_soon), so nothing waits in libcurl's own queue (where its timeout
+ * would already be running).
  * --loops N runs N such loops in N threads that share nothing but the feed
  * and the sink.
  *
