@@ -14,8 +14,9 @@ struct sc_job {
   char *host; /* its host, lower-cased */
   long port;
   int ip_literal; /* the host is an address: no lookup needed */
-  int alone;      /* no other check of its host in flight or waiting, so
-                     its connection is not kept (set by the scheduler) */
+  int alone;      /* at its start, a new host with no other check in
+                     flight or waiting: it connects afresh (set by the
+                     scheduler; see sc_sched_company for keeping) */
 };
 
 /* Frees the strings a job owns and zeroes it. */

@@ -71,6 +71,11 @@ def _parse_models(spec):
 MODELS = _parse_models(os.environ.get("SITECHECK_MODELS", "event"))
 
 
+def loops_of(model):
+    """`event:2` -> 2, any other model -> 1."""
+    return int(model.partition(":")[2] or 1)
+
+
 def model_args(model):
     """`event:2` -> ['-m', 'event', '--loops', '2']."""
     name, _, loops = model.partition(":")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import (BIN, check_one, concurrency_args, model_args,
+from conftest import (BIN, check_one, concurrency_args, loops_of, model_args,
                       serve_in_thread)
 
 
@@ -108,7 +108,7 @@ def test_connections_match_the_checks_that_may_run(model, conn_counting):
     assert res.returncode == 0, res.stderr
     assert res.stdout == b'{"200": 60}\n', res.stdout
     # (Each loop of event:N has its own connections: 2 per loop.)
-    loops = int(model.split(":")[1]) if ":" in model else 1
+    loops = loops_of(model)
     most = 3 if model.startswith("process") else 2 * loops
     assert conn_counting.conns <= most, conn_counting.conns
 
@@ -130,7 +130,7 @@ def test_many_hosts_keep_their_connections(model, conn_counting, resolver):
     # checks per loop, so that every loop can keep all 16 hosts.
     if not model.startswith("event"):
         pytest.skip("the event model's connection cache")
-    loops = int(model.split(":")[1]) if ":" in model else 1
+    loops = loops_of(model)
     port = conn_counting.url.rsplit(":", 1)[1]
     lines = [f"http://h{i % 16}.localhost:{port}/p{i}" for i in range(320)]
     res = subprocess.run([BIN, *model_args(model), "-c", str(16 * loops),
