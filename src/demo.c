@@ -84,7 +84,8 @@ struct outcome {
   int status;
 };
 
-/* Runs `self -q -m MODEL [-c N] FILE`, capturing the tally. */
+/* Runs `self -q -m MODEL [--loops 1] [-c N] FILE`, capturing the
+ * tally. */
 static int run_model(const char *self, const char *model, const char *conc,
                      const char *file, struct outcome *out) {
   int p[2];
@@ -96,11 +97,18 @@ static int run_model(const char *self, const char *model, const char *conc,
     dup2(p[1], STDOUT_FILENO);
     close(p[0]);
     close(p[1]);
-    if (conc)
-      execl(self, self, "-q", "--no-progress", "-m", model, "-c", conc, file,
-            (char *)NULL);
-    else
-      execl(self, self, "-q", "--no-progress", "-m", model, file, (char *)NULL);
+    /* The event model on one loop: the talk's lesson is one thread. */
+    const char *argv[] = {
+        self, "-q", "--no-progress", "-m", model, "--loops", "1", NULL,
+        NULL, NULL};
+    int n = strcmp(model, "event") == 0 ? 7 : 5;
+    if (conc) {
+      argv[n++] = "-c";
+      argv[n++] = conc;
+    }
+    argv[n] = file;
+    argv[n + 1] = NULL;
+    execv(self, (char *const *)argv);
     _exit(127);
   }
   close(p[1]);

@@ -19,6 +19,7 @@ struct sc_run {
   struct sc_sink *sink;
   long concurrency; /* checks in flight in total, already fitted to limits */
   long fd_budget;   /* descriptors the checks may hold in all */
+  int loops;        /* event model's loops (the scheduler's lanes), fitted */
 };
 
 /* Each returns 0, or -1 after printing why the engine could not run. */

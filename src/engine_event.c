@@ -5,8 +5,10 @@
  * refilled from the streaming feed after each round of socket events (see
  * refill_soon), so nothing waits in libcurl's own queue (where its timeout
  * would already be running).
- * --loops N runs N such loops in N threads that share nothing but the feed
- * and the sink.
+ * --loops N runs N such loops in N threads that share nothing but the
+ * scheduler (with the feed behind it) and the sink; each loop takes from
+ * its own lane of the scheduler, so a host's checks meet the connections
+ * its earlier checks left in that loop's cache.
  *
  * A slot stays with its check through retries: the retry waits on the
  * slot's own timer while the other slots go on.
@@ -52,9 +54,12 @@ struct ev_loop {
   uv_timer_t sched_timer; /* the scheduler's next allowed start */
   uv_check_t refill_soon; /* refills once this round's events are handled */
   uv_idle_t no_wait;      /* ... and keeps the loop from waiting before */
+  uv_async_t wake;        /* the scheduler has a job of this lane ready */
   CURLM *multi;
   struct sc_resolver *resolver; /* NULL with --resolver curl */
   struct sc_run *run;
+  int lane; /* in the scheduler, with the loop's index */
+  int nloops;
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
   long nslots, nidle;
@@ -73,6 +78,7 @@ struct ev_sock {
 };
 
 static void refill(struct ev_loop *ev);
+static void refill_soon(struct ev_loop *ev);
 static void start_try(struct ev_slot *s);
 
 /* Descriptors a check may hold at once (see the file comment). */
@@ -105,6 +111,18 @@ static void on_refill_soon(uv_check_t *h) {
 
 static void on_no_wait(uv_idle_t *h) {
   (void)h;
+}
+
+/* Refills soon, not now: the wake comes in the I/O phase (see
+ * refill_soon). */
+static void on_wake(uv_async_t *h) {
+  refill_soon(h->data);
+}
+
+/* The scheduler's wake for this loop's lane (under its lock). */
+static void wake_loop(void *arg) {
+  struct ev_loop *ev = arg;
+  uv_async_send(&ev->wake);
 }
 
 /* Refills after this round of events, not now: other sockets of the round
@@ -229,6 +247,9 @@ static void close_if_done(struct ev_loop *ev) {
   uv_idle_stop(&ev->no_wait);
   uv_close((uv_handle_t *)&ev->refill_soon, NULL);
   uv_close((uv_handle_t *)&ev->no_wait, NULL);
+  /* After this no other loop's thread sends to the handle. */
+  if (ev->nloops > 1) sc_sched_on_ready(ev->run->sched, ev->lane, NULL, NULL);
+  uv_close((uv_handle_t *)&ev->wake, NULL);
   if (ev->resolver) sc_resolver_free(ev->resolver);
   ev->resolver = NULL;
   for (long i = 0; i < ev->nslots; i++)
@@ -320,7 +341,7 @@ static void refill(struct ev_loop *ev) {
   while (!ev->input_done && !ev->held_head && ev->nidle > 0) {
     struct ev_slot *s = ev->idle[ev->nidle - 1];
     long wait;
-    int got = sc_sched_take(ev->run->sched, &s->check.job, &wait);
+    int got = sc_sched_take(ev->run->sched, ev->lane, &s->check.job, &wait);
     if (got < 0) {
       ev->input_done = 1;
       break;
@@ -387,6 +408,10 @@ static void *loop_main(void *arg) {
   uv_timer_init(&ev->loop, &ev->sched_timer);
   uv_check_init(&ev->loop, &ev->refill_soon);
   uv_idle_init(&ev->loop, &ev->no_wait);
+  uv_async_init(&ev->loop, &ev->wake, on_wake);
+  ev->wake.data = ev;
+  if (ev->nloops > 1)
+    sc_sched_on_ready(ev->run->sched, ev->lane, wake_loop, ev);
   ev->refill_soon.data = ev;
   ev->curl_timer.data = ev->tick.data = ev->sched_timer.data = ev;
   uv_timer_start(&ev->tick, on_tick, 100, 100);
@@ -429,13 +454,14 @@ static void *loop_main(void *arg) {
 }
 
 int sc_engine_event(struct sc_run *run) {
-  long n = run->o->loops > 0 ? run->o->loops : 1;
-  if (n > run->concurrency) n = run->concurrency;
+  long n = run->loops;
   struct ev_loop *loops = sc_xcalloc((size_t)n, sizeof *loops);
   pthread_t *tids = sc_xcalloc((size_t)n, sizeof *tids);
   int rc = 0;
   for (long i = 0; i < n; i++) {
     loops[i].run = run;
+    loops[i].lane = (int)i;
+    loops[i].nloops = (int)n;
     loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
     /* Reuse: the cache holds at most two connections per slot (see
      * loop_main). With c-ares a check needs only its connection, so the

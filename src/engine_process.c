@@ -187,7 +187,7 @@ static void replace(struct procs *ps, long i, int want_new) {
  * lost without having been tried. */
 static int dispatch(struct procs *ps, long i, long *wait_ms) {
   struct worker *w = &ps->w[i];
-  int got = sc_sched_take(ps->run->sched, &w->job, wait_ms);
+  int got = sc_sched_take(ps->run->sched, 0, &w->job, wait_ms);
   if (got != 1) return got;
   size_t n = cap_len(w->job.url, SC_LINE_MAX_WIRE);
   for (int attempt = 0; attempt < 2; attempt++) {

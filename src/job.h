@@ -17,6 +17,8 @@ struct sc_job {
   int alone;      /* at its start, a new host with no other check in
                      flight or waiting: it connects afresh (set by the
                      scheduler; see sc_sched_company for keeping) */
+  int stolen;     /* taken by a loop other than its host's: it connects
+                     afresh and closes (scheduler.c, take_ready) */
 };
 
 /* Frees the strings a job owns and zeroes it. */

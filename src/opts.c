@@ -53,7 +53,8 @@ static const char usage_text[] =
     "  -o, --output FILE       write one record per URL (- for stdout)\n"
     "      --format jsonl|csv  record format (default jsonl)\n"
     "  -m, --model MODEL       event (default), thread, process or serial\n"
-    "      --loops N           event model: N loops in N threads (default 1)\n"
+    "      --loops N|auto      event model: N loops in N threads (default\n"
+    "                          auto: one per CPU, at most one per 64 checks)\n"
     "  -q, --quiet             no summary line or warnings on stderr\n"
     "      --progress, --no-progress  progress on a terminal (default auto)\n"
     "  -h, --help              this help\n"
@@ -150,7 +151,7 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   o->use_cares = 1;
   o->max_retry_wait_ms = 30000;
   o->progress = -1;
-  o->loops = 1;
+  o->loops = 0; /* auto: main.c */
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, ":c:t:X:H:A:ko:m:qhV46x:", long_opts,
@@ -262,9 +263,11 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
         break;
       }
       case OPT_LOOPS:
-        if (sc_parse_long(optarg, 1, 256, &v))
+        if (strcmp(optarg, "auto") == 0)
+          v = 0;
+        else if (sc_parse_long(optarg, 1, 256, &v))
           return usage_error(
-              "--loops needs a whole number from 1 to 256, "
+              "--loops needs auto or a whole number from 1 to 256, "
               "not '%s'",
               optarg);
         o->loops = v;
@@ -352,7 +355,7 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
         return usage_error("unknown option '%s'", argv[optind - 1]);
     }
   }
-  if (loops_given && o->model != SC_MODEL_EVENT && o->loops != 1)
+  if (loops_given && o->model != SC_MODEL_EVENT && o->loops > 1)
     return usage_error("--loops applies to the event model only (-m %s)",
                        model_names[o->model]);
   if (o->dns_servers && !o->use_cares)

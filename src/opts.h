@@ -54,7 +54,7 @@ struct sc_opts {
   const char *output; /* NULL: tally only; "-": records on stdout */
   enum sc_format format;
   enum sc_model model;
-  long loops;
+  long loops; /* event model; 0 = auto, resolved in main.c */
 };
 
 /* Parses argv into *o. On a usage error prints one line "sitecheck: ..."

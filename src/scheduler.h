@@ -8,7 +8,19 @@
  * memory stays bounded: a list of 100,000 URLs on one host is read as
  * fast as its per-host limit lets it be checked. Thread-safe: the loops
  * of --loops and the threads of the thread model share one scheduler, so
- * the limits hold for the whole run. */
+ * the limits hold for the whole run.
+ *
+ * Lanes: each loop of --loops takes from its own lane, and every host
+ * belongs to one lane (a new host to the lane with the fewest jobs, a
+ * host seen before to its old one), so a host's checks run in one loop
+ * and reuse that loop's connections (libcurl's cache is per loop). A
+ * taker whose lane has nothing ready reads on in the input, queueing
+ * other lanes' jobs. It takes another lane's ready job only when that
+ * lane would hold it up: the lane fell behind (so many ready jobs that
+ * reading ahead for it stops), or the job waited there 100 ms (its loop's
+ * slots held by slow checks). A lane's taker that found nothing is woken
+ * (its wake function) when a job of its lane becomes ready or the input
+ * is exhausted. */
 #ifndef SC_SCHED_H
 #define SC_SCHED_H
 
@@ -19,18 +31,28 @@
 
 struct sc_sched;
 
-/* Wraps the feed; concurrency sizes the read-ahead. */
+/* Wraps the feed; concurrency sizes the read-ahead; lanes >= 1. */
 struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
-                              struct sc_sink *s, long concurrency);
+                              struct sc_sink *s, long concurrency, int lanes);
 void sc_sched_free(struct sc_sched *s);
 
 /* Takes the next job allowed to start now into *job (which then owns its
- * strings). Returns 1 for a job; 0 if none may start yet, with *wait_ms
- * the time until one may (-1: not before a check finishes); -1 when the
- * input is exhausted and nothing waits, or the run is stopping. */
-int sc_sched_take(struct sc_sched *s, struct sc_job *job, long *wait_ms);
+ * strings), for a taker of lane (0 with one lane). Returns 1 for a job; 0
+ * if none may start yet, with *wait_ms the time until one may (-1: not
+ * before a check finishes, or the lane's wake); -1 when the input is
+ * exhausted and nothing waits, or the run is stopping. */
+int sc_sched_take(struct sc_sched *s, int lane, struct sc_job *job,
+                  long *wait_ms);
 
-/* The same, blocking until a job may start; returns 1 or -1. */
+/* Has wake(arg) called, under the scheduler's lock, when lane's last take
+ * found nothing and one of its jobs becomes ready; wake must not call back
+ * into the scheduler (uv_async_send does not). NULL stops it: after this
+ * returns, wake is not running and will not be called. */
+void sc_sched_on_ready(struct sc_sched *s, int lane, void (*wake)(void *),
+                       void *arg);
+
+/* The same as sc_sched_take for one lane, blocking until a job may start;
+ * returns 1 or -1. */
 int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job);
 
 /* Gives back a job taken but not started: it goes first in its host's

@@ -4,6 +4,7 @@ one host share kept-alive connections, and hostile bodies still cost no
 more than their status needs. In every model."""
 
 import http.server
+import os
 import signal
 import subprocess
 import threading
@@ -264,3 +265,50 @@ def test_bodies_with_reuse_on(sc, base, path, limit):
     rec, res = check_one(sc, base + path, "--per-host", "8", "-t", "8")
     assert rec["status"] == 200 and rec["error"] is None, rec
     assert res.elapsed < limit, f"took {res.elapsed:.2f} s"
+
+
+def test_loops_keep_each_hosts_checks_in_one_loop(conn_counting):
+    # --loops N: each host belongs to one loop (a lane of the scheduler),
+    # so its checks meet the connections its earlier checks left in that
+    # loop's cache. 8 hosts, 4 of each in flight, 16 checks per loop: 32
+    # connections do. When any loop took any host's next check, each loop
+    # kept its own connections to every host: 42-45 here (32-33 now).
+    port = conn_counting.url.rsplit(":", 1)[1]
+    lines = [f"http://h{i % 8}.localhost:{port}/pause{i}" for i in range(800)]
+    res = subprocess.run([BIN, "-m", "event", "--loops", "2", "-c", "32",
+                          "--per-host", "4", "-q"],
+                         input=("\n".join(lines) + "\n").encode(),
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == b'{"200": 800}\n', res.stdout
+    assert conn_counting.conns <= 36, conn_counting.conns
+
+
+@pytest.mark.parametrize("c", [16, 256])
+def test_default_loops_follow_cpus_and_concurrency(conn_counting, c):
+    # --loops auto (the default): one loop per CPU sitecheck may run on,
+    # at most one per 64 checks in flight. Counted as threads while 4
+    # checks wait on a slow answer and the input is still open: one loop
+    # runs on the main thread, beside the input reader; several run on
+    # their own threads.
+    loops = max(1, min(len(os.sched_getaffinity(0)), c // 64))
+    want = 2 if loops == 1 else loops + 2
+    p = subprocess.Popen([BIN, "-c", str(c), "-q"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.stdin.write("".join(f"{conn_counting.url}/slow{i}\n"
+                              for i in range(4)).encode())
+        p.stdin.flush()
+        deadline = time.monotonic() + 10
+        while conn_counting.conns < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        threads = len(os.listdir(f"/proc/{p.pid}/task"))
+        p.stdin.close()
+        p.wait(timeout=30)
+        out, err = p.stdout.read(), p.stderr.read()
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 0, err
+    assert out == b'{"200": 4}\n', out
+    assert threads == want, (threads, want)

@@ -438,8 +438,8 @@ struct sched_rig {
   int fd;
 };
 
-static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
-                     const char *a2) {
+static void rig_open_lanes(struct sched_rig *r, const char *lines,
+                           const char *a1, const char *a2, int lanes) {
   char path[64];
   r->fd = memfd_create("sched", 0);
   if (r->fd < 0 || write(r->fd, lines, strlen(lines)) < 0) abort();
@@ -450,7 +450,12 @@ static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
   if (sc_opts_parse(&r->o, 7, argv) != 0) abort();
   r->f = sc_feed_open(&r->o);
   r->sink = sc_sink_open(&r->o);
-  r->s = sc_sched_new(&r->o, r->f, r->sink, 4);
+  r->s = sc_sched_new(&r->o, r->f, r->sink, 4, lanes);
+}
+
+static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
+                     const char *a2) {
+  rig_open_lanes(r, lines, a1, a2, 1);
 }
 
 static void rig_close(struct sched_rig *r) {
@@ -477,12 +482,12 @@ static void test_sched_return(void) {
   long wait;
   rig_open(&r, "http://a.unit-sitecheck.org/1\nhttp://a.unit-sitecheck.org/2\n",
            "--rate", "5");
-  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 1);
   sc_sched_return(r.s, &j);
   CHECK(j.url == NULL);
-  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 1);
   struct sc_job k;
-  CHECK(sc_sched_take(r.s, &k, &wait) == 0 && wait > 100);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == 0 && wait > 100);
   sc_sched_done(r.s, &j);
   sc_job_clear(&j);
   rig_close(&r);
@@ -494,12 +499,12 @@ static void test_sched_return(void) {
            "http://a.unit-sitecheck.org/2\nhttp://b.unit-sitecheck.org/2\n",
            "--host-rate", "5");
   struct sc_job a;
-  CHECK(sc_sched_take(r.s, &a, &wait) == 1 && a.lineno == 1);
-  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 2);
-  CHECK(sc_sched_take(r.s, &k, &wait) == 0 && wait > 100);
+  CHECK(sc_sched_take(r.s, 0, &a, &wait) == 1 && a.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 2);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == 0 && wait > 100);
   sc_sched_return(r.s, &j);
-  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 2);
-  CHECK(sc_sched_take(r.s, &k, &wait) == 0 && wait > 100);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 2);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == 0 && wait > 100);
   sc_sched_done(r.s, &a);
   sc_sched_done(r.s, &j);
   sc_job_clear(&a);
@@ -510,14 +515,122 @@ static void test_sched_return(void) {
    * its pause) when a/1 is given back, so a/1 waits for a/2's pause. */
   rig_open(&r, "http://a.unit-sitecheck.org/1\nhttp://a.unit-sitecheck.org/2\n",
            "--host-rate", "5");
-  CHECK(sc_sched_take(r.s, &a, &wait) == 1 && a.lineno == 1);
-  CHECK(sc_sched_take(r.s, &j, &wait) == 0 && wait > 100);
+  CHECK(sc_sched_take(r.s, 0, &a, &wait) == 1 && a.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 0 && wait > 100);
   usleep(250 * 1000);
-  CHECK(sc_sched_take(r.s, &j, &wait) == 1 && j.lineno == 2);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 2);
   sc_sched_return(r.s, &a);
-  CHECK(sc_sched_take(r.s, &a, &wait) == 0 && wait > 100);
+  CHECK(sc_sched_take(r.s, 0, &a, &wait) == 0 && wait > 100);
   sc_sched_done(r.s, &j);
   sc_job_clear(&j);
+  rig_close(&r);
+}
+
+static int wakes[2];
+static void count_wake(void *arg) {
+  wakes[*(int *)arg]++;
+}
+
+static void done_clear(struct sched_rig *r, struct sc_job *j) {
+  sc_sched_done(r->s, j);
+  sc_job_clear(j);
+}
+
+#define A "http://a.unit-sitecheck.org/"
+#define B "http://b.unit-sitecheck.org/"
+
+/* Two lanes (two loops), 4 checks in flight: 2 slots per lane. */
+static void test_sched_lanes(void) {
+  struct sched_rig r;
+  struct sc_job j, k, m;
+  long wait;
+  static int lane_ids[2] = {0, 1};
+
+  /* A new host goes to the lane with fewer jobs (the taker's on a tie);
+   * a taker queues other lanes' jobs and reads on for its own. */
+  rig_open_lanes(&r, A "1\n" B "1\n" A "2\n" B "2\n", "-c", "4", 2);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == 1 && k.lineno == 3);
+  CHECK(sc_sched_take(r.s, 1, &m, &wait) == 1 && m.lineno == 2);
+  done_clear(&r, &j);
+  done_clear(&r, &k);
+  CHECK(sc_sched_take(r.s, 1, &j, &wait) == 1 && j.lineno == 4);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == -1);
+  done_clear(&r, &j);
+  done_clear(&r, &m);
+  rig_close(&r);
+
+  /* A lane's taker that found nothing is woken when a job of its lane
+   * becomes ready, and only then. */
+  rig_open_lanes(&r, A "1\n" A "2\n" B "1\n", "--per-host", "1", 2);
+  wakes[0] = wakes[1] = 0;
+  sc_sched_on_ready(r.s, 0, count_wake, &lane_ids[0]);
+  sc_sched_on_ready(r.s, 1, count_wake, &lane_ids[1]);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == 0 && wait > 50 && wait <= 101);
+  CHECK(wakes[0] == 0 && wakes[1] == 0);
+  CHECK(sc_sched_take(r.s, 1, &k, &wait) == 1 && k.lineno == 3);
+  done_clear(&r, &j);
+  CHECK(wakes[0] == 1 && wakes[1] == 0);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 1 && j.lineno == 2);
+  sc_sched_on_ready(r.s, 0, NULL, NULL);
+  done_clear(&r, &j);
+  done_clear(&r, &k);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == -1);
+  CHECK(wakes[0] == 1 && wakes[1] == 0);
+  rig_close(&r);
+
+  /* Another lane takes a lane's ready job only once it has waited 100 ms
+   * there (its own loop busy), and says when to look again; such a job
+   * connects afresh and closes. */
+  rig_open_lanes(&r, A "1\n" A "2\n" A "3\n", "--per-host", "0", 2);
+  struct sc_job t[10];
+  CHECK(sc_sched_take(r.s, 0, &t[0], &wait) == 1 && t[0].lineno == 1);
+  CHECK(!t[0].stolen);
+  CHECK(sc_sched_take(r.s, 1, &t[1], &wait) == 0 && wait > 50 && wait <= 101);
+  usleep(120 * 1000);
+  CHECK(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
+  CHECK(t[1].stolen && t[1].alone && !sc_sched_company(r.s, &t[1]));
+  CHECK(sc_sched_take(r.s, 0, &t[2], &wait) == 1 && t[2].lineno == 3);
+  CHECK(!t[2].stolen && sc_sched_company(r.s, &t[2]));
+  for (int i = 0; i < 3; i++) done_clear(&r, &t[i]);
+  rig_close(&r);
+
+  /* A lane with 4 ready jobs per slot of its loop (8 here) falls behind:
+   * the other loop reads no further ahead for it and takes its jobs at
+   * once, keeping their connections. */
+  rig_open_lanes(&r,
+                 A "1\n" A "2\n" A "3\n" A "4\n" A "5\n" A "6\n" A "7\n" A
+                   "8\n" A "9\n" A "10\n",
+                 "--per-host", "0", 2);
+  CHECK(sc_sched_take(r.s, 0, &t[0], &wait) == 1 && t[0].lineno == 1);
+  CHECK(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
+  CHECK(!t[1].stolen && sc_sched_company(r.s, &t[1]));
+  CHECK(sc_sched_take(r.s, 1, &t[2], &wait) == 1 && t[2].lineno == 3);
+  CHECK(sc_sched_take(r.s, 1, &t[3], &wait) == 0 && wait > 50);
+  for (int i = 3; i < 10; i++)
+    CHECK(sc_sched_take(r.s, 0, &t[i], &wait) == 1 &&
+          t[i].lineno == (uint64_t)i + 1);
+  for (int i = 0; i < 10; i++) done_clear(&r, &t[i]);
+  rig_close(&r);
+
+  /* A host seen before goes back to its lane, where its connections are,
+   * though the other lane reads it and would win the tie. */
+  rig_open_lanes(&r,
+                 A
+                 "1\n"
+                 "http://d.unit-sitecheck.org/1\n"
+                 "http://e.unit-sitecheck.org/1\n" A "2\n",
+                 "-c", "4", 2);
+  CHECK(sc_sched_take(r.s, 1, &j, &wait) == 1 && j.lineno == 1);
+  CHECK(sc_sched_take(r.s, 0, &k, &wait) == 1 && k.lineno == 2);
+  CHECK(sc_sched_take(r.s, 1, &m, &wait) == 1 && m.lineno == 3);
+  done_clear(&r, &j);
+  CHECK(sc_sched_take(r.s, 0, &j, &wait) == 0);
+  CHECK(sc_sched_take(r.s, 1, &j, &wait) == 1 && j.lineno == 4);
+  done_clear(&r, &j);
+  done_clear(&r, &k);
+  done_clear(&r, &m);
   rig_close(&r);
 }
 
@@ -534,6 +647,7 @@ int main(void) {
   test_failon();
   test_numbers();
   test_sched_return();
+  test_sched_lanes();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
