@@ -49,8 +49,9 @@ struct sc_resolver;
  * (/etc/resolv.conf, read now), or "ADDR[:PORT],..." with IPv4 or
  * [IPv6]:port entries, as --dns-servers takes. family: 0 for both (A and
  * AAAA), 4 or 6. timeout_ms: the most a lookup may take, from the call to
- * its callback (<= 0 means 5000); c-ares gets timeout_ms/3 per try and two
- * tries per server. Returns NULL and writes a message to err on a bad
+ * its callback (<= 0 means 5000); c-ares' first try waits timeout_ms/3
+ * but at most 1 s, each next one twice the last, as many as fill
+ * timeout_ms. Returns NULL and writes a message to err on a bad
  * argument or c-ares failure. The resolver owns uv handles on `loop` until
  * sc_resolver_free. */
 struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,

@@ -678,6 +678,65 @@ static void test_timeout(void) {
   close(fd);
 }
 
+/* A server that drops the first query it gets and answers the next one
+ * with 127.0.0.1: a query lost on the way (a full receive buffer at the
+ * server) costs the first try's wait, at most 1 s, whatever the limit. */
+struct lossy {
+  uv_poll_t poll;
+  int fd;
+  int got;
+};
+
+static void on_lossy(uv_poll_t *p, int status, int events) {
+  struct lossy *l = p->data;
+  unsigned char q[512];
+  struct sockaddr_in from;
+  socklen_t fl = sizeof from;
+  (void)status, (void)events;
+  ssize_t n;
+  while ((n = recvfrom(l->fd, q, sizeof q - 16, 0, (struct sockaddr *)&from,
+                       &fl)) > 12) {
+    if (l->got++ == 0) continue; /* lost */
+    size_t end = 12;             /* past the question's name and type/class */
+    while (end < (size_t)n && q[end]) end += q[end] + 1u;
+    end += 5;
+    if (end > (size_t)n) continue;
+    q[2] = 0x81, q[3] = 0x80;        /* a response, no error */
+    q[6] = 0, q[7] = 1;              /* one answer */
+    q[8] = q[9] = q[10] = q[11] = 0; /* no other records (EDNS cut) */
+    static const unsigned char rr[] = {0xc0, 12, 0, 1, 0,   1, 0, 0,
+                                       0,    60, 0, 4, 127, 0, 0, 1};
+    memcpy(q + end, rr, sizeof rr);
+    sendto(l->fd, q, end + sizeof rr, 0, (struct sockaddr *)&from, fl);
+  }
+}
+
+static void test_lost_query(void) {
+  char srv[64];
+  struct env e;
+  struct ans a;
+  struct lossy l = {.fd = silent_server(srv, sizeof srv)};
+  env_init(&e, srv, 4, 10000);
+  uv_poll_init(&e.loop, &l.poll, l.fd);
+  l.poll.data = &l;
+  uv_poll_start(&l.poll, UV_READABLE, on_lossy);
+  memset(&a, 0, sizeof a);
+  double t0 = sc_now_ms();
+  resolve(&e, "lost.test", &a);
+  double ms = sc_now_ms() - t0;
+  CHECK(a.called == 1 && a.status == SC_RESOLVE_OK &&
+            strcmp(a.addrs, "127.0.0.1") == 0,
+        "lost query: status %d addrs \"%s\" err \"%s\"", a.status, a.addrs,
+        a.err);
+  CHECK(l.got == 2 && ms >= 900 && ms <= 1600,
+        "lost query answered after %.0f ms, %d datagrams (limit 10 s)", ms,
+        l.got);
+  printf("  lost query (limit 10 s): answered after %.0f ms\n", ms);
+  uv_close((uv_handle_t *)&l.poll, NULL);
+  env_done(&e, 1);
+  close(l.fd);
+}
+
 struct cancel_ctx {
   struct sc_resolver *r;
   unsigned long other;
@@ -1081,6 +1140,7 @@ int main(int argc, char **argv) {
       {"no_query_needed", test_no_query_needed},
       {"cache_and_ttl", test_cache_and_ttl},
       {"timeout", test_timeout},
+      {"lost_query", test_lost_query},
       {"cancel", test_cancel},
       {"reentry_and_free", test_reentry_and_free},
       {"blocking", test_blocking},
