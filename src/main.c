@@ -83,6 +83,7 @@ static int fit_loops(const struct sc_opts *o, long concurrency) {
     if (n > concurrency / 64) n = concurrency / 64;
   }
   if (n > concurrency) n = concurrency;
+  if (n > 256) n = 256; /* as --loops allows */
   return n < 1 ? 1 : (int)n;
 }
 
