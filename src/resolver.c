@@ -894,6 +894,8 @@ struct blocking {
   int done, status;
   char *addrs, *err;
   size_t cap, errlen;
+  uv_loop_t *loop;
+  int in_run; /* the answer comes from within uv_run, not at once */
 };
 
 static void on_blocking(void *arg, int status, const char *addrs,
@@ -901,6 +903,13 @@ static void on_blocking(void *arg, int status, const char *addrs,
   struct blocking *b = arg;
   size_t len = strlen(addrs);
   b->done = 1;
+  /* The answer may come from a timer (the deadline) run before the loop
+   * polls: without this, that uv_run(UV_RUN_ONCE) would still wait for
+   * the next timer, c-ares' next try (seen: 932 ms for a 400 ms limit).
+   * Only from within uv_run, which clears the stop as it returns: a stop
+   * left over would make the clean-up uv_run return at once, its handles
+   * and descriptors unclosed. */
+  if (b->in_run) uv_stop(b->loop);
   b->status = status;
   set_err(b->err, b->errlen, "%s", err);
   if (len < b->cap) {
@@ -914,8 +923,8 @@ static void on_blocking(void *arg, int status, const char *addrs,
 int sc_resolve_blocking(const char *host, const char *servers, int family,
                         long timeout_ms, char *addrs, size_t cap, char *err,
                         size_t errlen) {
-  struct blocking b = {0, SC_RESOLVE_ERROR, addrs, err, cap, errlen};
   uv_loop_t loop;
+  struct blocking b = {0, SC_RESOLVE_ERROR, addrs, err, cap, errlen, &loop, 0};
   struct sc_resolver *r;
   if (cap) addrs[0] = '\0';
   set_err(err, errlen, "%s", "");
@@ -927,8 +936,10 @@ int sc_resolve_blocking(const char *host, const char *servers, int family,
   if (r) {
     sc_resolver_lookup(r, host, on_blocking, &b);
     /* The deadline timer is active until the callback has run. */
+    b.in_run = 1;
     while (!b.done && uv_run(&loop, UV_RUN_ONCE) != 0) {
     }
+    b.in_run = 0;
     if (!b.done)
       set_err(err, errlen, "%s: lookup did not finish", host ? host : "");
     sc_resolver_free(r);
