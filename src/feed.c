@@ -150,6 +150,7 @@ static int next_line(struct sc_feed *f, struct pending *p) {
  * run, and their answers wait, while it read). */
 static void *read_main(void *arg) {
   struct sc_feed *f = arg;
+  pthread_setname_np(pthread_self(), "sc-input");
   for (;;) {
     struct pending p;
     int got = !atomic_load(&sc_stop) && next_line(f, &p);
