@@ -188,6 +188,14 @@ static void sweep(struct sc_sched *s, double now) {
     }
 }
 
+/* Wakes lane l's taker if its last take found nothing. */
+static void wake_if_hungry(struct lane *l) {
+  if (l->hungry && l->wake) {
+    l->hungry = 0;
+    l->wake(l->wake_arg);
+  }
+}
+
 /* Puts a host with waiting jobs where it belongs: ready in its lane (the
  * lane's taker woken if it found nothing last time), asleep, or nowhere
  * (full: sc_sched_done brings it back). */
@@ -207,10 +215,7 @@ static void place(struct sc_sched *s, struct host *h, double now) {
   else
     l->ready_head = h;
   l->ready_tail = h;
-  if (l->hungry && l->wake) {
-    l->hungry = 0;
-    l->wake(l->wake_arg);
-  }
+  wake_if_hungry(l);
 }
 
 /* How long a job may stay ready in its lane, its loop not taking it,
@@ -434,13 +439,8 @@ int sc_sched_take(struct sc_sched *s, int lane, struct sc_job *job,
   s->lanes[lane].hungry = r == 0;
   /* Exhausted: the other lanes learn it now, not at their next timer. */
   if (s->feed_done && s->waiting == 0)
-    for (int i = 0; i < s->nlanes; i++) {
-      struct lane *l = &s->lanes[i];
-      if (i != lane && l->hungry && l->wake) {
-        l->hungry = 0;
-        l->wake(l->wake_arg);
-      }
-    }
+    for (int i = 0; i < s->nlanes; i++)
+      if (i != lane) wake_if_hungry(&s->lanes[i]);
   pthread_mutex_unlock(&s->lock);
   return r;
 }
