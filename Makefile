@@ -68,6 +68,10 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(wildcard src/*.h) | build/fuzz
 
 # The c-ares resolver's own test, run against a private dnsmasq.
 RESOLVER_SRCS = src/resolver.c src/util.c src/htab.c
+# bench's floor yardstick, built here too so that its warnings fail check.
+build/floor: bench/peers/floor.c | build/obj
+	$(CC) $(CFLAGS) -pthread -o $@ bench/peers/floor.c
+
 build/resolver_test: tests/resolver_test.c $(RESOLVER_SRCS) $(wildcard src/*.h) | build/obj
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/resolver_test.c $(RESOLVER_SRCS) $(LDFLAGS) $(LDLIBS)
 
@@ -94,7 +98,7 @@ demo: deps
 # AddressSanitizer + UBSan; the thread model and --loops under
 # ThreadSanitizer; valgrind memcheck; then each fuzzer for FUZZ_SECONDS.
 check: test-deps
-	$(MAKE) sitecheck build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
+	$(MAKE) sitecheck build/floor build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
 	timeout 300 /usr/bin/python3 tests/dns_helper.py --names 10000 --ttl 1 --run ./build/resolver_test
@@ -118,7 +122,7 @@ bench: sitecheck
 	sh bench/dns
 
 format:
-	clang-format -i src/*.c src/*.h tests/*.c
+	clang-format -i src/*.c src/*.h tests/*.c bench/peers/*.c
 
 clean:
 	rm -rf build sitecheck
