@@ -195,7 +195,8 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
   (void)e;
   if (what == CURL_POLL_REMOVE) {
     if (s) {
-      uv_poll_stop(&s->poll);
+      /* uv_close stops the watcher at once (libcurl may close the fd next);
+       * a uv_poll_stop before it cost a second, failing epoll_ctl(DEL). */
       uv_close((uv_handle_t *)&s->poll, on_sock_closed);
       curl_multi_assign(ev->multi, fd, NULL);
     }
