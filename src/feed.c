@@ -235,6 +235,10 @@ int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
   }
 }
 
+int sc_feed_blocks(const struct sc_feed *f) {
+  return !f->threaded;
+}
+
 uint64_t sc_feed_taken(struct sc_feed *f) {
   return atomic_load(&f->taken);
 }

@@ -31,6 +31,9 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o);
  * line, until a stop. */
 int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job);
 
+/* Whether sc_feed_next may block (no reader thread: the blocking models). */
+int sc_feed_blocks(const struct sc_feed *f);
+
 /* Lines taken from the input so far, and whether the input is exhausted
  * (for progress). */
 uint64_t sc_feed_taken(struct sc_feed *f);

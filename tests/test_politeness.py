@@ -118,7 +118,12 @@ def test_host_rate_spaces_starts(sc, model, counting):
              "--host-rate", "10", "--per-host", "0")
     starts = sorted(counting.starts["a.localhost"])
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert min(gaps) >= 0.085, gaps          # 100 ms, less clock slack
+    # 100 ms apart in the scheduler; the server sees each start later by
+    # its check's own set-up (in the process model a worker's wake-up
+    # too), so one gap can shrink by the next check's head start: below
+    # 85 ms once in a full run on a busy machine. As for --rate below: no
+    # two close together, and the whole run spread as 5 gaps would be.
+    assert min(gaps) >= 0.07, gaps
     assert starts[-1] - starts[0] >= 0.45
 
 

@@ -108,12 +108,14 @@ def test_connections_match_the_checks_that_may_run(model, conn_counting):
                          capture_output=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert res.stdout == b'{"200": 60}\n', res.stdout
-    # (Each loop of event:N has its own connections: 2 per loop.) The
-    # thread model makes a third in about 1 run of 40, with this session's
-    # code and the previous one alike (80 runs each); not yet explained,
-    # so it is allowed one: the race above made 5-16.
+    # (Each loop of event:N has its own connections: 2 per loop.) A third
+    # way, in about 1 run of 40-60 in the thread model: the first check,
+    # alone on its host when it started, asked at its head whether to keep
+    # its connection while another thread held the scheduler's lock for a
+    # moment, and the start-time guess ("alone": close) answered for it
+    # (scheduler.c, lock_unless_reading).
     loops = loops_of(model)
-    most = 3 if model.startswith(("process", "thread")) else 2 * loops
+    most = 3 if model.startswith("process") else 2 * loops
     assert conn_counting.conns <= most, conn_counting.conns
 
 
