@@ -65,8 +65,11 @@ void sc_sched_return(struct sc_sched *s, struct sc_job *job);
  * another check of its host is in flight or waiting, or the host came
  * back before (a repeat) and the input is not exhausted, or only one check
  * runs at a time (the input is then read one line at a time, so nothing
- * is known of the next one). Never blocks: while another thread holds the
- * scheduler, the job's start-time hint answers (job.h, alone). */
+ * is known of the next one). Never waits for input: when a taker holds
+ * the scheduler while it reads a line (blocking models), or in the event
+ * model whenever another thread holds it, the job's start-time hint
+ * answers (job.h, alone); in the blocking models it waits out other
+ * holders, who hold the lock only briefly. */
 int sc_sched_company(struct sc_sched *s, const struct sc_job *job);
 
 /* Marks a job taken with sc_sched_take as finished: its host slot frees.
