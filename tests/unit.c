@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -458,17 +460,22 @@ static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
   rig_open_lanes(r, lines, a1, a2, 1);
 }
 
-static void rig_close(struct sched_rig *r) {
-  sc_sched_free(r->s);
-  sc_feed_close(r->f);
+/* Closes a sink, its tally going to /dev/null. */
+static void sink_close_quietly(struct sc_sink *sink) {
   int out = dup(1), null = open("/dev/null", O_WRONLY);
   fflush(stdout);
   dup2(null, 1); /* the tally of an empty run */
-  sc_sink_close(r->sink, 0);
+  sc_sink_close(sink, 0);
   fflush(stdout);
   dup2(out, 1);
   close(out);
   close(null);
+}
+
+static void rig_close(struct sched_rig *r) {
+  sc_sched_free(r->s);
+  sc_feed_close(r->f);
+  sink_close_quietly(r->sink);
   close(r->fd);
   sc_opts_free(&r->o);
 }
@@ -524,6 +531,82 @@ static void test_sched_return(void) {
   sc_sched_done(r.s, &j);
   sc_job_clear(&j);
   rig_close(&r);
+}
+
+/* sc_sched_company in a blocking model: it never waits for input (a
+ * taker reading a slow pipe holds the scheduler), where the start-time
+ * guess answers; otherwise it waits for the lock and answers from what the
+ * scheduler knows. (It used to guess whenever the lock was held at all.) */
+struct rig_thread {
+  struct sc_sched *s;
+  struct sc_job job;
+  atomic_int r; /* -2 until the call returned */
+};
+
+static void *take_wait_in_thread(void *arg) {
+  struct rig_thread *t = arg;
+  atomic_store(&t->r, sc_sched_take_wait(t->s, &t->job));
+  return NULL;
+}
+
+static void *company_in_thread(void *arg) {
+  struct rig_thread *t = arg;
+  atomic_store(&t->r, sc_sched_company(t->s, &t->job));
+  return NULL;
+}
+
+/* Waits up to ms for t's call to return. */
+static int returned_within(struct rig_thread *t, int ms) {
+  for (int i = 0; i < ms && atomic_load(&t->r) == -2; i++) usleep(1000);
+  return atomic_load(&t->r) != -2;
+}
+
+static void test_sched_company_and_slow_input(void) {
+  int p[2];
+  if (pipe(p) != 0) abort();
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+  char *argv[] = {"sitecheck", "-m", "thread", "-q", path};
+  struct sc_opts o;
+  memset(&o, 0, sizeof o);
+  if (sc_opts_parse(&o, 5, argv) != 0) abort();
+  struct sc_feed *f = sc_feed_open(&o);
+  struct sc_sink *sink = sc_sink_open(&o);
+  struct sc_sched *s = sc_sched_new(&o, f, sink, 4, 1);
+  const char *l1 = "http://a.unit-sitecheck.org/1\n";
+  const char *l2 = "http://a.unit-sitecheck.org/2\n";
+  if (write(p[1], l1, strlen(l1)) < 0) abort();
+  struct sc_job a;
+  CHECK(sc_sched_take_wait(s, &a) == 1 && a.lineno == 1 && a.alone);
+
+  /* A taker waits in the pipe for line 2, holding the scheduler. */
+  struct rig_thread taker = {.s = s, .r = -2}, ask = {.s = s, .r = -2};
+  pthread_t tt, ta;
+  pthread_create(&tt, NULL, take_wait_in_thread, &taker);
+  usleep(50 * 1000);
+  ask.job = a;
+  pthread_create(&ta, NULL, company_in_thread, &ask);
+  CHECK(returned_within(&ask, 2000) && atomic_load(&ask.r) == 0);
+
+  if (write(p[1], l2, strlen(l2)) < 0) abort();
+  pthread_join(tt, NULL);
+  pthread_join(ta, NULL);
+  CHECK(atomic_load(&taker.r) == 1 && taker.job.lineno == 2);
+  /* No taker reading: the answer is the scheduler's (a/2 is in flight). */
+  CHECK(sc_sched_company(s, &a) == 1);
+
+  close(p[1]); /* end of input */
+  sc_sched_done(s, &a);
+  sc_job_clear(&a);
+  sc_sched_done(s, &taker.job);
+  sc_job_clear(&taker.job);
+  struct sc_job end;
+  CHECK(sc_sched_take_wait(s, &end) != 1);
+  sc_sched_free(s);
+  sc_feed_close(f);
+  sink_close_quietly(sink);
+  close(p[0]);
+  sc_opts_free(&o);
 }
 
 static int wakes[2];
@@ -648,6 +731,7 @@ int main(void) {
   test_numbers();
   test_sched_return();
   test_sched_lanes();
+  test_sched_company_and_slow_input();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
