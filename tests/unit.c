@@ -667,7 +667,7 @@ static void test_sched_lanes(void) {
    * there (its own loop busy), and says when to look again; such a job
    * connects afresh and closes. */
   rig_open_lanes(&r, A "1\n" A "2\n" A "3\n", "--per-host", "0", 2);
-  struct sc_job t[10];
+  struct sc_job t[18];
   CHECK(sc_sched_take(r.s, 0, &t[0], &wait) == 1 && t[0].lineno == 1);
   CHECK(!t[0].stolen);
   CHECK(sc_sched_take(r.s, 1, &t[1], &wait) == 0 && wait > 50 && wait <= 101);
@@ -679,22 +679,23 @@ static void test_sched_lanes(void) {
   for (int i = 0; i < 3; i++) done_clear(&r, &t[i]);
   rig_close(&r);
 
-  /* A lane with 4 ready jobs per slot of its loop (8 here) falls behind:
+  /* A lane with 8 ready jobs per slot of its loop (16 here) falls behind:
    * the other loop reads no further ahead for it and takes its jobs at
    * once, keeping their connections. */
   rig_open_lanes(&r,
                  A "1\n" A "2\n" A "3\n" A "4\n" A "5\n" A "6\n" A "7\n" A
-                   "8\n" A "9\n" A "10\n",
+                   "8\n" A "9\n" A "10\n" A "11\n" A "12\n" A "13\n" A "14\n" A
+                   "15\n" A "16\n" A "17\n" A "18\n",
                  "--per-host", "0", 2);
   CHECK(sc_sched_take(r.s, 0, &t[0], &wait) == 1 && t[0].lineno == 1);
   CHECK(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
   CHECK(!t[1].stolen && sc_sched_company(r.s, &t[1]));
   CHECK(sc_sched_take(r.s, 1, &t[2], &wait) == 1 && t[2].lineno == 3);
   CHECK(sc_sched_take(r.s, 1, &t[3], &wait) == 0 && wait > 50);
-  for (int i = 3; i < 10; i++)
+  for (int i = 3; i < 18; i++)
     CHECK(sc_sched_take(r.s, 0, &t[i], &wait) == 1 &&
           t[i].lineno == (uint64_t)i + 1);
-  for (int i = 0; i < 10; i++) done_clear(&r, &t[i]);
+  for (int i = 0; i < 18; i++) done_clear(&r, &t[i]);
   rig_close(&r);
 
   /* A host seen before goes back to its lane, where its connections are,
