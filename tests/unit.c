@@ -561,6 +561,25 @@ static int returned_within(struct rig_thread *t, int ms) {
   return atomic_load(&t->r) != -2;
 }
 
+/* Takes from lane 0 until told to stop: each take holds the lock a
+ * moment and, the input exhausted, finds nothing. */
+struct hammer {
+  struct sc_sched *s;
+  atomic_int stop;
+  atomic_long takes;
+};
+
+static void *take_in_a_loop(void *arg) {
+  struct hammer *h = arg;
+  struct sc_job x;
+  long wait;
+  while (!atomic_load(&h->stop)) {
+    if (sc_sched_take(h->s, 0, &x, &wait) == 1) abort(); /* none is left */
+    atomic_fetch_add(&h->takes, 1);
+  }
+  return NULL;
+}
+
 static void test_sched_company_and_slow_input(void) {
   int p[2];
   if (pipe(p) != 0) abort();
@@ -595,7 +614,25 @@ static void test_sched_company_and_slow_input(void) {
   /* No taker reading: the answer is the scheduler's (a/2 is in flight). */
   CHECK(sc_sched_company(s, &a) == 1);
 
-  close(p[1]); /* end of input */
+  /* Other threads holding the lock briefly (a taker finding nothing, as
+   * a finishing thread's sc_sched_done would) are waited out: every answer
+   * is the scheduler's. The old trylock guessed "alone" (0) here. */
+  close(p[1]); /* end of input: read here, so no take reads while asked */
+  struct sc_job none;
+  long w;
+  CHECK(sc_sched_take(s, 0, &none, &w) == -1);
+  struct hammer hm = {.s = s};
+  pthread_t th;
+  pthread_create(&th, NULL, take_in_a_loop, &hm);
+  long asked = 0, guesses = 0;
+  while (atomic_load(&hm.takes) < 200000 && asked < 100000000) {
+    guesses += !sc_sched_company(s, &a);
+    asked++;
+  }
+  atomic_store(&hm.stop, 1);
+  pthread_join(th, NULL);
+  CHECK(atomic_load(&hm.takes) >= 200000 && guesses == 0);
+
   sc_sched_done(s, &a);
   sc_job_clear(&a);
   sc_sched_done(s, &taker.job);
