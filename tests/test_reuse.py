@@ -148,17 +148,22 @@ def test_many_hosts_keep_their_connections(model, conn_counting, resolver):
     assert conn_counting.conns <= 100 * loops, conn_counting.conns
 
 
+def task_files(pid, name):
+    """The contents of /proc/PID/task/*/NAME, one per thread."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+            out.append(f.read())
+    return out
+
+
 def all_stopped(pid):
     """Every thread of pid is stopped (SIGSTOP has taken hold)."""
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-        for t in tasks:
-            with open(f"/proc/{pid}/task/{t}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] != "T":
-                    return False
+        return all(stat.rsplit(")", 1)[1].split()[0] == "T"
+                   for stat in task_files(pid, "stat"))
     except OSError:
         return False
-    return True
 
 
 def unread_answers(server_port):
@@ -311,15 +316,6 @@ def test_loops_keep_each_hosts_checks_in_one_loop(conn_counting):
     assert conn_counting.conns <= 36, conn_counting.conns
 
 
-def thread_names(pid):
-    """The names of a process's threads (comm)."""
-    names = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-            names.append(f.read().strip())
-    return names
-
-
 @pytest.mark.parametrize("c", [16, 256])
 def test_default_loops_follow_cpus_and_concurrency(conn_counting, c):
     # --loops auto (the default): one loop per CPU sitecheck may run on,
@@ -337,7 +333,7 @@ def test_default_loops_follow_cpus_and_concurrency(conn_counting, c):
         deadline = time.monotonic() + 10
         while conn_counting.conns < 4 and time.monotonic() < deadline:
             time.sleep(0.01)
-        names = thread_names(p.pid)
+        names = [c.strip() for c in task_files(p.pid, "comm")]
         p.stdin.close()
         p.wait(timeout=30)
         out, err = p.stdout.read(), p.stderr.read()
