@@ -63,6 +63,7 @@ struct ev_loop {
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
   long nslots, nidle;
+  long freed;                            /* slots freed since the last refill */
   long fd_budget, fd_used;               /* descriptors allowed / in use */
   struct ev_slot *held_head, *held_tail; /* FIFO waiting for descriptors */
   int input_done;
@@ -94,6 +95,7 @@ static void on_sock_closed(uv_handle_t *h) {
 static void release(struct ev_loop *ev, struct ev_slot *s) {
   sc_job_clear(&s->check.job);
   ev->idle[ev->nidle++] = s;
+  ev->freed++;
 }
 
 static void on_retry_timer(uv_timer_t *t) {
@@ -326,29 +328,31 @@ static void on_sched_timer(uv_timer_t *t) {
   refill(t->data);
 }
 
-/* New checks a loop starts in one round of events; the next ones wait
- * for the round after (refill_soon: the loop then polls without waiting).
- * Starting all free slots at once made each check's connect wait until
- * the loop had started every other one: at lat c1000, 500 per loop, the
- * first wave's requests all left together ~0.2 s late, and at -c 10000
- * records showed 725 ms of "connect" on loopback. With at most 16 a
- * round, the sockets of one round send their requests while the next
- * round starts. Measured side by side (bench lists, medians):
- * - lat c1000: 10.29-10.33 s -> 10.22-10.23 s (a bare client 10.14-10.21);
- * - lat c10000: no change in wall (2.27 s), peak RSS 148 -> 137 MB;
- * - tls5k: 0.80 -> 0.65 s, 290 -> 197 TLS connections;
- * - tput20k: client CPU -6%, wall the same.
- * When the CPU is the limit a round handles many finished checks but
- * starts 16, so fewer run at once (tput20k: 112 of a loop's 128 slots
- * busy on average -> 21) at the same rate. 32 measured alike, 64 lost
- * most of the tls gain. */
-enum { START_PER_ROUND = 16 };
+/* How many more checks a loop may have in flight after each round of
+ * events: a refill starts one check per slot freed since the last refill,
+ * plus at most this many; the rest wait for the next round, which polls
+ * without waiting (refill_soon). Starting every free slot at once made
+ * each check's connect wait until the loop had started all the others: at
+ * lat c1000, 500 a loop, the first wave's requests all left together
+ * ~0.2 s late, and records at -c 10000 showed 725 ms of "connect" on
+ * loopback. Now a round's sockets send their requests while the next
+ * round starts. Side by side on the bench lists (medians, old -> new):
+ * lat c1000 10.39 -> 10.24 s (a bare client: 10.19); lat c10000 wall
+ * 2.27 -> 2.31 s (noise; CPU +7%), peak RSS 150 -> 135 MB; tls5k, tput20k
+ * and stream: no change beyond noise.
+ * A flat 16 a round (no credit for freed slots) also made fewer checks
+ * run at once whenever the CPU was the limit (tput20k: 21 of a loop's 128
+ * slots busy on average, not 112); tls5k ran 0.80 -> 0.65 s, as fast as
+ * the old code at -c 128 (0.69 s). But then -c is not what runs, and a
+ * run's peak memory depends on whether it ever reaches -c (bench stream:
+ * 10k URLs peaked at 14.0 MB, 1M at 15.6: 1.12, a FAIL of its 1.1). */
+enum { START_MORE_PER_ROUND = 16 };
 
 /* Starts what waits for descriptors, then fills free slots from the
- * scheduler while descriptors last, START_PER_ROUND at a time. When the
- * scheduler says "not yet", the loop asks again when it says, or when a check
- * finishes; a loop with nothing in flight (its hosts busy in other loops) looks
- * every 20 ms. */
+ * scheduler while descriptors last, START_MORE_PER_ROUND more than were freed.
+ * When the scheduler says "not yet", the loop asks again when it says, or when
+ * a check finishes; a loop with nothing in flight (its hosts busy in other
+ * loops) looks every 20 ms. */
 static void refill(struct ev_loop *ev) {
   while (ev->held_head &&
          (ev->fd_used == 0 ||
@@ -358,10 +362,11 @@ static void refill(struct ev_loop *ev) {
     if (!ev->held_head) ev->held_tail = NULL;
     start_try(s);
   }
-  int started = 0;
+  long started = 0, most = ev->freed + START_MORE_PER_ROUND;
+  ev->freed = 0;
   while (!ev->input_done && !ev->held_head && ev->nidle > 0) {
     struct ev_slot *s = ev->idle[ev->nidle - 1];
-    if (started == START_PER_ROUND) {
+    if (started == most) {
       refill_soon(ev); /* the rest after this round's socket events */
       break;
     }

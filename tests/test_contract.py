@@ -334,9 +334,10 @@ def _first_request_count(n, args):
 
 
 def test_first_requests_leave_before_the_last_checks_start(model):
-    # An event loop starts at most 16 new checks a round and sends the
-    # requests of connected sockets in between (engine_event.c,
-    # START_PER_ROUND). Starting all 1,000 at once made every request
+    # An event loop adds at most 16 checks in flight a round (beyond the
+    # slots the round freed) and sends the requests of connected sockets
+    # in between (engine_event.c, START_MORE_PER_ROUND). Starting all
+    # 1,000 at once made every request
     # wait until the last connect: the server then had all 1,000 (one
     # loop), or at least a loop's 500, before the first request came; a
     # check's "connect" then read 725 ms at -c 10000 on loopback.
