@@ -336,17 +336,20 @@ static void on_sched_timer(uv_timer_t *t) {
  * lat c1000, 500 a loop, the first wave's requests all left together
  * ~0.2 s late, and records at -c 10000 showed 725 ms of "connect" on
  * loopback. Now a round's sockets send their requests while the next
- * round starts. Side by side on the bench lists (medians, old -> new):
- * lat c1000 10.39 -> 10.24 s (a bare client: 10.19); lat c10000 wall
- * 2.27 -> 2.31 s (noise; CPU +7%), peak RSS 150 -> 135 MB; tls5k, tput20k
- * and stream: no change beyond noise.
- * A flat 16 a round (no credit for freed slots) also made fewer checks
- * run at once whenever the CPU was the limit (tput20k: 21 of a loop's 128
- * slots busy on average, not 112); tls5k ran 0.80 -> 0.65 s, as fast as
- * the old code at -c 128 (0.69 s). But then -c is not what runs, and a
- * run's peak memory depends on whether it ever reaches -c (bench stream:
- * 10k URLs peaked at 14.0 MB, 1M at 15.6: 1.12, a FAIL of its 1.1). */
-enum { START_MORE_PER_ROUND = 16 };
+ * round starts. Side by side on the bench lists (medians, old -> 64):
+ * - lat c1000: 10.27 -> 10.20 s (a bare client: 10.15 s);
+ * - lat c10000: peak RSS 149 -> 136 MB; wall 2.27 -> 2.35 s, CPU +5%
+ *   (more rounds, each with its epoll_wait, wake fewer at a time);
+ * - tls5k, tput20k, stream: no change beyond noise.
+ * At 16, tls5k made 333 TLS connections instead of 292 and ran 5% slower
+ * (lat c1000 the same as at 64). A flat 16 a round, with no credit for
+ * freed slots, made fewer checks run at once whenever the CPU was the
+ * limit (tput20k: 21 of a loop's 128 slots busy on average, not 112):
+ * tls5k ran 0.65 s, as fast as the old code at -c 128 (0.69 s), but -c
+ * was then not what ran, and a run's peak memory depended on whether it
+ * ever reached -c (bench stream: 10k URLs 14.0 MB, 1M 15.6 MB: 1.12, a
+ * FAIL of its 1.1). */
+enum { START_MORE_PER_ROUND = 64 };
 
 /* Starts what waits for descriptors, then fills free slots from the
  * scheduler while descriptors last, START_MORE_PER_ROUND more than were freed.
