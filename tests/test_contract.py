@@ -311,7 +311,13 @@ def _first_request_count(n, args):
                     accept_all()
                     continue
                 c = key.fileobj
-                if not c.recv(4096):
+                try:
+                    data = c.recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
                     sel.unregister(c)
                     continue
                 if at_first is None:
@@ -325,6 +331,7 @@ def _first_request_count(n, args):
         out, err = p.communicate(timeout=RUN_TIMEOUT)
     finally:
         p.kill()
+        sel.close()
         for c in conns:
             c.close()
         lsock.close()
