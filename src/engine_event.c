@@ -331,24 +331,13 @@ static void on_sched_timer(uv_timer_t *t) {
 /* How many more checks a loop may have in flight after each round of
  * events: a refill starts one check per slot freed since the last refill,
  * plus at most this many; the rest wait for the next round, which polls
- * without waiting (refill_soon). Starting every free slot at once made
- * each check's connect wait until the loop had started all the others: at
- * lat c1000, 500 a loop, the first wave's requests all left together
- * ~0.2 s late, and records at -c 10000 showed 725 ms of "connect" on
- * loopback. Now a round's sockets send their requests while the next
- * round starts. Side by side on the bench lists (medians, old -> 64):
- * - lat c1000: 10.27 -> 10.20 s (a bare client: 10.15 s);
- * - lat c10000: peak RSS 149 -> 136 MB; wall 2.27 -> 2.35 s, CPU +5%
- *   (more rounds, each with its epoll_wait, wake fewer at a time);
- * - tls5k, tput20k, stream: no change beyond noise.
- * At 16, tls5k made 333 TLS connections instead of 292 and ran 5% slower
- * (lat c1000 the same as at 64). A flat 16 a round, with no credit for
- * freed slots, made fewer checks run at once whenever the CPU was the
- * limit (tput20k: 21 of a loop's 128 slots busy on average, not 112):
- * tls5k ran 0.65 s, as fast as the old code at -c 128 (0.69 s), but -c
- * was then not what ran, and a run's peak memory depended on whether it
- * ever reached -c (bench stream: 10k URLs 14.0 MB, 1M 15.6 MB: 1.12, a
- * FAIL of its 1.1). */
+ * without waiting (refill_soon). libcurl sees a connect finish only when
+ * the loop polls its socket, so starting every free slot at once made
+ * each check's connect wait until the loop had started all the others
+ * (725 ms of "connect" on loopback at -c 10000) and sent all requests
+ * together. The credit for freed slots keeps -c in flight: a flat cap
+ * ran fewer checks than -c whenever the CPU was the limit. Why 64 and
+ * not 16, and the figures: README, "We queue, libcurl does not". */
 enum { START_MORE_PER_ROUND = 64 };
 
 /* Starts what waits for descriptors, then fills free slots from the
