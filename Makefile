@@ -51,11 +51,15 @@ build/asan/%.o: src/%.c $(wildcard src/*.h) | build/asan
 build/asan/sitecheck: $(ASAN_OBJS)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LDFLAGS) $(LDLIBS)
 
-build/unit: tests/unit.c $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/unit.c $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+# The unit tests: every tests/unit/*.c, run by tests/unit/main.c.
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_DEPS = $(UNIT_SRCS) tests/unit/unit.h $(wildcard src/*.h)
 
-build/asan/unit: tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/unit.c $(LIB_SRCS:src/%.c=build/asan/%.o) $(LDFLAGS) $(LDLIBS)
+build/unit: $(UNIT_DEPS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote src -iquote tests/unit -o $@ $(UNIT_SRCS) $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/asan/unit: $(UNIT_DEPS) $(LIB_SRCS:src/%.c=build/asan/%.o)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -iquote src -iquote tests/unit -o $@ $(UNIT_SRCS) $(LIB_SRCS:src/%.c=build/asan/%.o) $(LDFLAGS) $(LDLIBS)
 
 build/tsan/%.o: src/%.c $(wildcard src/*.h) | build/tsan
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -122,7 +126,7 @@ bench: sitecheck
 	sh bench/dns
 
 format:
-	clang-format -i src/*.c src/*.h tests/*.c bench/peers/*.c
+	clang-format -i src/*.c src/*.h tests/*.c tests/unit/*.[ch] bench/peers/*.c
 
 clean:
 	rm -rf build sitecheck
