@@ -1,7 +1,6 @@
 /* main.c - sitecheck's entry point: dispatches `serve` and `demo`, and
  * otherwise runs a check: options -> feed -> engine -> sink. */
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
@@ -10,6 +9,7 @@
 #include "demo.h"
 #include "engine.h"
 #include "feed.h"
+#include "msg.h"
 #include "opts.h"
 #include "progress.h"
 #include "resolver.h"
@@ -61,11 +61,10 @@ static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
   long fit = *fd_budget / per;
   if (fit < 1) fit = 1;
   if (o->concurrency <= fit) return o->concurrency;
-  if (!o->quiet)
-    fprintf(stderr,
-            "sitecheck: warning: the open-file limit (%ld) allows %ld checks "
-            "in flight, not %ld; using %ld\n",
-            nofile, fit, o->concurrency, fit);
+  sc_warn(
+      "the open-file limit (%ld) allows %ld checks in flight, not %ld; "
+      "using %ld",
+      nofile, fit, o->concurrency, fit);
   return fit;
 }
 
@@ -99,7 +98,7 @@ static int check_dns_servers(const struct sc_opts *o) {
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   if (r) return 0;
-  fprintf(stderr, "sitecheck: %s\n", err);
+  sc_error("%s", err);
   return -1;
 }
 
@@ -110,8 +109,9 @@ static int run_check(int argc, char **argv) {
     sc_opts_free(&o);
     return rc < 0 ? SC_EXIT_OK : rc;
   }
+  sc_msg_set_quiet(o.quiet);
   if (sc_core_global_init() != 0) {
-    fputs("sitecheck: cannot initialise libcurl\n", stderr);
+    sc_error("cannot initialise libcurl");
     return SC_EXIT_INTERNAL;
   }
   if (o.use_cares && check_dns_servers(&o) != 0) {

@@ -1,383 +1,502 @@
-/* opts.c - see opts.h. */
+/* opts.c - the command line as one table (see opts.h).
+ *
+ * Each option is one row of `table` below: its names, what its value is
+ * (the kind), where it goes in struct sc_opts, its default, its topic and
+ * its help text. From that table come the parsing (one function per
+ * kind), getopt_long's option arrays, the messages about bad values and
+ * the --help text, so they cannot drift apart. What involves more than one
+ * option is checked once, in cross_check(), after the whole command line
+ * is read. */
 #include "opts.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "record.h"
 #include "util.h"
 
-static const char usage_text[] =
-    "usage: sitecheck [OPTIONS] [FILE...]\n"
-    "       sitecheck serve [--listen ADDR:PORT]...\n"
-    "       sitecheck demo [--scale F] [--sites N]\n"
-    "\n"
-    "Checks every URL in FILE (one per line; none or - reads stdin) and\n"
-    "prints a tally of final status codes, e.g. {\"200\": 29, \"404\": 1}.\n"
-    "\n"
-    "  -c, --concurrency N     checks in flight (event 256, thread 128,\n"
-    "                          process 3, serial 1)\n"
-    "  -t, --timeout SEC       time limit of a whole check (default 10)\n"
-    "      --connect-timeout SEC  limit for name lookup + connect + TLS\n"
-    "      --no-follow         report 3xx instead of following redirects\n"
-    "      --max-redirects N   redirects to follow at most (default 10)\n"
-    "  -X, --method GET|HEAD   request method (default GET, body not read;\n"
-    "                          HEAD falls back to GET where refused)\n"
-    "      --retries N         retries of transient failures (default 1)\n"
-    "      --per-host N        checks in flight per host (default 8, 0 = any)\n"
-    "      --rate R            check starts per second, overall\n"
-    "      --dns-servers LIST  ADDR[:PORT],... to resolve with (default: the\n"
-    "                          system's)\n"
-    "  -4, -6                  IPv4 or IPv6 addresses only (default both)\n"
-    "  -x, --proxy URL         use this proxy (default: the *_proxy "
-    "variables)\n"
-    "      --dedup             check a repeated URL once; later lines get a\n"
-    "                          record marked duplicate_of the first line\n"
-    "      --resolver R        cares (default: on the loop) or curl "
-    "(libcurl's\n"
-    "                          thread per lookup)\n"
-    "      --host-rate R       check starts per second, per host\n"
-    "      --max-retry-wait SEC  longest wait before a retry (default 30)\n"
-    "  -H, --header 'N: V'     extra request header (repeatable)\n"
-    "  -A, --user-agent STR    User-Agent (default sitecheck/" SC_VERSION
-    ")\n"
-    "  -k, --insecure          do not verify TLS certificates\n"
-    "      --cacert FILE       trust the CA certificates in FILE\n"
-    "      --resolve H:P:ADDR  use ADDR for host H port P (as curl's)\n"
-    "      --fail-on LIST      exit 1 if a result matches, e.g. "
-    "4xx,5xx,timeout\n"
-    "  -o, --output FILE       write one record per URL (- for stdout)\n"
-    "      --format jsonl|csv  record format (default jsonl)\n"
-    "  -m, --model MODEL       event (default), thread, process or serial\n"
-    "      --loops N|auto      event model: N loops in N threads (default\n"
-    "                          auto: one per CPU, at most one per 64 checks)\n"
-    "  -q, --quiet             no summary line or warnings on stderr\n"
-    "      --progress, --no-progress  progress on a terminal (default auto)\n"
-    "  -h, --help              this help\n"
-    "  -V, --version           version\n"
-    "\n"
-    "Exit status: 0 done, 1 --fail-on matched, 2 usage or I/O error,\n"
-    "130/143 interrupted. See sitecheck(1).\n";
-
-enum {
-  OPT_CONNECT_TIMEOUT = 256,
-  OPT_NO_FOLLOW,
-  OPT_MAX_REDIRECTS,
-  OPT_CACERT,
-  OPT_RESOLVE,
-  OPT_FAIL_ON,
-  OPT_PROGRESS,
-  OPT_NO_PROGRESS,
-  OPT_FORMAT,
-  OPT_LOOPS,
-  OPT_RETRIES,
-  OPT_PER_HOST,
-  OPT_RATE,
-  OPT_HOST_RATE,
-  OPT_DNS_SERVERS,
-  OPT_DEDUP,
-  OPT_RESOLVER,
-  OPT_MAX_RETRY_WAIT,
+/* What an option's value is: how it is parsed, stored and named. */
+enum opt_kind {
+  OPT_FLAG,    /* no value: stores .num in an int */
+  OPT_LONG,    /* whole number in [.min, .max], a long */
+  OPT_AUTO,    /* "auto" (stored as 0) or a whole number in [.min, .max] */
+  OPT_SECONDS, /* decimal seconds, at least .min ms; a long of ms */
+  OPT_RATE,    /* positive decimal, per second; a double */
+  OPT_STRING,  /* a string (argv's own); .min 1: not empty; .valid */
+  OPT_FILE,    /* the name of a readable file */
+  OPT_ENUM,    /* one of .choices: stores its value in an int */
+  OPT_LIST,    /* repeatable string (.valid): appended to a curl_slist */
+  OPT_CUSTOM,  /* .set parses and stores */
+  OPT_HELP,
+  OPT_VERSION,
 };
 
-static const struct option long_opts[] = {
-    {"concurrency", required_argument, NULL, 'c'},
-    {"timeout", required_argument, NULL, 't'},
-    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
-    {"max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS},
-    {"method", required_argument, NULL, 'X'},
-    {"header", required_argument, NULL, 'H'},
-    {"user-agent", required_argument, NULL, 'A'},
-    {"insecure", no_argument, NULL, 'k'},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"resolve", required_argument, NULL, OPT_RESOLVE},
-    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-    {"output", required_argument, NULL, 'o'},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"model", required_argument, NULL, 'm'},
-    {"loops", required_argument, NULL, OPT_LOOPS},
-    {"retries", required_argument, NULL, OPT_RETRIES},
-    {"per-host", required_argument, NULL, OPT_PER_HOST},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"host-rate", required_argument, NULL, OPT_HOST_RATE},
-    {"dns-servers", required_argument, NULL, OPT_DNS_SERVERS},
-    {"proxy", required_argument, NULL, 'x'},
-    {"dedup", no_argument, NULL, OPT_DEDUP},
-    {"resolver", required_argument, NULL, OPT_RESOLVER},
-    {"max-retry-wait", required_argument, NULL, OPT_MAX_RETRY_WAIT},
-    {"quiet", no_argument, NULL, 'q'},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0}};
+/* The groups of --help, in their order there. */
+enum opt_topic {
+  TOPIC_CHECKING,
+  TOPIC_POLITENESS,
+  TOPIC_NETWORK,
+  TOPIC_OUTPUT,
+  TOPIC_MODELS,
+  TOPIC_GENERAL,
+  TOPIC_COUNT
+};
 
-static const char *const model_names[] = {"event", "thread", "process",
-                                          "serial"};
+static const char *const topic_names[TOPIC_COUNT] = {
+    "Checking", "Politeness", "Network", "Output", "Models", "General"};
 
-const char *sc_model_name(enum sc_model m) {
-  return model_names[m];
+/* One value of an OPT_ENUM option; a list ends with a NULL name. */
+struct choice {
+  const char *name;
+  int value;
+};
+
+/* One option. Only the fields its kind uses are set. */
+struct opt {
+  const char *name;   /* long name without "--"; NULL: short only */
+  char letter;        /* short name; 0: none */
+  enum opt_kind kind; /* what the value is */
+  enum opt_topic topic;
+  size_t at;     /* offset of the struct sc_opts field: use AT() */
+  long min, max; /* see enum opt_kind */
+  int num, init; /* OPT_FLAG: value stored; the field's value unset */
+  int nocase;    /* OPT_ENUM: choices match in any case */
+  const struct choice *choices; /* OPT_ENUM */
+  int (*valid)(const char *v);  /* OPT_STRING, OPT_LIST: 1 if v is good */
+  int (*set)(struct sc_opts *o, const char *v, struct sc_buf *err);
+  const char *need;     /* "-x needs NEED, not '...'"; NULL: from kind */
+  const char *arg;      /* the value's name in --help; NULL: from kind */
+  const char *def;      /* default, as the option would take it: applied
+                           before argv and shown in --help */
+  const char *def_text; /* default shown in --help where def cannot say */
+  const char *help;
+};
+
+/* .at for field f of struct sc_opts, which must have type T: a field of
+ * another type fails to compile instead of being written with the wrong
+ * width. The kinds store: int (FLAG, ENUM), long (LONG, AUTO, SECONDS),
+ * double (RATE), const char * (STRING, FILE), struct curl_slist * (LIST). */
+#define AT(f, T)                      \
+  .at = offsetof(struct sc_opts, f) + \
+        0 * sizeof(_Generic(((struct sc_opts *)0)->f, T : 1))
+
+/* Enum fields are written as int (OPT_ENUM). */
+_Static_assert(sizeof(enum sc_model) == sizeof(int), "enum sc_model width");
+_Static_assert(sizeof(enum sc_format) == sizeof(int), "enum sc_format width");
+
+static const struct choice methods[] = {{"GET", 0}, {"HEAD", 1}, {NULL, 0}};
+static const struct choice formats[] = {
+    {"jsonl", SC_FORMAT_JSONL}, {"csv", SC_FORMAT_CSV}, {NULL, 0}};
+static const struct choice models[] = {{"event", SC_MODEL_EVENT},
+                                       {"thread", SC_MODEL_THREAD},
+                                       {"process", SC_MODEL_PROCESS},
+                                       {"serial", SC_MODEL_SERIAL},
+                                       {NULL, 0}};
+static const struct choice resolvers[] = {{"cares", 1}, {"curl", 0}, {NULL, 0}};
+
+/* -H: "Name: value", or "Name;" (curl's way to send an empty header). */
+static int header_ok(const char *v) {
+  size_t n = strlen(v);
+  return strchr(v, ':') || (n && v[n - 1] == ';');
 }
 
-static int usage_error(const char *fmt, const char *arg) {
-  fputs("sitecheck: ", stderr);
-  fprintf(stderr, fmt, arg);
-  fputs(" (see sitecheck --help)\n", stderr);
+/* --resolve: HOST:PORT:ADDR (curl checks the parts). */
+static int resolve_ok(const char *v) {
+  const char *a = strchr(v, ':');
+  return a && strchr(a + 1, ':');
+}
+
+static int set_failon(struct sc_opts *o, const char *v, struct sc_buf *err) {
+  char *bad = NULL;
+  if (sc_failon_parse(&o->failon, v, &bad) == 0) return 0;
+  sc_buf_printf(err,
+                "unknown --fail-on item '%s' (use codes like 404, classes "
+                "like 5xx, failure classes or 'error')",
+                bad);
+  free(bad);
   return SC_EXIT_USAGE;
 }
 
-static int append_list(struct curl_slist **l, const char *v) {
-  struct curl_slist *n = curl_slist_append(*l, v);
-  if (!n) return -1;
-  *l = n;
+/* Every option, one row each, grouped by topic (the order of --help
+ * within a topic). The first four fields are positional: long name, short
+ * name, kind, topic; the rest are named. A new option is a row here and,
+ * if it limits or is limited by another option, a check in cross_check.
+ * clang-format would put each field on a line of its own. */
+/* clang-format off */
+static const struct opt table[] = {
+  {"timeout", 't', OPT_SECONDS, TOPIC_CHECKING, AT(timeout_ms, long),
+   .min = 1, .def = "10",
+   .help = "time limit of a whole check, redirects included"},
+  {"connect-timeout", 0, OPT_SECONDS, TOPIC_CHECKING,
+   AT(connect_timeout_ms, long), .min = 1, .def_text = "the -t value",
+   .help = "time limit of name lookup, connect and TLS handshake"},
+  {"no-follow", 0, OPT_FLAG, TOPIC_CHECKING, AT(follow, int),
+   .num = 0, .init = 1,
+   .help = "report 3xx instead of following redirects"},
+  {"max-redirects", 0, OPT_LONG, TOPIC_CHECKING, AT(max_redirects, long),
+   .min = 0, .max = 1000, .def = "10",
+   .help = "redirects to follow at most"},
+  {"method", 'X', OPT_ENUM, TOPIC_CHECKING, AT(head, int),
+   .choices = methods, .nocase = 1, .def = "GET",
+   .help = "request method; GET does not read the body, HEAD falls back "
+           "to GET where refused"},
+  {"retries", 0, OPT_LONG, TOPIC_CHECKING, AT(retries, long),
+   .min = 0, .max = 100, .def = "1",
+   .help = "retries of a transient failure: timeout, connect, a dropped "
+           "connection, 429, 502, 503 or 504"},
+  {"max-retry-wait", 0, OPT_SECONDS, TOPIC_CHECKING,
+   AT(max_retry_wait_ms, long), .min = 0, .def = "30",
+   .help = "longest wait before a retry; a longer Retry-After is "
+           "reported instead"},
+  {"header", 'H', OPT_LIST, TOPIC_CHECKING,
+   AT(headers, struct curl_slist *), .valid = header_ok,
+   .need = "'Name: value'", .arg = "'N: V'",
+   .help = "extra request header"},
+  {"user-agent", 'A', OPT_STRING, TOPIC_CHECKING,
+   AT(user_agent, const char *), .arg = "STR",
+   .def = "sitecheck/" SC_VERSION,
+   .help = "User-Agent header"},
+  {"dedup", 0, OPT_FLAG, TOPIC_CHECKING, AT(dedup, int), .num = 1,
+   .help = "check a repeated URL once; later lines get a record marked "
+           "duplicate_of the first line"},
+
+  {"per-host", 0, OPT_LONG, TOPIC_POLITENESS, AT(per_host, long),
+   .min = 0, .max = 1000000, .need = "a whole number (0 = no limit)",
+   .def = "8",
+   .help = "checks in flight per host name, 0 = no limit"},
+  {"rate", 0, OPT_RATE, TOPIC_POLITENESS, AT(rate, double),
+   .def_text = "no limit",
+   .help = "check starts per second, overall"},
+  {"host-rate", 0, OPT_RATE, TOPIC_POLITENESS, AT(host_rate, double),
+   .def_text = "no limit",
+   .help = "check starts per second, per host"},
+
+  {"resolver", 0, OPT_ENUM, TOPIC_NETWORK, AT(use_cares, int),
+   .choices = resolvers, .def = "cares",
+   .help = "look names up with c-ares on the loop, or with libcurl's "
+           "thread per lookup"},
+  {"dns-servers", 0, OPT_STRING, TOPIC_NETWORK,
+   AT(dns_servers, const char *), .min = 1, .need = "ADDR[:PORT],...",
+   .arg = "LIST", .def_text = "the system's",
+   .help = "resolve with these servers, ADDR[:PORT],... (IPv6 as "
+           "[ADDR]:PORT)"},
+  {"resolve", 0, OPT_LIST, TOPIC_NETWORK,
+   AT(resolve, struct curl_slist *), .valid = resolve_ok,
+   .need = "HOST:PORT:ADDR", .arg = "H:P:ADDR",
+   .help = "use ADDR for host H port P, as curl's option does"},
+  {NULL, '4', OPT_FLAG, TOPIC_NETWORK, AT(family, int), .num = 4,
+   .help = "IPv4 addresses only"},
+  {NULL, '6', OPT_FLAG, TOPIC_NETWORK, AT(family, int), .num = 6,
+   .help = "IPv6 addresses only"},
+  {"proxy", 'x', OPT_STRING, TOPIC_NETWORK, AT(proxy, const char *),
+   .min = 1, .need = "a proxy URL", .arg = "URL",
+   .def_text = "the *_proxy variables",
+   .help = "send every check through this proxy"},
+  {"insecure", 'k', OPT_FLAG, TOPIC_NETWORK, AT(insecure, int), .num = 1,
+   .help = "do not verify TLS certificates or host names"},
+  {"cacert", 0, OPT_FILE, TOPIC_NETWORK, AT(cacert, const char *),
+   .help = "trust the CA certificates in FILE"},
+
+  {"output", 'o', OPT_STRING, TOPIC_OUTPUT, AT(output, const char *),
+   .min = 1, .need = "a file name", .arg = "FILE",
+   .help = "write one record per URL to FILE (- for stdout)"},
+  {"format", 0, OPT_ENUM, TOPIC_OUTPUT, AT(format, enum sc_format),
+   .choices = formats, .def = "jsonl",
+   .help = "record format"},
+  {"fail-on", 0, OPT_CUSTOM, TOPIC_OUTPUT, .set = set_failon,
+   .arg = "LIST",
+   .help = "exit 1 if a result matches an item: a code (404), a class "
+           "(4xx), a failure class (timeout) or error (any)"},
+  {"quiet", 'q', OPT_FLAG, TOPIC_OUTPUT, AT(quiet, int), .num = 1,
+   .help = "no summary line or warnings on stderr"},
+  {"progress", 0, OPT_FLAG, TOPIC_OUTPUT, AT(progress, int),
+   .num = 1, .init = -1, .def_text = "when stderr is a terminal",
+   .help = "show a progress line on stderr"},
+  {"no-progress", 0, OPT_FLAG, TOPIC_OUTPUT, AT(progress, int),
+   .num = 0, .init = -1,
+   .help = "never show the progress line"},
+
+  {"model", 'm', OPT_ENUM, TOPIC_MODELS, AT(model, enum sc_model),
+   .choices = models, .def = "event",
+   .help = "concurrency model"},
+  {"concurrency", 'c', OPT_LONG, TOPIC_MODELS, AT(concurrency, long),
+   .min = 1, .max = 1000000,
+   .def_text = "event 256, thread 128, process 3, serial 1",
+   .help = "checks in flight"},
+  {"loops", 0, OPT_AUTO, TOPIC_MODELS, AT(loops, long),
+   .min = 1, .max = 256, .def = "auto",
+   .help = "event model: N loops in N threads; auto: one per CPU, at "
+           "most one per 64 checks in flight"},
+
+  {"help", 'h', OPT_HELP, TOPIC_GENERAL,
+   .help = "print this help and exit"},
+  {"version", 'V', OPT_VERSION, TOPIC_GENERAL,
+   .help = "print the version and exit"},
+};
+/* clang-format on */
+
+#define NOPTS (sizeof table / sizeof table[0])
+
+/* getopt_long's value for a row without a short name: past every char. */
+#define LONG_ONLY_BASE 256
+
+/* The --concurrency default of each model, which its row's def_text
+ * spells out (tests/unit/test_opts.c holds the two together). */
+static const long default_concurrency[] = {[SC_MODEL_EVENT] = 256,
+                                           [SC_MODEL_THREAD] = 128,
+                                           [SC_MODEL_PROCESS] = 3,
+                                           [SC_MODEL_SERIAL] = 1};
+
+const char *sc_model_name(enum sc_model m) {
+  for (const struct choice *c = models; c->name; c++)
+    if (c->value == (int)m) return c->name;
+  return "?";
+}
+
+static int takes_value(const struct opt *r) {
+  return r->kind != OPT_FLAG && r->kind != OPT_HELP && r->kind != OPT_VERSION;
+}
+
+/* The name messages use: the short one if there is one ("-c"). */
+static void add_name(struct sc_buf *b, const struct opt *r) {
+  if (r->letter)
+    sc_buf_printf(b, "-%c", r->letter);
+  else
+    sc_buf_printf(b, "--%s", r->name);
+}
+
+/* "a, b, c or d": the choices of an OPT_ENUM row. */
+static void add_choices(struct sc_buf *b, const struct opt *r) {
+  for (const struct choice *c = r->choices; c->name; c++) {
+    if (c != r->choices) sc_buf_adds(b, c[1].name ? ", " : " or ");
+    sc_buf_adds(b, c->name);
+  }
+}
+
+/* What a value of row r must be, for "needs ...": the row's own words,
+ * or its kind's. */
+static void add_need(struct sc_buf *b, const struct opt *r) {
+  if (r->need) {
+    sc_buf_adds(b, r->need);
+    return;
+  }
+  switch (r->kind) {
+    case OPT_AUTO:
+      sc_buf_adds(b, "auto or ");
+      /* fall through */
+    case OPT_LONG:
+      sc_buf_printf(b, "a whole number from %ld to %ld", r->min, r->max);
+      break;
+    case OPT_SECONDS:
+      sc_buf_adds(b, r->min > 0 ? "a positive number of seconds"
+                                : "a number of seconds");
+      break;
+    case OPT_RATE:
+      sc_buf_adds(b, "a positive number of checks per second");
+      break;
+    default:
+      sc_buf_adds(b, "a value");
+  }
+}
+
+/* The message about a bad value v of row r, e.g. "-c needs a whole number
+ * from 1 to 1000000, not 'x'". Returns SC_EXIT_USAGE. */
+static int bad_value(const struct opt *r, const char *v, struct sc_buf *err) {
+  add_name(err, r);
+  if (r->kind == OPT_ENUM) {
+    sc_buf_adds(err, " takes ");
+    add_choices(err, r);
+  } else {
+    sc_buf_adds(err, " needs ");
+    add_need(err, r);
+  }
+  sc_buf_printf(err, ", not '%s'", v);
+  return SC_EXIT_USAGE;
+}
+
+/* Parses value v (NULL for a flag) as row r says and stores it in o.
+ * Returns 0, or SC_EXIT_USAGE (or SC_EXIT_INTERNAL: out of memory) with
+ * the message in err. */
+static int store(struct sc_opts *o, const struct opt *r, const char *v,
+                 struct sc_buf *err) {
+  char *field = (char *)o + r->at;
+  long n;
+  switch (r->kind) {
+    case OPT_FLAG:
+      *(int *)field = r->num;
+      return 0;
+    case OPT_AUTO:
+      if (strcmp(v, "auto") == 0) {
+        *(long *)field = 0;
+        return 0;
+      }
+      /* fall through */
+    case OPT_LONG:
+      if (sc_parse_long(v, r->min, r->max, &n)) return bad_value(r, v, err);
+      *(long *)field = n;
+      return 0;
+    case OPT_SECONDS:
+      if (sc_parse_seconds(v, &n) || n < r->min) return bad_value(r, v, err);
+      *(long *)field = n;
+      return 0;
+    case OPT_RATE:
+      /* A rate is written like seconds: a non-negative decimal. */
+      if (sc_parse_seconds(v, &n) || n == 0) return bad_value(r, v, err);
+      *(double *)field = (double)n / 1000.0;
+      return 0;
+    case OPT_STRING:
+      if (r->min > 0 && !*v) {
+        add_name(err, r);
+        sc_buf_adds(err, " needs ");
+        add_need(err, r);
+        return SC_EXIT_USAGE;
+      }
+      if (r->valid && !r->valid(v)) return bad_value(r, v, err);
+      *(const char **)field = v;
+      return 0;
+    case OPT_FILE:
+      if (access(v, R_OK) != 0) {
+        sc_buf_adds(err, "cannot read ");
+        add_name(err, r);
+        sc_buf_printf(err, " file '%s'", v);
+        return SC_EXIT_USAGE;
+      }
+      *(const char **)field = v;
+      return 0;
+    case OPT_ENUM:
+      for (const struct choice *c = r->choices; c->name; c++)
+        if ((r->nocase ? strcasecmp : strcmp)(v, c->name) == 0) {
+          *(int *)field = c->value;
+          return 0;
+        }
+      return bad_value(r, v, err);
+    case OPT_LIST: {
+      struct curl_slist **l = (struct curl_slist **)field, *added;
+      if (r->valid && !r->valid(v)) return bad_value(r, v, err);
+      if (!(added = curl_slist_append(*l, v))) {
+        sc_buf_adds(err, "out of memory");
+        return SC_EXIT_INTERNAL;
+      }
+      *l = added;
+      return 0;
+    }
+    case OPT_CUSTOM:
+      return r->set(o, v, err);
+    case OPT_HELP:
+    case OPT_VERSION:
+      break;
+  }
   return 0;
 }
 
-int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
-  static char *stdin_only[] = {"-", NULL};
-  long v;
-  int c, loops_given = 0;
-  memset(o, 0, sizeof *o);
-  o->timeout_ms = 10000;
-  o->follow = 1;
-  o->max_redirects = 10;
-  o->retries = 1;
-  o->per_host = 8;
-  o->use_cares = 1;
-  o->max_retry_wait_ms = 30000;
-  o->progress = -1;
-  o->loops = 0; /* auto: main.c */
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":c:t:X:H:A:ko:m:qhV46x:", long_opts,
-                          NULL)) != -1) {
-    switch (c) {
-      case 'c':
-        if (sc_parse_long(optarg, 1, 1000000, &v))
-          return usage_error(
-              "-c needs a whole number from 1 to 1000000, "
-              "not '%s'",
-              optarg);
-        o->concurrency = v;
-        break;
-      case 't':
-        if (sc_parse_seconds(optarg, &v) || v <= 0)
-          return usage_error("-t needs a positive number of seconds, not '%s'",
-                             optarg);
-        o->timeout_ms = v;
-        break;
-      case OPT_CONNECT_TIMEOUT:
-        if (sc_parse_seconds(optarg, &v) || v <= 0)
-          return usage_error(
-              "--connect-timeout needs a positive number of "
-              "seconds, not '%s'",
-              optarg);
-        o->connect_timeout_ms = v;
-        break;
-      case OPT_NO_FOLLOW:
-        o->follow = 0;
-        break;
-      case OPT_MAX_REDIRECTS:
-        if (sc_parse_long(optarg, 0, 1000, &v))
-          return usage_error(
-              "--max-redirects needs a whole number from 0 to "
-              "1000, not '%s'",
-              optarg);
-        o->max_redirects = v;
-        break;
-      case 'X':
-        if (strcasecmp(optarg, "GET") == 0)
-          o->head = 0;
-        else if (strcasecmp(optarg, "HEAD") == 0)
-          o->head = 1;
-        else
-          return usage_error("-X takes GET or HEAD, not '%s'", optarg);
-        break;
-      case 'H': {
-        size_t hl = strlen(optarg);
-        if (!strchr(optarg, ':') && !(hl && optarg[hl - 1] == ';'))
-          return usage_error("-H needs 'Name: value', not '%s'", optarg);
-        if (append_list(&o->headers, optarg)) return SC_EXIT_INTERNAL;
-        break;
-      }
-      case 'A':
-        o->user_agent = optarg;
-        break;
-      case 'k':
-        o->insecure = 1;
-        break;
-      case OPT_CACERT:
-        if (access(optarg, R_OK) != 0)
-          return usage_error("cannot read --cacert file '%s'", optarg);
-        o->cacert = optarg;
-        break;
-      case OPT_RESOLVE: {
-        const char *a = strchr(optarg, ':');
-        if (!a || !strchr(a + 1, ':'))
-          return usage_error("--resolve needs HOST:PORT:ADDR, not '%s'",
-                             optarg);
-        if (append_list(&o->resolve, optarg)) return SC_EXIT_INTERNAL;
-        break;
-      }
-      case OPT_FAIL_ON: {
-        char *bad = NULL;
-        if (sc_failon_parse(&o->failon, optarg, &bad) != 0) {
-          usage_error(
-              "unknown --fail-on item '%s' (use codes like 404, "
-              "classes like 5xx, failure classes or 'error')",
-              bad);
-          free(bad);
-          return SC_EXIT_USAGE;
-        }
-        break;
-      }
-      case 'o':
-        if (!*optarg) return usage_error("-o needs a file name%s", "");
-        o->output = optarg;
-        break;
-      case OPT_FORMAT:
-        if (strcmp(optarg, "jsonl") == 0)
-          o->format = SC_FORMAT_JSONL;
-        else if (strcmp(optarg, "csv") == 0)
-          o->format = SC_FORMAT_CSV;
-        else
-          return usage_error("--format takes jsonl or csv, not '%s'", optarg);
-        break;
-      case 'm': {
-        int found = 0;
-        for (int i = 0; i < 4; i++)
-          if (strcmp(optarg, model_names[i]) == 0) {
-            o->model = (enum sc_model)i;
-            found = 1;
-          }
-        if (!found)
-          return usage_error(
-              "-m takes event, thread, process or serial, "
-              "not '%s'",
-              optarg);
-        break;
-      }
-      case OPT_LOOPS:
-        if (strcmp(optarg, "auto") == 0)
-          v = 0;
-        else if (sc_parse_long(optarg, 1, 256, &v))
-          return usage_error(
-              "--loops needs auto or a whole number from 1 to 256, "
-              "not '%s'",
-              optarg);
-        o->loops = v;
-        loops_given = 1;
-        break;
-      case OPT_RETRIES:
-        if (sc_parse_long(optarg, 0, 100, &v))
-          return usage_error(
-              "--retries needs a whole number from 0 to 100, "
-              "not '%s'",
-              optarg);
-        o->retries = v;
-        break;
-      case '4':
-      case '6':
-        o->family = c - '0';
-        break;
-      case 'x':
-        if (!*optarg) return usage_error("-x needs a proxy URL%s", "");
-        o->proxy = optarg;
-        break;
-      case OPT_DEDUP:
-        o->dedup = 1;
-        break;
-      case OPT_DNS_SERVERS:
-        if (!*optarg)
-          return usage_error("--dns-servers needs ADDR[:PORT],...%s", "");
-        o->dns_servers = optarg;
-        break;
-      case OPT_RESOLVER:
-        if (strcmp(optarg, "cares") == 0)
-          o->use_cares = 1;
-        else if (strcmp(optarg, "curl") == 0)
-          o->use_cares = 0;
-        else
-          return usage_error("--resolver takes cares or curl, not '%s'",
-                             optarg);
-        break;
-      case OPT_PER_HOST:
-        if (sc_parse_long(optarg, 0, 1000000, &v))
-          return usage_error(
-              "--per-host needs a whole number (0 = no limit), "
-              "not '%s'",
-              optarg);
-        o->per_host = v;
-        break;
-      case OPT_RATE:
-      case OPT_HOST_RATE: {
-        /* A rate is parsed like seconds: a non-negative decimal. */
-        if (sc_parse_seconds(optarg, &v) || v == 0)
-          return usage_error(
-              "--rate and --host-rate need a positive number "
-              "of checks per second, not '%s'",
-              optarg);
-        *(c == OPT_RATE ? &o->rate : &o->host_rate) = (double)v / 1000.0;
-        break;
-      }
-      case OPT_MAX_RETRY_WAIT:
-        if (sc_parse_seconds(optarg, &v))
-          return usage_error(
-              "--max-retry-wait needs a number of seconds, "
-              "not '%s'",
-              optarg);
-        o->max_retry_wait_ms = v;
-        break;
-      case 'q':
-        o->quiet = 1;
-        break;
-      case OPT_PROGRESS:
-        o->progress = 1;
-        break;
-      case OPT_NO_PROGRESS:
-        o->progress = 0;
-        break;
-      case 'h':
-        fputs(usage_text, stdout);
-        return -1;
-      case 'V':
-        printf("sitecheck %s (libcurl %s)\n", SC_VERSION,
-               curl_version_info(CURLVERSION_NOW)->version);
-        return -1;
-      case ':':
-        return usage_error("option '%s' needs a value", argv[optind - 1]);
-      default:
-        return usage_error("unknown option '%s'", argv[optind - 1]);
-    }
+/* Index of the row named name (long name, or one letter), or -1. */
+static int find_row(const char *name) {
+  for (size_t i = 0; i < NOPTS; i++)
+    if ((table[i].name && strcmp(table[i].name, name) == 0) ||
+        (name[0] && !name[1] && table[i].letter == name[0]))
+      return (int)i;
+  return -1;
+}
+
+/* Whether the option called name was on the command line. */
+static int given(const unsigned char *seen, const char *name) {
+  int i = find_row(name);
+  return i >= 0 && seen[i];
+}
+
+/* Everything that involves more than one option, once the whole command
+ * line is read: combinations that cannot apply are usage errors, and the
+ * values that depend on several options are derived here. seen[i] says
+ * whether row i was given. Returns 0 or SC_EXIT_USAGE (message in err). */
+static int cross_check(struct sc_opts *o, const unsigned char *seen,
+                       struct sc_buf *err) {
+  if (given(seen, "loops") && o->model != SC_MODEL_EVENT && o->loops > 1) {
+    sc_buf_printf(err, "--loops applies to the event model only (-m %s)",
+                  sc_model_name(o->model));
+    return SC_EXIT_USAGE;
   }
-  if (loops_given && o->model != SC_MODEL_EVENT && o->loops > 1)
-    return usage_error("--loops applies to the event model only (-m %s)",
-                       model_names[o->model]);
-  if (o->dns_servers && !o->use_cares)
-    return usage_error(
-        "--dns-servers needs the c-ares resolver, not "
-        "--resolver curl%s",
-        "");
-  if (o->model == SC_MODEL_SERIAL && o->concurrency > 1)
-    return usage_error(
-        "-m serial checks one URL at a time; -c above 1 "
-        "cannot apply%s",
-        "");
-  if (!o->concurrency) {
-    static const long defaults[] = {256, 128, 3, 1};
-    o->concurrency = defaults[o->model];
+  if (o->dns_servers && !o->use_cares) {
+    sc_buf_adds(err,
+                "--dns-servers needs the c-ares resolver, not --resolver curl");
+    return SC_EXIT_USAGE;
   }
+  if (o->model == SC_MODEL_SERIAL && o->concurrency > 1) {
+    sc_buf_adds(err,
+                "-m serial checks one URL at a time; -c above 1 cannot apply");
+    return SC_EXIT_USAGE;
+  }
+  if (!o->concurrency) o->concurrency = default_concurrency[o->model];
   /* Connection reuse pays where URLs share a host. libcurl's search of its
    * cache walks every connection to the host, so it is on only while that
    * walk is short: a per-host limit up to 256 (the default is 8), or no
    * limit and at most 1024 checks in flight. Beyond that (10,000 in
    * flight to one host) it costs more than it saves. */
   o->reuse = o->per_host > 0 ? o->per_host <= 256 : o->concurrency <= 1024;
+  return 0;
+}
+
+/* Gives o every row's default: a flag's init, a value's def (parsed as if
+ * given, so --help shows exactly what applies). */
+static int set_defaults(struct sc_opts *o, struct sc_buf *err) {
+  memset(o, 0, sizeof *o);
+  for (size_t i = 0; i < NOPTS; i++) {
+    const struct opt *r = &table[i];
+    if (r->kind == OPT_FLAG && r->init) *(int *)((char *)o + r->at) = r->init;
+    if (r->def && store(o, r, r->def, err) != 0) return SC_EXIT_INTERNAL;
+  }
+  return 0;
+}
+
+int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err) {
+  static char *stdin_only[] = {"-", NULL};
+  struct option longs[NOPTS + 1];
+  char shorts[1 + 2 * NOPTS + 1], *s = shorts;
+  unsigned char seen[NOPTS] = {0};
+  size_t nl = 0;
+  int c, rc;
+  if ((rc = set_defaults(o, err)) != 0) return rc;
+  *s++ = ':'; /* a missing value returns ':', not '?' */
+  for (size_t i = 0; i < NOPTS; i++) {
+    const struct opt *r = &table[i];
+    int val = r->letter ? r->letter : LONG_ONLY_BASE + (int)i;
+    if (r->letter) {
+      *s++ = r->letter;
+      if (takes_value(r)) *s++ = ':';
+    }
+    if (r->name)
+      longs[nl++] = (struct option){
+          r->name, takes_value(r) ? required_argument : no_argument, NULL, val};
+  }
+  *s = '\0';
+  longs[nl] = (struct option){NULL, 0, NULL, 0};
+  opterr = 0;
+  optind = 0; /* 0, not 1: glibc then forgets any earlier parse */
+  while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+    int i = -1;
+    if (c == ':') {
+      sc_buf_printf(err, "option '%s' needs a value", argv[optind - 1]);
+      return SC_EXIT_USAGE;
+    }
+    if (c >= LONG_ONLY_BASE)
+      i = c - LONG_ONLY_BASE;
+    else if (c != '?')
+      i = find_row((char[]){(char)c, '\0'});
+    if (i < 0) {
+      sc_buf_printf(err, "unknown option '%s'", argv[optind - 1]);
+      return SC_EXIT_USAGE;
+    }
+    if (table[i].kind == OPT_HELP) return SC_OPTS_HELP;
+    if (table[i].kind == OPT_VERSION) return SC_OPTS_VERSION;
+    if ((rc = store(o, &table[i], optarg, err)) != 0) return rc;
+    seen[i] = 1;
+  }
+  if ((rc = cross_check(o, seen, err)) != 0) return rc;
   if (optind < argc) {
     o->files = argv + optind;
     o->nfiles = argc - optind;
@@ -388,8 +507,135 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
   return 0;
 }
 
+/* --help: the column where help texts start, and the width of a line. */
+#define HELP_COL 26
+#define HELP_WIDTH 79
+
+/* The value's name in --help: the row's, or one its kind implies. */
+static void add_arg(struct sc_buf *b, const struct opt *r) {
+  switch (r->kind) {
+    case OPT_FLAG:
+    case OPT_HELP:
+    case OPT_VERSION:
+      return;
+    case OPT_ENUM:
+      sc_buf_addc(b, ' ');
+      for (const struct choice *c = r->choices; c->name; c++)
+        sc_buf_printf(b, "%s%s", c == r->choices ? "" : "|", c->name);
+      return;
+    default:
+      break;
+  }
+  static const char *const implied[] = {[OPT_LONG] = "N",
+                                        [OPT_AUTO] = "N|auto",
+                                        [OPT_SECONDS] = "SEC",
+                                        [OPT_RATE] = "R",
+                                        [OPT_FILE] = "FILE"};
+  const char *a = r->arg;
+  if (!a && (size_t)r->kind < sizeof implied / sizeof *implied)
+    a = implied[r->kind];
+  sc_buf_printf(b, " %s", a ? a : "VALUE");
+}
+
+/* Appends text word by word to b, whose current line is *col wide,
+ * breaking lines before HELP_WIDTH and starting each new one at HELP_COL. */
+static void add_wrapped(struct sc_buf *b, size_t *col, const char *text) {
+  const char *p = text;
+  while (*p) {
+    while (*p == ' ') p++;
+    size_t n = strcspn(p, " ");
+    if (!n) break;
+    if (*col > HELP_COL && *col + 1 + n > HELP_WIDTH) {
+      sc_buf_printf(b, "\n%*s", HELP_COL, "");
+      *col = HELP_COL;
+    } else if (*col > HELP_COL) {
+      sc_buf_addc(b, ' ');
+      (*col)++;
+    }
+    sc_buf_add(b, p, n);
+    *col += n;
+    p += n;
+  }
+}
+
+/* One option of --help: its names and value at column 2, its help text
+ * from HELP_COL (on the next line if the names reach that far), with
+ * "(repeatable)" and its default. */
+static void add_option_help(struct sc_buf *b, const struct opt *r) {
+  size_t start = b->len, col;
+  sc_buf_adds(b, "  ");
+  if (r->letter)
+    sc_buf_printf(b, "-%c%s", r->letter, r->name ? ", " : "");
+  else
+    sc_buf_adds(b, "    ");
+  if (r->name) sc_buf_printf(b, "--%s", r->name);
+  add_arg(b, r);
+  col = b->len - start;
+  if (col + 2 > HELP_COL) {
+    sc_buf_addc(b, '\n');
+    col = 0;
+  }
+  sc_buf_printf(b, "%*s", (int)(HELP_COL - col), "");
+  col = HELP_COL;
+  add_wrapped(b, &col, r->help);
+  if (r->kind == OPT_LIST) add_wrapped(b, &col, "(repeatable)");
+  if (r->def || r->def_text) {
+    struct sc_buf d = {0};
+    /* "(default 10)", a value as given; "(default: no limit)", words. */
+    sc_buf_printf(&d, "(default%s %s)", r->def ? "" : ":",
+                  r->def ? r->def : r->def_text);
+    add_wrapped(b, &col, d.data);
+    sc_buf_free(&d);
+  }
+  sc_buf_addc(b, '\n');
+}
+
+void sc_opts_help(struct sc_buf *out) {
+  sc_buf_adds(out,
+              "usage: sitecheck [OPTIONS] [FILE...]\n"
+              "       sitecheck serve [--listen ADDR:PORT]... "
+              "[--tls ADDR:PORT,CERT,KEY]...\n"
+              "       sitecheck demo [--scale F] [--sites N]\n"
+              "\n"
+              "Checks every URL in FILE (one per line; none or - reads "
+              "stdin) and\n"
+              "prints a tally of final status codes, e.g. {\"200\": 29, "
+              "\"404\": 1}.\n");
+  for (int t = 0; t < TOPIC_COUNT; t++) {
+    sc_buf_printf(out, "\n%s:\n", topic_names[t]);
+    for (size_t i = 0; i < NOPTS; i++)
+      if (table[i].topic == (enum opt_topic)t) add_option_help(out, &table[i]);
+  }
+  sc_buf_adds(out,
+              "\n"
+              "Exit status: 0 done, 1 --fail-on matched, 2 usage or I/O "
+              "error,\n"
+              "3 internal error, 130/143 interrupted. See sitecheck(1).\n");
+}
+
+int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
+  struct sc_buf msg = {0};
+  int rc = sc_opts_read(o, argc, argv, &msg);
+  if (rc == SC_OPTS_HELP) {
+    sc_opts_help(&msg);
+    fwrite(msg.data, 1, msg.len, stdout);
+  } else if (rc == SC_OPTS_VERSION) {
+    printf("sitecheck %s (libcurl %s)\n", SC_VERSION,
+           curl_version_info(CURLVERSION_NOW)->version);
+  } else if (rc == SC_EXIT_USAGE) {
+    sc_error("%s (see sitecheck --help)", msg.data);
+  } else if (rc != 0) {
+    sc_error("%s", msg.data ? msg.data : "internal error");
+  }
+  sc_buf_free(&msg);
+  return rc < 0 ? -1 : rc;
+}
+
 void sc_opts_free(struct sc_opts *o) {
-  curl_slist_free_all(o->headers);
-  curl_slist_free_all(o->resolve);
-  o->headers = o->resolve = NULL;
+  for (size_t i = 0; i < NOPTS; i++)
+    if (table[i].kind == OPT_LIST) {
+      struct curl_slist **l = (struct curl_slist **)((char *)o + table[i].at);
+      curl_slist_free_all(*l);
+      *l = NULL;
+    }
 }

@@ -57,12 +57,33 @@ struct sc_opts {
   long loops; /* event model; 0 = auto, resolved in main.c */
 };
 
-/* Parses argv into *o. On a usage error prints one line "sitecheck: ..."
- * to stderr and returns SC_EXIT_USAGE; for --help/--version prints to
- * stdout and returns -1 (the caller exits 0); returns 0 otherwise. */
+struct sc_buf;
+
+/* What sc_opts_read returns for -h and -V (besides 0 and exit statuses). */
+#define SC_OPTS_HELP (-1)
+#define SC_OPTS_VERSION (-2)
+
+/* Parses argv into *o (argv must outlive o: strings point into it),
+ * printing nothing. Every option comes from one table in opts.c, which
+ * also generates --help and getopt's long options; checks that involve
+ * more than one option run after the whole command line is read. Returns
+ * 0; SC_OPTS_HELP or SC_OPTS_VERSION when -h or -V comes before any bad
+ * option; SC_EXIT_USAGE with a one-line message (no "sitecheck: ", no
+ * newline) appended to err; or SC_EXIT_INTERNAL. Call sc_opts_free in
+ * every case. */
+int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err);
+
+/* sc_opts_read, and says what it found: a usage error as one line
+ * "sitecheck: ... (see sitecheck --help)" on stderr, returning
+ * SC_EXIT_USAGE; --help or --version on stdout, returning -1 (the caller
+ * exits 0); returns 0 otherwise. */
 int sc_opts_parse(struct sc_opts *o, int argc, char **argv);
 
-/* Releases what sc_opts_parse allocated. */
+/* Appends the --help text to out: usage, then the options grouped by
+ * topic, each with its default, wrapped to 80 columns. */
+void sc_opts_help(struct sc_buf *out);
+
+/* Releases what sc_opts_read (or sc_opts_parse) allocated. */
 void sc_opts_free(struct sc_opts *o);
 
 /* Name of a model ("event", ...). */

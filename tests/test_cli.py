@@ -5,10 +5,12 @@ error case feeds a URL of a local recording server on stdin and asserts
 that no request reached it: errors are detected before any request."""
 
 import re
+import resource
+import subprocess
 
 import pytest
 
-from conftest import run
+from conftest import BIN, SUMMARY_RE, run
 
 
 def assert_usage_error(res, recorder=None):
@@ -81,3 +83,106 @@ def test_unwritable_output(where, tmp_path, recorder):
     res = run("-o", target, input=f"http://127.0.0.1:{recorder.port}/\n")
     assert_usage_error(res, recorder)
     assert res.elapsed < 2, f"took {res.elapsed:.2f} s"
+
+
+HELP_TOPICS = ["Checking", "Politeness", "Network", "Output", "Models",
+               "General"]
+# "  -c, --concurrency N", "      --dedup", "  -4": an option's first line.
+HELP_LABEL = re.compile(r"^  (?:(-\w)(?:, |\s)|    )(--[a-z][a-z0-9-]*)?(.*)")
+
+
+def help_topics(text):
+    """--help's options by topic: {topic: {name: value name or ''}}, in
+    the order of the text; an option's name is its long one if it has
+    one."""
+    topics, current = {}, None
+    for line in text.split("\n"):
+        if re.fullmatch(r"[A-Z][a-z]+:", line):
+            current = topics.setdefault(line[:-1], {})
+            continue
+        m = HELP_LABEL.match(line)
+        if m and current is not None and (m.group(1) or m.group(2)):
+            rest = m.group(3)
+            value = rest.split("  ")[0].strip() if rest.startswith(" ") \
+                else ""
+            current[m.group(2) or m.group(1)] = value
+    return topics
+
+
+def test_help_groups_options_by_topic():
+    res = run("--help")
+    assert res.rc == 0 and res.err == "", res.err
+    long_lines = [l for l in res.out.split("\n") if len(l) > 80]
+    assert long_lines == [], "help not wrapped to 80 columns"
+    topics = help_topics(res.out)
+    assert list(topics) == HELP_TOPICS, list(topics)
+    where = {}
+    for topic, opts in topics.items():
+        assert opts, f"topic {topic} lists no option"
+        for name in opts:
+            assert name not in where, f"{name} under {where[name]} and {topic}"
+            where[name] = topic
+    expect = {"--timeout": "Checking", "--retries": "Checking",
+              "--header": "Checking", "--per-host": "Politeness",
+              "--host-rate": "Politeness", "--resolver": "Network",
+              "-4": "Network", "--proxy": "Network",
+              "--output": "Output", "--fail-on": "Output",
+              "--quiet": "Output", "--model": "Models",
+              "--concurrency": "Models", "--loops": "Models",
+              "--help": "General", "--version": "General"}
+    assert {k: where.get(k) for k in expect} == expect
+    assert topics["Models"]["--model"] == "event|thread|process|serial"
+    assert topics["Output"]["--format"] == "jsonl|csv"
+    assert topics["Checking"]["--dedup"] == ""
+
+
+def test_help_shows_defaults_and_repeatable():
+    out = " ".join(run("--help").out.split())  # unwrapped
+    for text in ("--timeout SEC time limit of a whole check, redirects "
+                 "included (default 10)",
+                 "--per-host N checks in flight per host name, 0 = no "
+                 "limit (default 8)",
+                 "(default: event 256, thread 128, process 3, serial 1)",
+                 "--header 'N: V' extra request header (repeatable)",
+                 "-A, --user-agent STR User-Agent header (default "
+                 "sitecheck/"):
+        assert text in out, text
+
+
+def test_every_option_in_help_is_one_getopt_knows():
+    """Each long option --help lists is accepted as written there: one
+    with a value name asks for a value when it has none, a flag runs."""
+    topics = help_topics(run("--help").out)
+    opts = {n: v for t in topics.values() for n, v in t.items()
+            if n.startswith("--") and n not in ("--help", "--version")}
+    assert len(opts) >= 25, opts
+    for name, value in opts.items():
+        res = run(name, input="")
+        if value:
+            assert res.rc == 2 and res.err == \
+                f"sitecheck: option '{name}' needs a value " \
+                f"(see sitecheck --help)\n", (name, res.err)
+        else:
+            assert res.rc == 0 and res.out == "{}\n", (name, res.rc, res.err)
+
+
+@pytest.mark.parametrize("quiet", [False, True], ids=["warns", "quiet"])
+def test_warning_is_one_line_and_quiet_drops_it(quiet):
+    """The open-file-limit warning is one whole "sitecheck: warning:" line
+    before the summary; -q drops both and nothing else is printed."""
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    argv = [BIN, "-c", "1000", *(["-q"] if quiet else [])]
+    p = subprocess.run(argv, input=b"", capture_output=True, timeout=30,
+                       preexec_fn=low_limit)
+    err = p.stderr.decode()
+    assert p.returncode == 0 and p.stdout == b"{}\n", err
+    if quiet:
+        assert err == ""
+        return
+    lines = err.split("\n")
+    assert re.fullmatch(r"sitecheck: warning: the open-file limit \(64\) "
+                        r"allows \d+ checks in flight, not 1000; using \d+",
+                        lines[0]), err
+    assert SUMMARY_RE.fullmatch(lines[1]) and lines[2:] == [""], err
