@@ -159,10 +159,40 @@ enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
   return sc_url_parse(line, len, overlong, out, why);
 }
 
+/* The length of the scheme a line names, or 0 if it names none. A line
+ * names a scheme when the text before its first ':' is a scheme name
+ * (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )), unless what
+ * follows that ':' is one or more digits ending at '/', '?', '#' or the
+ * end of the line: that is HOST:PORT ("example.com:8080/x",
+ * "localhost:3000"), and the line is taken as https://LINE. So "mailto:x",
+ * "javascript:void(0)" and "urn:isbn:1" name schemes, and "[::1]:80/x" or
+ * "user@host.com" do not. An empty port ("a.com:/x") names a scheme, as
+ * curl's own guess does. */
+static size_t line_scheme(const char *line, size_t len) {
+  const char *colon = memchr(line, ':', len), *end = line + len;
+  if (!colon || colon == line) return 0;
+  for (const char *p = line; p < colon; p++) {
+    char ch = *p;
+    int alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    int other = (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.';
+    if (!alpha && (p == line || !other)) return 0;
+  }
+  const char *d = colon + 1, *p = d;
+  while (p < end && *p >= '0' && *p <= '9') p++;
+  if (p > d && (p == end || *p == '/' || *p == '?' || *p == '#')) return 0;
+  return (size_t)(colon - line);
+}
+
+/* True when the first n bytes of s are http or https, in any case. */
+static int scheme_is_web(const char *s, size_t n) {
+  return (n == 4 && strncasecmp(s, "http", 4) == 0) ||
+         (n == 5 && strncasecmp(s, "https", 5) == 0);
+}
+
 enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
                            struct sc_url *out, const char **why) {
   enum sc_class cls = SC_INVALID_URL;
-  char *scheme = NULL, *host = NULL, *url = NULL, *port = NULL;
+  char *scheme = NULL, *host = NULL, *url = NULL, *port = NULL, *full = NULL;
   CURLU *u;
 
   memset(out, 0, sizeof *out);
@@ -174,13 +204,25 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
     *why = "line contains a NUL byte";
     return SC_INVALID_URL;
   }
+  size_t slen = line_scheme(line, len);
+  if (slen && !scheme_is_web(line, slen)) {
+    *why = "unsupported scheme (only http and https are checked)";
+    return SC_INVALID_URL;
+  }
+  if (!slen) { /* HOST[:PORT][/...]: https, as a browser's address bar */
+    full = sc_xmalloc(len + 9);
+    memcpy(full, "https://", 8);
+    memcpy(full + 8, line, len);
+    full[len + 8] = '\0';
+  }
   u = curl_url();
   if (!u) {
+    free(full);
     *why = "out of memory";
     return SC_OTHER;
   }
-  CURLUcode rc = curl_url_set(u, CURLUPART_URL, line,
-                              CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+  CURLUcode rc = curl_url_set(u, CURLUPART_URL, full ? full : line,
+                              CURLU_NON_SUPPORT_SCHEME);
   if (rc != CURLUE_OK) {
     *why = curl_url_strerror(rc);
     goto done;
@@ -222,6 +264,7 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
   out->port = atol(port);
   out->ip_literal = host_is_ip(host);
 done:
+  free(full);
   curl_free(port);
   curl_free(scheme);
   curl_free(host);

@@ -19,10 +19,13 @@ struct sc_url {
 };
 
 /* Validates and normalizes one trimmed input line of len bytes. A line
- * without a scheme is taken as https://LINE. On success returns SC_OK and
- * fills *out. Otherwise
- * returns the failure class the line gets without any network traffic and
- * sets *why to a static reason:
+ * names a scheme when the text before its first ':' is an RFC 3986 scheme
+ * name and what follows that ':' is not a port (digits up to '/', '?',
+ * '#' or the end): "mailto:a@b.c" and "urn:isbn:1" name schemes, while
+ * "example.com:8080/x" and "localhost:3000" do not. A line that names no
+ * scheme is taken as https://LINE. On success returns SC_OK and fills
+ * *out. Otherwise returns the failure class the line gets without any
+ * network traffic and sets *why to a static reason:
  *   SC_INVALID_URL - not an http(s) URL we can check (syntax, NUL bytes,
  *                    spaces, other schemes, longer than SC_LINE_MAX);
  *   SC_DNS         - the host is in the reserved .invalid domain (RFC 6761

@@ -130,6 +130,57 @@ TEST(url) {
   free(u.url), free(u.host);
 }
 
+/* Normalizes the C string s: its class, and its URL or reason in out. */
+static enum sc_class norms(const char *s, char *out, size_t cap) {
+  return norm(s, strlen(s), out, cap);
+}
+
+/* A line names a scheme when the text before its first ':' is a scheme
+ * name and what follows is not a port; other schemes are refused without
+ * the network, HOST:PORT lines are https. */
+TEST(url_scheme_rule) {
+  static const char *const refused[] = {
+      "mailto:foo@example.com",
+      "MailTo:foo@example.com",
+      "tel:+1-555-0100",
+      "javascript:void(0)",
+      "data:text/plain,hi",
+      "urn:isbn:0451450523",
+      "ftp://example.com/",
+      "a.com:80x",
+      "a.com:/x",
+      "svn+ssh://h/x",
+      "user:pass@host.com",
+  };
+  char out[512];
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    EXPECT_EQ(norms(refused[i], out, sizeof out), SC_INVALID_URL);
+    EXPECT_STR(out, "unsupported scheme (only http and https are checked)");
+  }
+  static const char *const web[][2] = {
+      {"example.com:8080/x", "https://example.com:8080/x"},
+      {"a.com:8080", "https://a.com:8080/"},
+      {"a.com:8080?q=1", "https://a.com:8080/?q=1"},
+      {"localhost:3000", "https://localhost:3000/"},
+      {"[::1]:80/x", "https://[::1]:80/x"},
+      {"user@host.com", "https://user@host.com/"},
+      {"example.com/a:b", "https://example.com/a:b"},
+      {"1a:/x", "https://1a/x"}, /* a scheme name starts with a letter */
+      {"HTTP://Example.COM/x", "http://Example.COM/x"},
+      {"https://a.b/x", "https://a.b/x"},
+  };
+  for (size_t i = 0; i < sizeof web / sizeof *web; i++) {
+    EXPECT_EQ(norms(web[i][0], out, sizeof out), SC_OK);
+    EXPECT_STR(out, web[i][1]);
+  }
+  /* http and https named without "//" are theirs to parse, not a host. */
+  EXPECT_EQ(norms("http:example.com", out, sizeof out), SC_INVALID_URL);
+  EXPECT(strstr(out, "unsupported scheme") == NULL);
+  /* a port out of range is still a port, and invalid */
+  EXPECT_EQ(norms("tel:5551234", out, sizeof out), SC_INVALID_URL);
+  EXPECT(strstr(out, "unsupported scheme") == NULL);
+}
+
 TEST(strcpy_cut) {
   char small[4], exact[6];
   sc_strcpy_cut(small, sizeof small, "abcdef");
