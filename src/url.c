@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,6 +68,8 @@ int sc_url_location_is_invalid(const char *v, size_t n) {
  *   a host of [a-z0-9.-] that does not start with a digit (curl_url reads
  *   numeric hosts such as 127.1 or 0x7f.1 as IPv4 and rewrites them), or a
  *   dotted quad in canonical form (four decimals 0-255, no leading zeros);
+ *   so a host with a byte outside ASCII, which the full parse turns into
+ *   punycode, never answers here;
  *   an optional port, 1-65535, no leading zero, not the scheme's default
  *   (which curl_url drops);
  *   then nothing (curl_url adds "/"), or a path of printable ASCII without
@@ -189,6 +192,36 @@ static int scheme_is_web(const char *s, size_t n) {
          (n == 5 && strncasecmp(s, "https", 5) == 0);
 }
 
+/* True when s holds a byte outside ASCII. */
+static int has_non_ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80) return 1;
+  return 0;
+}
+
+/* Gets u's host and URL with the host in its ASCII (IDNA, punycode) form,
+ * as DNS and TLS need it. libcurl converts with libidn2's locale-dependent
+ * call, and this program never sets a locale, so the conversion runs with
+ * a UTF-8 character type set for this thread alone (uselocale), which
+ * leaves other threads and the program's output untouched. Returns 0, or
+ * -1 when the host is not a valid internationalised name (or no UTF-8
+ * locale exists); *host and *url are then NULL. */
+static int get_ascii_host(CURLU *u, char **host, char **url) {
+  locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  *host = *url = NULL;
+  if (utf8 == (locale_t)0) return -1;
+  locale_t old = uselocale(utf8);
+  if (curl_url_get(u, CURLUPART_HOST, host, CURLU_PUNYCODE) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_URL, url, CURLU_PUNYCODE) != CURLUE_OK) {
+    curl_free(*host);
+    curl_free(*url);
+    *host = *url = NULL;
+  }
+  uselocale(old);
+  freelocale(utf8);
+  return *host ? 0 : -1;
+}
+
 enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
                            struct sc_url *out, const char **why) {
   enum sc_class cls = SC_INVALID_URL;
@@ -236,7 +269,13 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
     *why = "no host in the URL";
     goto done;
   }
-  if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+  if (has_non_ascii(host)) { /* checked, looked up and keyed as ASCII */
+    curl_free(host);
+    if (get_ascii_host(u, &host, &url)) {
+      *why = "the host is not a valid internationalised domain name (IDNA)";
+      goto done;
+    }
+  } else if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
     *why = "cannot rebuild the URL";
     goto done;
   }

@@ -10,7 +10,9 @@
 #include "result.h"
 
 /* A checkable URL, as sc_url_normalize found it. The strings are the
- * caller's to free. */
+ * caller's to free. An internationalised host name is in its ASCII
+ * (IDNA, punycode) form in both: bücher.example is xn--bcher-kva.example,
+ * the name DNS, TLS and the per-host limits know it by. */
 struct sc_url {
   char *url;      /* normalized URL */
   char *host;     /* lower-cased host name or address ([v6] in brackets) */
@@ -27,7 +29,8 @@ struct sc_url {
  * *out. Otherwise returns the failure class the line gets without any
  * network traffic and sets *why to a static reason:
  *   SC_INVALID_URL - not an http(s) URL we can check (syntax, NUL bytes,
- *                    spaces, other schemes, longer than SC_LINE_MAX);
+ *                    spaces, other schemes, a host that is not a valid
+ *                    internationalised name, longer than SC_LINE_MAX);
  *   SC_DNS         - the host is in the reserved .invalid domain (RFC 6761
  *                    says such names never resolve; we do not ask DNS).
  * out is zeroed whenever the result is not SC_OK. */

@@ -181,6 +181,46 @@ TEST(url_scheme_rule) {
   EXPECT(strstr(out, "unsupported scheme") == NULL);
 }
 
+/* An internationalised host is checked, looked up and keyed in its ASCII
+ * (punycode) form; the fast path leaves such lines to the full parse. */
+TEST(url_idn_host) {
+  struct sc_url u;
+  const char *why = NULL;
+  const char *s =
+      "http://b\xc3\xbc"
+      "cher.example/p?q";
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_OK);
+  EXPECT_STR(u.url, "http://xn--bcher-kva.example/p?q");
+  EXPECT_STR(u.host, "xn--bcher-kva.example");
+  EXPECT_EQ(u.port, 80);
+  EXPECT_EQ(u.ip_literal, 0);
+  free(u.url), free(u.host);
+  s = "B\xc3\x9c"
+      "CHER.localhost:8080";
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_OK);
+  EXPECT_STR(u.url, "https://xn--bcher-kva.localhost:8080/");
+  EXPECT_STR(u.host, "xn--bcher-kva.localhost");
+  free(u.url), free(u.host);
+  s = "http://b%C3%BCcher.example/"; /* percent-encoded UTF-8 */
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_OK);
+  EXPECT_STR(u.host, "xn--bcher-kva.example");
+  free(u.url), free(u.host);
+  s = "http://\xe4\xbe\x8b\xe3\x81\x88.invalid/"; /* reserved, after IDNA */
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_DNS);
+  s = "http://a\xff.com/"; /* not UTF-8: no name to look up */
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_INVALID_URL);
+  EXPECT_CONTAINS(why, "internationalised");
+  EXPECT(u.url == NULL);
+  struct sc_url f;
+  s = "http://b\xc3\xbc"
+      "cher.example/";
+  EXPECT_EQ(sc_url_fast(s, strlen(s), &f), 0);
+  s = "http://xn--bcher-kva.example/";
+  EXPECT_EQ(sc_url_fast(s, strlen(s), &f), 1);
+  EXPECT_STR(f.host, "xn--bcher-kva.example");
+  free(f.url), free(f.host);
+}
+
 TEST(strcpy_cut) {
   char small[4], exact[6];
   sc_strcpy_cut(small, sizeof small, "abcdef");
@@ -256,6 +296,9 @@ TEST(url_fast_agrees) {
       "http://e/?",
       "http://e/y?a?",
       "http://a.b/caf\xc3\xa9",
+      "http://b\xc3\xbc"
+      "cher.example/",
+      "https://xn--bcher-kva.localhost:8080/x",
   };
   int fast = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
