@@ -523,6 +523,13 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     why = "connection closed before the response head was complete";
   else if (rc == CURLE_ABORTED_BY_CALLBACK)
     why = "interrupted";
+  /* libcurl 7.88 reports a header line over CURL_MAX_HTTP_HEADER as out
+   * of memory; once the response has begun, that is what it means. */
+  if (rc == CURLE_OUT_OF_MEMORY &&
+      phase_ms(c->easy, CURLINFO_STARTTRANSFER_TIME_T, 0) != SC_NO_TIME) {
+    a->cls = SC_PROTOCOL;
+    why = "response head too large (a header line over 100 KB)";
+  }
   sc_strcpy_cut(a->detail, sizeof a->detail, why);
   if (redirects > 0) r->final_url = eff;
 }

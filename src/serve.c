@@ -64,7 +64,25 @@
  * close); a request whose method contains a byte no method name has (a
  * TLS ClientHello on a plain port, say) gets 400 and a close at once.
  * Bodies announced by Content-Length are skipped. A connection is closed
- * as soon as the client closes or half-closes its side. */
+ * as soon as the client closes or half-closes its side.
+ *
+ * LIMITS
+ *   Only the client's slowness is timed, never a reply's own (/delay,
+ *   /hang, /drip, /slowbody run as long as they were asked to):
+ *   - a request head must be complete SERVE_HEAD_MS (10 s) after the
+ *     connection was accepted or, on a kept-alive connection, after the
+ *     head's first byte; a request body may pause that long between reads;
+ *   - a kept-alive connection may wait SERVE_IDLE_MS (15 s) for the first
+ *     byte of its next request.
+ *   Either closes the connection, without a reply. Open connections are
+ *   capped below the open-file limit (the limit less an eighth of it, at
+ *   least 16 and at most 1024, and one per listener), so accept() never
+ *   runs out of descriptors: libuv would then accept and drop every
+ *   pending connection. At the cap, a new client takes the place of the
+ *   connection that has waited longest for its client (a slow head or an
+ *   idle keep-alive); if every connection is being answered, the new one
+ *   is closed at once. So clients that hold connections without sending
+ *   a request cannot lock out one that does. */
 #include "serve.h"
 
 #include <ctype.h>
@@ -90,6 +108,8 @@
 #define SERVE_BYTES_MAX 1000000000000L
 #define SERVE_DELAY_MAX 86400000L
 #define SERVE_TLS_READ 65536 /* ciphertext read at once (one shared buffer) */
+#define SERVE_HEAD_MS 10000  /* a request head in time (see LIMITS above) */
+#define SERVE_IDLE_MS 15000  /* a kept-alive connection idle */
 
 enum serve_kind {
   SERVE_OK,       /* "ok\n" */
@@ -114,19 +134,32 @@ enum serve_kind {
 
 struct serve_server;
 
+/* What a connection that is not answering a request waits for from its
+ * client, and so what its timer is set for. */
+enum serve_wait {
+  SERVE_WAIT_NONE, /* answering a request (or closing): no client timeout */
+  SERVE_WAIT_HEAD, /* a request head, since the accept or its first byte */
+  SERVE_WAIT_BODY, /* the rest of a request body, since the last read */
+  SERVE_WAIT_IDLE  /* the next request on a kept-alive connection */
+};
+
 /* One client connection: the only allocation per connection. Freed in the
  * close callback of the last of its two handles. */
 struct serve_conn {
   uv_tcp_t tcp;
-  uv_timer_t timer; /* the /delay wait, then /slowbody and /drip ticks */
+  uv_timer_t timer; /* the client timeout while waiting; when answering,
+                       the /delay wait, then /slowbody and /drip ticks */
   uv_write_t wreq;  /* at most one write is in flight */
   struct serve_server *srv;
   SSL *ssl; /* TLS listeners only: the session and its two memory BIOs */
-  struct serve_conn *prev, *next; /* srv->conns */
+  struct serve_conn *prev, *next;   /* srv->conns */
+  struct serve_conn *wprev, *wnext; /* srv->waiting, while wait != NONE */
+  enum serve_wait wait;
   int open_handles;
   bool closing, reading, writing;
-  bool busy;    /* a request is being answered; in[0..head_len) is it */
-  bool started; /* the reply has begun (the delay is over) */
+  bool answered; /* a reply was completed: the next wait may be idle */
+  bool busy;     /* a request is being answered; in[0..head_len) is it */
+  bool started;  /* the reply has begun (the delay is over) */
   size_t in_len, head_len, scan;
   uint64_t body_left; /* request body bytes still to skip */
   /* The request being answered and the reply planned for it. */
@@ -164,7 +197,11 @@ struct serve_server {
   int nls;
   bool stopping;
   struct serve_conn *conns;
-  uint64_t body_bytes; /* filler bytes queued, for /stats */
+  /* Connections waiting for their client, longest waiting first: the one
+   * to close when a new client comes at the cap. */
+  struct serve_conn *waiting, *waiting_tail;
+  long nconns, max_conns; /* open descriptors, and their cap */
+  uint64_t body_bytes;    /* filler bytes queued, for /stats */
 };
 
 static char serve_fill[SERVE_CHUNK];
@@ -250,12 +287,31 @@ static void serve_on_closed(uv_handle_t *h) {
   free(c);
 }
 
+/* Takes c off the waiting list, if it is on it. */
+static void serve_unwait(struct serve_conn *c) {
+  struct serve_server *srv = c->srv;
+  if (c->wait == SERVE_WAIT_NONE) return;
+  c->wait = SERVE_WAIT_NONE;
+  if (c->wprev)
+    c->wprev->wnext = c->wnext;
+  else
+    srv->waiting = c->wnext;
+  if (c->wnext)
+    c->wnext->wprev = c->wprev;
+  else
+    srv->waiting_tail = c->wprev;
+  c->wprev = c->wnext = NULL;
+}
+
 /* Closes the connection (with a TCP reset if `reset`) and its timer. Safe
  * to call more than once and from any callback; c stays valid until the
- * close callbacks have run, and pending write callbacks see c->closing. */
+ * close callbacks have run, and pending write callbacks see c->closing.
+ * The descriptor is closed at once, so it no longer counts to the cap. */
 static void serve_close(struct serve_conn *c, bool reset) {
   if (c->closing) return;
   c->closing = true;
+  serve_unwait(c);
+  c->srv->nconns--;
   if (c->ssl && !reset) { /* a graceful close says close_notify first */
     ERR_clear_error();
     if (SSL_is_init_finished(c->ssl)) SSL_shutdown(c->ssl);
@@ -309,6 +365,7 @@ static void serve_complete(struct serve_conn *c) {
   c->in_len -= c->head_len;
   c->head_len = c->scan = 0;
   c->busy = false;
+  c->answered = true;
   serve_advance(c);
 }
 
@@ -914,10 +971,51 @@ static bool serve_bad_start(const struct serve_conn *c) {
   return false;
 }
 
+/* The client took too long (see LIMITS at the top): close, no reply. */
+static void serve_on_wait_timer(uv_timer_t *t) {
+  serve_close(t->data, false);
+}
+
+/* Called whenever c, not answering a request, waits for its client after
+ * an accept, a read or a reply: sets the timer for what it waits for. A
+ * head's time counts from its start, so bytes that trickle in do not
+ * extend it, nor do stray line breaks an idle wait; a body's pause counts
+ * from the last read. A connection that starts waiting joins the end of
+ * the waiting list. */
+static void serve_wait(struct serve_conn *c) {
+  struct serve_server *srv = c->srv;
+  enum serve_wait w = c->body_left                ? SERVE_WAIT_BODY
+                      : c->in_len || !c->answered ? SERVE_WAIT_HEAD
+                                                  : SERVE_WAIT_IDLE;
+  if (w == c->wait && w != SERVE_WAIT_BODY) return;
+  if (c->wait == SERVE_WAIT_NONE) {
+    c->wprev = srv->waiting_tail;
+    c->wnext = NULL;
+    if (srv->waiting_tail)
+      srv->waiting_tail->wnext = c;
+    else
+      srv->waiting = c;
+    srv->waiting_tail = c;
+  }
+  c->wait = w;
+  uv_timer_start(&c->timer, serve_on_wait_timer,
+                 w == SERVE_WAIT_IDLE ? SERVE_IDLE_MS : SERVE_HEAD_MS, 0);
+}
+
+/* c has a whole request head (or a bad one) to answer: from now on only
+ * the reply's own pace counts, and the timer is the reply's. */
+static void serve_begin(struct serve_conn *c) {
+  serve_unwait(c);
+  uv_timer_stop(&c->timer);
+  c->busy = true;
+  serve_plan_init(c);
+}
+
 /* Drops request-body bytes and stray line breaks from the start of c->in,
  * then, if a whole request head is there, starts answering it (after its
- * delay). Answers 431 and closes if the buffer is full without a head, 400
- * and closes at once if it cannot hold one (serve_bad_start). */
+ * delay), else waits for more (serve_wait). Answers 431 and closes if the
+ * buffer is full without a head, 400 and closes at once if it cannot hold
+ * one (serve_bad_start). */
 static void serve_advance(struct serve_conn *c) {
   size_t skip = 0, end;
   if (c->busy || c->closing) return;
@@ -934,21 +1032,26 @@ static void serve_advance(struct serve_conn *c) {
     c->scan = 0;
   }
   serve_read_start(c); /* over TLS this may add to c->in, or close */
-  if (c->closing || c->body_left) return;
+  if (c->closing) return;
+  if (c->body_left) {
+    serve_wait(c);
+    return;
+  }
   end = serve_head_end(c);
   if (!end) {
     bool bad = serve_bad_start(c);
-    if (!bad && c->in_len < sizeof c->in) return;
+    if (!bad && c->in_len < sizeof c->in) {
+      serve_wait(c);
+      return;
+    }
     c->head_len = c->in_len;
-    c->busy = true;
-    serve_plan_init(c);
+    serve_begin(c);
     serve_fail(c, bad ? 400 : 431);
     serve_respond(c);
     return;
   }
   c->head_len = end;
-  c->busy = true;
-  serve_plan_init(c);
+  serve_begin(c);
   serve_parse(c);
   if (c->delay_ms && c->kind != SERVE_ERROR)
     uv_timer_start(&c->timer, serve_on_timer, c->delay_ms, 0);
@@ -1015,12 +1118,18 @@ static void serve_read_start(struct serve_conn *c) {
 }
 
 /* Accepts one client into a fresh serve_conn linked into srv->conns,
- * with its SSL if the listener is a TLS one. */
+ * with its SSL if the listener is a TLS one. At the cap it first closes
+ * the connection that has waited longest for its client, or, if none is
+ * waiting, closes the new one at once (see LIMITS at the top). */
 static void serve_on_connection(uv_stream_t *ls, int status) {
   struct serve_listener *l = ls->data;
   struct serve_server *srv = l->srv;
   struct serve_conn *c;
+  bool full;
   if (status < 0) return;
+  if (srv->nconns >= srv->max_conns && srv->waiting)
+    serve_close(srv->waiting, false);
+  full = srv->nconns >= srv->max_conns;
   c = sc_xmalloc(sizeof *c);
   memset(c, 0, offsetof(struct serve_conn, in)); /* not the buffers */
   c->srv = srv;
@@ -1031,12 +1140,14 @@ static void serve_on_connection(uv_stream_t *ls, int status) {
   c->next = srv->conns;
   if (srv->conns) srv->conns->prev = c;
   srv->conns = c;
-  if (uv_accept(ls, (uv_stream_t *)&c->tcp) ||
+  srv->nconns++;
+  if (uv_accept(ls, (uv_stream_t *)&c->tcp) || full ||
       (l->ctx && serve_tls_start(c, l->ctx))) {
     serve_close(c, false);
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
+  serve_wait(c); /* the first request head, from now */
   serve_read_start(c);
 }
 
@@ -1128,7 +1239,14 @@ static void serve_usage(FILE *f) {
       "                      and private key in PEM files CERT and KEY;\n"
       "                      same paths (repeatable; printed after the\n"
       "                      --listen ones).\n"
-      "  -h, --help          show this help\n",
+      "  -h, --help          show this help\n"
+      "Limits: a request head must arrive in full within 10 s of the\n"
+      "connection (or of its first byte, on a kept-alive connection); a\n"
+      "kept-alive connection may sit idle 15 s; replies that are slow on\n"
+      "purpose (/delay, /hang, /drip) are not timed. Connections are capped\n"
+      "below the open-file limit (an eighth of it, 16 to 1024 descriptors,\n"
+      "stays free); at the cap a new client takes the place of the\n"
+      "connection that has waited longest for its client.\n",
       f);
 }
 
@@ -1214,7 +1332,8 @@ int sc_serve_main(int argc, char **argv) {
     return n == 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
   }
   signal(SIGPIPE, SIG_IGN);
-  sc_raise_nofile();
+  long nofile = sc_raise_nofile(), reserve = nofile / 8;
+  reserve = (reserve < 16 ? 16 : reserve > 1024 ? 1024 : reserve) + n;
   memset(serve_fill, 'x', sizeof serve_fill);
   for (size_t i = 0; i < sizeof serve_flood; i += 64) {
     memset(serve_flood + i, 'a', 62);
@@ -1223,6 +1342,7 @@ int sc_serve_main(int argc, char **argv) {
   }
 
   memset(&srv, 0, sizeof srv);
+  srv.max_conns = nofile > reserve ? nofile - reserve : 1;
   uv_loop_init(&srv.loop);
   srv.ls = sc_xcalloc((size_t)n, sizeof *srv.ls);
   for (int i = 0; i < n && rc == SC_EXIT_OK; i++) /* certificates first */

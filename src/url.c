@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,6 +68,8 @@ int sc_url_location_is_invalid(const char *v, size_t n) {
  *   a host of [a-z0-9.-] that does not start with a digit (curl_url reads
  *   numeric hosts such as 127.1 or 0x7f.1 as IPv4 and rewrites them), or a
  *   dotted quad in canonical form (four decimals 0-255, no leading zeros);
+ *   so a host with a byte outside ASCII, which the full parse turns into
+ *   punycode, never answers here;
  *   an optional port, 1-65535, no leading zero, not the scheme's default
  *   (which curl_url drops);
  *   then nothing (curl_url adds "/"), or a path of printable ASCII without
@@ -159,10 +162,70 @@ enum sc_class sc_url_normalize(const char *line, size_t len, int overlong,
   return sc_url_parse(line, len, overlong, out, why);
 }
 
+/* The length of the scheme a line names, or 0 if it names none. A line
+ * names a scheme when the text before its first ':' is a scheme name
+ * (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )), unless what
+ * follows that ':' is one or more digits ending at '/', '?', '#' or the
+ * end of the line: that is HOST:PORT ("example.com:8080/x",
+ * "localhost:3000"), and the line is taken as https://LINE. So "mailto:x",
+ * "javascript:void(0)" and "urn:isbn:1" name schemes, and "[::1]:80/x" or
+ * "user@host.com" do not. An empty port ("a.com:/x") names a scheme, as
+ * curl's own guess does. */
+static size_t line_scheme(const char *line, size_t len) {
+  const char *colon = memchr(line, ':', len), *end = line + len;
+  if (!colon || colon == line) return 0;
+  for (const char *p = line; p < colon; p++) {
+    char ch = *p;
+    int alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    int other = (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.';
+    if (!alpha && (p == line || !other)) return 0;
+  }
+  const char *d = colon + 1, *p = d;
+  while (p < end && *p >= '0' && *p <= '9') p++;
+  if (p > d && (p == end || *p == '/' || *p == '?' || *p == '#')) return 0;
+  return (size_t)(colon - line);
+}
+
+/* True when the first n bytes of s are http or https, in any case. */
+static int scheme_is_web(const char *s, size_t n) {
+  return (n == 4 && strncasecmp(s, "http", 4) == 0) ||
+         (n == 5 && strncasecmp(s, "https", 5) == 0);
+}
+
+/* True when s holds a byte outside ASCII. */
+static int has_non_ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80) return 1;
+  return 0;
+}
+
+/* Gets u's host and URL with the host in its ASCII (IDNA, punycode) form,
+ * as DNS and TLS need it. libcurl converts with libidn2's locale-dependent
+ * call, and this program never sets a locale, so the conversion runs with
+ * a UTF-8 character type set for this thread alone (uselocale), which
+ * leaves other threads and the program's output untouched. Returns 0, or
+ * -1 when the host is not a valid internationalised name (or no UTF-8
+ * locale exists); *host and *url are then NULL. */
+static int get_ascii_host(CURLU *u, char **host, char **url) {
+  locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  *host = *url = NULL;
+  if (utf8 == (locale_t)0) return -1;
+  locale_t old = uselocale(utf8);
+  if (curl_url_get(u, CURLUPART_HOST, host, CURLU_PUNYCODE) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_URL, url, CURLU_PUNYCODE) != CURLUE_OK) {
+    curl_free(*host);
+    curl_free(*url);
+    *host = *url = NULL;
+  }
+  uselocale(old);
+  freelocale(utf8);
+  return *host ? 0 : -1;
+}
+
 enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
                            struct sc_url *out, const char **why) {
   enum sc_class cls = SC_INVALID_URL;
-  char *scheme = NULL, *host = NULL, *url = NULL, *port = NULL;
+  char *scheme = NULL, *host = NULL, *url = NULL, *port = NULL, *full = NULL;
   CURLU *u;
 
   memset(out, 0, sizeof *out);
@@ -174,13 +237,25 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
     *why = "line contains a NUL byte";
     return SC_INVALID_URL;
   }
+  size_t slen = line_scheme(line, len);
+  if (slen && !scheme_is_web(line, slen)) {
+    *why = "unsupported scheme (only http and https are checked)";
+    return SC_INVALID_URL;
+  }
+  if (!slen) { /* HOST[:PORT][/...]: https, as a browser's address bar */
+    full = sc_xmalloc(len + 9);
+    memcpy(full, "https://", 8);
+    memcpy(full + 8, line, len);
+    full[len + 8] = '\0';
+  }
   u = curl_url();
   if (!u) {
+    free(full);
     *why = "out of memory";
     return SC_OTHER;
   }
-  CURLUcode rc = curl_url_set(u, CURLUPART_URL, line,
-                              CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+  CURLUcode rc = curl_url_set(u, CURLUPART_URL, full ? full : line,
+                              CURLU_NON_SUPPORT_SCHEME);
   if (rc != CURLUE_OK) {
     *why = curl_url_strerror(rc);
     goto done;
@@ -194,7 +269,13 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
     *why = "no host in the URL";
     goto done;
   }
-  if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+  if (has_non_ascii(host)) { /* checked, looked up and keyed as ASCII */
+    curl_free(host);
+    if (get_ascii_host(u, &host, &url)) {
+      *why = "the host is not a valid internationalised domain name (IDNA)";
+      goto done;
+    }
+  } else if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
     *why = "cannot rebuild the URL";
     goto done;
   }
@@ -222,6 +303,7 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
   out->port = atol(port);
   out->ip_literal = host_is_ip(host);
 done:
+  free(full);
   curl_free(port);
   curl_free(scheme);
   curl_free(host);

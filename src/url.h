@@ -10,7 +10,9 @@
 #include "result.h"
 
 /* A checkable URL, as sc_url_normalize found it. The strings are the
- * caller's to free. */
+ * caller's to free. An internationalised host name is in its ASCII
+ * (IDNA, punycode) form in both: bücher.example is xn--bcher-kva.example,
+ * the name DNS, TLS and the per-host limits know it by. */
 struct sc_url {
   char *url;      /* normalized URL */
   char *host;     /* lower-cased host name or address ([v6] in brackets) */
@@ -19,12 +21,16 @@ struct sc_url {
 };
 
 /* Validates and normalizes one trimmed input line of len bytes. A line
- * without a scheme is taken as https://LINE. On success returns SC_OK and
- * fills *out. Otherwise
- * returns the failure class the line gets without any network traffic and
- * sets *why to a static reason:
+ * names a scheme when the text before its first ':' is an RFC 3986 scheme
+ * name and what follows that ':' is not a port (digits up to '/', '?',
+ * '#' or the end): "mailto:a@b.c" and "urn:isbn:1" name schemes, while
+ * "example.com:8080/x" and "localhost:3000" do not. A line that names no
+ * scheme is taken as https://LINE. On success returns SC_OK and fills
+ * *out. Otherwise returns the failure class the line gets without any
+ * network traffic and sets *why to a static reason:
  *   SC_INVALID_URL - not an http(s) URL we can check (syntax, NUL bytes,
- *                    spaces, other schemes, longer than SC_LINE_MAX);
+ *                    spaces, other schemes, a host that is not a valid
+ *                    internationalised name, longer than SC_LINE_MAX);
  *   SC_DNS         - the host is in the reserved .invalid domain (RFC 6761
  *                    says such names never resolve; we do not ask DNS).
  * out is zeroed whenever the result is not SC_OK. */

@@ -6,7 +6,7 @@ covers, in every model:
   first byte, a broken chunked body, a body that never comes) keeps the
   status;
 - heads: endless header lines stay within the time limit and bounded
-  memory; heads real servers send (HTTP/1.0, no reason phrase, bare LF line
+  memory; a header line over libcurl's limit is `protocol`; heads real servers send (HTTP/1.0, no reason phrase, bare LF line
   ends, unusual codes, 1xx before the final status) give the final status;
 - redirects: to another host (127.0.0.2) and across address families,
   never off http(s) (checked by a listener that must see no connection),
@@ -18,6 +18,7 @@ Peak memory is taken from /proc/PID/status VmHWM of sitecheck and every
 process it forks (the process model's workers), polled while it runs."""
 
 import http.client
+import http.server
 import os
 import re
 import socket
@@ -28,7 +29,7 @@ import urllib.parse
 import pytest
 
 from conftest import (BIN, SLOW_FACTOR, check_one, ipv6_loopback_available,
-                      model_args, parse_jsonl, vm_hwm_kb)
+                      model_args, parse_jsonl, serve_in_thread, vm_hwm_kb)
 
 MIB = 1024 * 1024
 
@@ -208,6 +209,48 @@ def test_endless_headers_bounded_time_and_memory(model, tmp_path, hosts,
     assert elapsed < 2 * 2 + 3, f"took {elapsed:.2f} s"
     assert peak < rss_bound(baseline_kb), \
         f"peak RSS {peak} KiB vs {baseline_kb} KiB for a plain 200"
+
+
+class _BigHeadHandler(http.server.BaseHTTPRequestHandler):
+    """Answers with a 200 KB header line (/line) or a 200 KB status line
+    (/status): more than libcurl takes in one line of a head."""
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        big = b"a" * 200_000
+        if self.path.startswith("/status"):
+            head = b"HTTP/1.1 200 OK" + big + b"\r\n"
+        else:
+            head = b"HTTP/1.1 200 OK\r\nX-Big: " + big + b"\r\n"
+        try:
+            self.wfile.write(head + b"Content-Length: 3\r\n\r\nok\n")
+        except OSError:
+            pass  # the client gave up at its limit
+        self.close_connection = True
+
+    do_GET = do_HEAD = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def big_head():
+    httpd = serve_in_thread(_BigHeadHandler)
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("path", ["/line", "/status"])
+@pytest.mark.parametrize("args", [[], ["-X", "HEAD"]], ids=["get", "head"])
+def test_oversized_head_is_protocol(sc, big_head, path, args):
+    """A head line over libcurl's limit is the server's protocol fault (not
+    `other`, "Out of memory"), and not worth a retry."""
+    rec, _ = check_one(sc, big_head + path, *args)
+    assert failed(rec, "protocol"), rec
+    assert "response head too large" in rec["detail"], rec
+    assert rec["attempts"] == 1, rec
 
 
 # path, extra args, expected final status

@@ -130,6 +130,97 @@ TEST(url) {
   free(u.url), free(u.host);
 }
 
+/* Normalizes the C string s: its class, and its URL or reason in out. */
+static enum sc_class norms(const char *s, char *out, size_t cap) {
+  return norm(s, strlen(s), out, cap);
+}
+
+/* A line names a scheme when the text before its first ':' is a scheme
+ * name and what follows is not a port; other schemes are refused without
+ * the network, HOST:PORT lines are https. */
+TEST(url_scheme_rule) {
+  static const char *const refused[] = {
+      "mailto:foo@example.com",
+      "MailTo:foo@example.com",
+      "tel:+1-555-0100",
+      "javascript:void(0)",
+      "data:text/plain,hi",
+      "urn:isbn:0451450523",
+      "ftp://example.com/",
+      "a.com:80x",
+      "a.com:/x",
+      "svn+ssh://h/x",
+      "user:pass@host.com",
+  };
+  char out[512];
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    EXPECT_EQ(norms(refused[i], out, sizeof out), SC_INVALID_URL);
+    EXPECT_STR(out, "unsupported scheme (only http and https are checked)");
+  }
+  static const char *const web[][2] = {
+      {"example.com:8080/x", "https://example.com:8080/x"},
+      {"a.com:8080", "https://a.com:8080/"},
+      {"a.com:8080?q=1", "https://a.com:8080/?q=1"},
+      {"localhost:3000", "https://localhost:3000/"},
+      {"[::1]:80/x", "https://[::1]:80/x"},
+      {"user@host.com", "https://user@host.com/"},
+      {"example.com/a:b", "https://example.com/a:b"},
+      {"1a:/x", "https://1a/x"}, /* a scheme name starts with a letter */
+      {"HTTP://Example.COM/x", "http://Example.COM/x"},
+      {"https://a.b/x", "https://a.b/x"},
+  };
+  for (size_t i = 0; i < sizeof web / sizeof *web; i++) {
+    EXPECT_EQ(norms(web[i][0], out, sizeof out), SC_OK);
+    EXPECT_STR(out, web[i][1]);
+  }
+  /* http and https named without "//" are theirs to parse, not a host. */
+  EXPECT_EQ(norms("http:example.com", out, sizeof out), SC_INVALID_URL);
+  EXPECT(strstr(out, "unsupported scheme") == NULL);
+  /* a port out of range is still a port, and invalid */
+  EXPECT_EQ(norms("tel:5551234", out, sizeof out), SC_INVALID_URL);
+  EXPECT(strstr(out, "unsupported scheme") == NULL);
+}
+
+/* An internationalised host is checked, looked up and keyed in its ASCII
+ * (punycode) form; the fast path leaves such lines to the full parse. */
+TEST(url_idn_host) {
+  struct sc_url u;
+  const char *why = NULL;
+  const char *s =
+      "http://b\xc3\xbc"
+      "cher.example/p?q";
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_OK);
+  EXPECT_STR(u.url, "http://xn--bcher-kva.example/p?q");
+  EXPECT_STR(u.host, "xn--bcher-kva.example");
+  EXPECT_EQ(u.port, 80);
+  EXPECT_EQ(u.ip_literal, 0);
+  free(u.url), free(u.host);
+  s = "B\xc3\x9c"
+      "CHER.localhost:8080";
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_OK);
+  EXPECT_STR(u.url, "https://xn--bcher-kva.localhost:8080/");
+  EXPECT_STR(u.host, "xn--bcher-kva.localhost");
+  free(u.url), free(u.host);
+  s = "http://b%C3%BCcher.example/"; /* percent-encoded UTF-8 */
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_OK);
+  EXPECT_STR(u.host, "xn--bcher-kva.example");
+  free(u.url), free(u.host);
+  s = "http://\xe4\xbe\x8b\xe3\x81\x88.invalid/"; /* reserved, after IDNA */
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_DNS);
+  s = "http://a\xff.com/"; /* not UTF-8: no name to look up */
+  EXPECT_EQ(sc_url_normalize(s, strlen(s), 0, &u, &why), SC_INVALID_URL);
+  EXPECT_CONTAINS(why, "internationalised");
+  EXPECT(u.url == NULL);
+  struct sc_url f;
+  s = "http://b\xc3\xbc"
+      "cher.example/";
+  EXPECT_EQ(sc_url_fast(s, strlen(s), &f), 0);
+  s = "http://xn--bcher-kva.example/";
+  EXPECT_EQ(sc_url_fast(s, strlen(s), &f), 1);
+  EXPECT_STR(f.host, "xn--bcher-kva.example");
+  free(f.url), free(f.host);
+}
+
 TEST(strcpy_cut) {
   char small[4], exact[6];
   sc_strcpy_cut(small, sizeof small, "abcdef");
@@ -205,6 +296,9 @@ TEST(url_fast_agrees) {
       "http://e/?",
       "http://e/y?a?",
       "http://a.b/caf\xc3\xa9",
+      "http://b\xc3\xbc"
+      "cher.example/",
+      "https://xn--bcher-kva.localhost:8080/x",
   };
   int fast = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
