@@ -36,8 +36,8 @@
 
 #define MAX_DESTS 4096 /* distinct IP:port pairs in one list */
 #define MAX_THREADS 64
-#define RESP_MAX 8192 /* a response that does not end within this is an error \
-                       */
+/* A response that does not end within this many bytes is an error. */
+#define RESP_MAX 8192
 #define NCODES 600
 
 struct url {
