@@ -3,7 +3,11 @@
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(EXTRA_CFLAGS)
+# The version lives in VERSION only; the code gets it as SC_VERSION, and
+# tests/test_cli.py checks that the man page's .TH line agrees.
+VERSION := $(shell cat VERSION)
+VERSION_FLAG = -DSC_VERSION=\"$(VERSION)\"
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(VERSION_FLAG) $(OPT) $(WARN) $(EXTRA_CFLAGS)
 PKGS     = libcurl libuv openssl libcares
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -41,6 +45,9 @@ test-deps:
 
 sitecheck: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+# Every object is rebuilt when VERSION changes (SC_VERSION is a flag).
+$(OBJS) $(ASAN_OBJS) $(TSAN_OBJS): VERSION
 
 build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<

@@ -4,11 +4,12 @@ These are about option parsing, so they run once, not per model. Every
 error case feeds a URL of a local recording server on stdin and asserts
 that no request reached it: errors are detected before any request."""
 
+import os
 import re
 
 import pytest
 
-from conftest import run
+from conftest import ROOT, run
 
 
 def assert_usage_error(res, recorder=None):
@@ -35,6 +36,32 @@ def test_version(flag):
     res = run(flag)
     assert res.rc == 0, res.err
     assert re.match(r"sitecheck \d+\.\d+\.\d+", res.out), res.out
+
+
+def version_file():
+    """The version as the file VERSION, its one source, holds it."""
+    with open(os.path.join(ROOT, "VERSION"), encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def test_version_agrees_with_version_file_and_man_page():
+    res = run("--version")
+    m = re.match(r"sitecheck (\S+) \(libcurl ", res.out)
+    assert res.rc == 0 and m, res.out
+    assert m.group(1) == version_file(), res.out
+    with open(os.path.join(ROOT, "sitecheck.1"), encoding="utf-8") as f:
+        th = next(line for line in f if line.startswith(".TH "))
+    man = re.match(r'\.TH SITECHECK 1 "[^"]*" "sitecheck ([^"]+)"', th)
+    assert man, th
+    assert man.group(1) == m.group(1), \
+        f"sitecheck.1 says {man.group(1)}, sitecheck --version {m.group(1)}"
+
+
+def test_default_user_agent_carries_the_version(recorder):
+    res = run(input=f"http://127.0.0.1:{recorder.port}/ua\n")
+    assert res.rc == 0, res.err
+    _, _, headers = recorder.seen[-1]
+    assert headers.get("user-agent") == f"sitecheck/{version_file()}", headers
 
 
 @pytest.mark.parametrize("args", [
