@@ -28,12 +28,20 @@ FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -
 FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c
 FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
 
+# make lint: the C files held to .clang-format (make format rewrites them)
+# and those clang-tidy and cppcheck read (headers through them), with the
+# build's flags; LINT_JOBS files at a time.
+FORMAT_SRCS = $(wildcard src/*.c src/*.h tests/*.c tests/unit/*.[ch] fuzz/*.c bench/peers/*.c)
+TIDY_SRCS  = $(SRCS) $(wildcard tests/unit/*.c tests/*.c fuzz/*.c bench/peers/*.c)
+TIDY_FLAGS = -std=c11 -D_GNU_SOURCE $(VERSION_FLAG) $(PKG_CFLAGS) -Isrc -Itests/unit
+LINT_JOBS ?= 2
+
 PYTEST  ?= /usr/bin/python3 -m pytest
 # The integration suite runs once per model (event:2 = -m event --loops 2).
 SITECHECK_MODELS ?= event,thread,process,serial,event:2
 export SITECHECK_MODELS
 
-.PHONY: all deps test-deps demo check unit integration tsan-check valgrind-check fuzz clean format bench
+.PHONY: all deps test-deps demo check lint unit integration tsan-check valgrind-check fuzz clean format bench
 
 all: sitecheck
 
@@ -104,11 +112,26 @@ demo: deps
 	$(MAKE) sitecheck
 	./sitecheck demo
 
-# The whole suite, each step with a time limit: unit tests; the integration
-# tests against the real binary in every model; both again under
-# AddressSanitizer + UBSan; the thread model and --loops under
+# Every finding an error: formatting (clang-format --dry-run), clang-tidy
+# with the checks in .clang-tidy (one process per file, LINT_JOBS at once),
+# cppcheck's warnings. Output is only the findings; check runs it first.
+lint: test-deps
+	@echo "lint: clang-format, $(words $(FORMAT_SRCS)) files"
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@echo "lint: clang-tidy, $(words $(TIDY_SRCS)) files"
+	@printf '%s\n' $(TIDY_SRCS) | xargs -P$(LINT_JOBS) -n1 sh -c \
+	  'out=$$(clang-tidy --quiet "$$0" -- $(TIDY_FLAGS) 2>&1); rc=$$?; \
+	   printf "%s" "$$out" | grep -v "^[0-9]* warnings\{0,1\} generated\.$$"; exit $$rc'
+	@echo "lint: cppcheck, $(words $(TIDY_SRCS)) files"
+	@cppcheck -q -j$(LINT_JOBS) --std=c11 --library=posix --error-exitcode=1 \
+	  --enable=warning,portability,performance --inline-suppr \
+	  -D_GNU_SOURCE $(VERSION_FLAG) -Isrc -Itests/unit $(TIDY_SRCS)
+
+# The whole suite, each step with a time limit: lint; unit tests; the
+# integration tests against the real binary in every model; both again
+# under AddressSanitizer + UBSan; the thread model and --loops under
 # ThreadSanitizer; valgrind memcheck; then each fuzzer for FUZZ_SECONDS.
-check: test-deps
+check: test-deps lint
 	$(MAKE) sitecheck build/floor build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
@@ -132,8 +155,9 @@ bench: sitecheck
 	/usr/bin/python3 bench/run $(BENCH_ARGS)
 	sh bench/dns
 
+# Rewrites the C files in the repository's style (.clang-format).
 format:
-	clang-format -i src/*.c src/*.h tests/*.c tests/unit/*.[ch] bench/peers/*.c
+	clang-format -i $(FORMAT_SRCS)
 
 clean:
 	rm -rf build sitecheck
