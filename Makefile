@@ -28,6 +28,11 @@ FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -
 FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c
 FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
 
+# make install: $(DESTDIR)$(PREFIX)/bin/sitecheck and the man page.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
 # make lint: the C files held to .clang-format (make format rewrites them)
 # and those clang-tidy and cppcheck read (headers through them), with the
 # build's flags; LINT_JOBS files at a time.
@@ -41,7 +46,7 @@ PYTEST  ?= /usr/bin/python3 -m pytest
 SITECHECK_MODELS ?= event,thread,process,serial,event:2
 export SITECHECK_MODELS
 
-.PHONY: all deps test-deps demo check lint unit integration tsan-check valgrind-check fuzz clean format bench
+.PHONY: all deps test-deps demo check lint unit integration tsan-check valgrind-check fuzz clean format bench install uninstall
 
 all: sitecheck
 
@@ -158,6 +163,17 @@ bench: sitecheck
 # Rewrites the C files in the repository's style (.clang-format).
 format:
 	clang-format -i $(FORMAT_SRCS)
+
+# Installs the binary and the man page under $(DESTDIR)$(PREFIX) (PREFIX
+# /usr/local by default; DESTDIR for a staging tree, as packagers use).
+install: sitecheck
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1"
+	install -m 755 sitecheck "$(DESTDIR)$(BINDIR)/sitecheck"
+	install -m 644 sitecheck.1 "$(DESTDIR)$(MANDIR)/man1/sitecheck.1"
+
+# Removes what install put there (the same PREFIX and DESTDIR).
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/sitecheck" "$(DESTDIR)$(MANDIR)/man1/sitecheck.1"
 
 clean:
 	rm -rf build sitecheck
