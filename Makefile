@@ -3,7 +3,11 @@
 CC      ?= cc
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(EXTRA_CFLAGS)
+# The version lives in VERSION only; the code gets it as SC_VERSION, and
+# tests/test_cli.py checks that the man page's .TH line agrees.
+VERSION := $(shell cat VERSION)
+VERSION_FLAG = -DSC_VERSION=\"$(VERSION)\"
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(VERSION_FLAG) $(OPT) $(WARN) $(EXTRA_CFLAGS)
 PKGS     = libcurl libuv openssl libcares
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -24,12 +28,25 @@ FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -
 FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c
 FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
 
+# make install: $(DESTDIR)$(PREFIX)/bin/sitecheck and the man page.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
+# make lint: the C files held to .clang-format (make format rewrites them)
+# and those clang-tidy and cppcheck read (headers through them), with the
+# build's flags; LINT_JOBS files at a time.
+FORMAT_SRCS = $(wildcard src/*.c src/*.h tests/*.c tests/unit/*.[ch] fuzz/*.c bench/peers/*.c)
+TIDY_SRCS  = $(SRCS) $(wildcard tests/unit/*.c tests/*.c fuzz/*.c bench/peers/*.c)
+TIDY_FLAGS = -std=c11 -D_GNU_SOURCE $(VERSION_FLAG) $(PKG_CFLAGS) -Isrc -Itests/unit
+LINT_JOBS ?= 2
+
 PYTEST  ?= /usr/bin/python3 -m pytest
 # The integration suite runs once per model (event:2 = -m event --loops 2).
 SITECHECK_MODELS ?= event,thread,process,serial,event:2
 export SITECHECK_MODELS
 
-.PHONY: all deps test-deps demo check unit integration tsan-check valgrind-check fuzz clean format bench
+.PHONY: all deps test-deps demo check lint unit integration tsan-check valgrind-check fuzz clean format bench install uninstall
 
 all: sitecheck
 
@@ -41,6 +58,9 @@ test-deps:
 
 sitecheck: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+# Every object is rebuilt when VERSION changes (SC_VERSION is a flag).
+$(OBJS) $(ASAN_OBJS) $(TSAN_OBJS): VERSION
 
 build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -97,11 +117,26 @@ demo: deps
 	$(MAKE) sitecheck
 	./sitecheck demo
 
-# The whole suite, each step with a time limit: unit tests; the integration
-# tests against the real binary in every model; both again under
-# AddressSanitizer + UBSan; the thread model and --loops under
+# Every finding an error: formatting (clang-format --dry-run), clang-tidy
+# with the checks in .clang-tidy (one process per file, LINT_JOBS at once),
+# cppcheck's warnings. Output is only the findings; check runs it first.
+lint: test-deps
+	@echo "lint: clang-format, $(words $(FORMAT_SRCS)) files"
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@echo "lint: clang-tidy, $(words $(TIDY_SRCS)) files"
+	@printf '%s\n' $(TIDY_SRCS) | xargs -P$(LINT_JOBS) -n1 sh -c \
+	  'out=$$(clang-tidy --quiet "$$0" -- $(TIDY_FLAGS) 2>&1); rc=$$?; \
+	   printf "%s" "$$out" | grep -v "^[0-9]* warnings\{0,1\} generated\.$$"; exit $$rc'
+	@echo "lint: cppcheck, $(words $(TIDY_SRCS)) files"
+	@cppcheck -q -j$(LINT_JOBS) --std=c11 --library=posix --error-exitcode=1 \
+	  --enable=warning,portability,performance --inline-suppr \
+	  -D_GNU_SOURCE $(VERSION_FLAG) -Isrc -Itests/unit $(TIDY_SRCS)
+
+# The whole suite, each step with a time limit: lint; unit tests; the
+# integration tests against the real binary in every model; both again
+# under AddressSanitizer + UBSan; the thread model and --loops under
 # ThreadSanitizer; valgrind memcheck; then each fuzzer for FUZZ_SECONDS.
-check: test-deps
+check: test-deps lint
 	$(MAKE) sitecheck build/floor build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
@@ -125,8 +160,20 @@ bench: sitecheck
 	/usr/bin/python3 bench/run $(BENCH_ARGS)
 	sh bench/dns
 
+# Rewrites the C files in the repository's style (.clang-format).
 format:
-	clang-format -i src/*.c src/*.h tests/*.c tests/unit/*.[ch] bench/peers/*.c
+	clang-format -i $(FORMAT_SRCS)
+
+# Installs the binary and the man page under $(DESTDIR)$(PREFIX) (PREFIX
+# /usr/local by default; DESTDIR for a staging tree, as packagers use).
+install: sitecheck
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1"
+	install -m 755 sitecheck "$(DESTDIR)$(BINDIR)/sitecheck"
+	install -m 644 sitecheck.1 "$(DESTDIR)$(MANDIR)/man1/sitecheck.1"
+
+# Removes what install put there (the same PREFIX and DESTDIR).
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/sitecheck" "$(DESTDIR)$(MANDIR)/man1/sitecheck.1"
 
 clean:
 	rm -rf build sitecheck

@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint64_t no, last = 0;
   int over;
   while (sc_reader_next(r, &line, &len, &no, &over) == 1) {
-    if (len == 0 || len > SC_LINE_MAX || line[0] == '#' || no <= last)
-      abort();
+    if (len == 0 || len > SC_LINE_MAX || line[0] == '#' || no <= last) abort();
     if (line[len] != '\0') abort();
     if (!over && (line[len - 1] == ' ' || line[len - 1] == '\r')) abort();
     last = no;

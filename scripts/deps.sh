@@ -4,7 +4,7 @@
 set -e
 want="libcurl4-openssl-dev libuv1-dev libssl-dev libc-ares-dev pkg-config gcc make"
 if [ "$1" = test ]; then
-  want="$want python3 python3-pytest python3-pytest-timeout openssl valgrind clang libclang-rt-14-dev dnsmasq-base"
+  want="$want python3 python3-pytest python3-pytest-timeout openssl valgrind clang libclang-rt-14-dev dnsmasq-base clang-format clang-tidy cppcheck"
 fi
 missing=""
 for p in $want; do

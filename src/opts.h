@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 #include <stdint.h>
 
-#define SC_VERSION "0.1.0"
+/* SC_VERSION, the version string, comes from the file VERSION (Makefile). */
 
 enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
 enum sc_model {

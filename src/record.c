@@ -313,7 +313,7 @@ void sc_tally_json(struct sc_buf *b, const struct sc_tally *t) {
 int sc_failon_match(const struct sc_failon *f, const struct sc_result *r) {
   if (r->a.cls == SC_OK)
     return r->a.status >= 0 && r->a.status < 1000 && f->codes[r->a.status];
-  return (f->classes >> r->a.cls) & 1u;
+  return (int)((f->classes >> r->a.cls) & 1u);
 }
 
 /* Applies one item; returns 0 or -1. */

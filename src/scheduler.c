@@ -426,7 +426,7 @@ static int take_locked(struct sc_sched *s, int lane, struct sc_job *job,
    * would hold it up (steal_after); else look again when one is due. */
   double due = -1;
   for (int i = 1; i < s->nlanes; i++) {
-    int other = (lane + i) % s->nlanes, keep;
+    int other = (lane + i) % s->nlanes, keep = 0;
     double t = steal_after(s, other, &keep);
     if (t >= 0 && t <= now) {
       take_ready(s, other, !keep, job, now);

@@ -4,13 +4,15 @@ These are about option parsing, so they run once, not per model. Every
 error case feeds a URL of a local recording server on stdin and asserts
 that no request reached it: errors are detected before any request."""
 
+import filecmp
+import os
 import re
 import resource
 import subprocess
 
 import pytest
 
-from conftest import BIN, SUMMARY_RE, run
+from conftest import BIN, ROOT, SUMMARY_RE, run
 
 
 def assert_usage_error(res, recorder=None):
@@ -37,6 +39,65 @@ def test_version(flag):
     res = run(flag)
     assert res.rc == 0, res.err
     assert re.match(r"sitecheck \d+\.\d+\.\d+", res.out), res.out
+
+
+def version_file():
+    """The version as the file VERSION, its one source, holds it."""
+    with open(os.path.join(ROOT, "VERSION"), encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def test_version_agrees_with_version_file_and_man_page():
+    res = run("--version")
+    m = re.match(r"sitecheck (\S+) \(libcurl ", res.out)
+    assert res.rc == 0 and m, res.out
+    assert m.group(1) == version_file(), res.out
+    with open(os.path.join(ROOT, "sitecheck.1"), encoding="utf-8") as f:
+        th = next(line for line in f if line.startswith(".TH "))
+    man = re.match(r'\.TH SITECHECK 1 "[^"]*" "sitecheck ([^"]+)"', th)
+    assert man, th
+    assert man.group(1) == m.group(1), \
+        f"sitecheck.1 says {man.group(1)}, sitecheck --version {m.group(1)}"
+
+
+def test_default_user_agent_carries_the_version(recorder):
+    res = run(input=f"http://127.0.0.1:{recorder.port}/ua\n")
+    assert res.rc == 0, res.err
+    _, _, headers = recorder.seen[-1]
+    assert headers.get("user-agent") == f"sitecheck/{version_file()}", headers
+
+
+# make install may have to build ./sitecheck first.
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("prefix", [None, "/opt/sc"])
+def test_make_install_and_uninstall(prefix, tmp_path):
+    dest = tmp_path / "stage"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PREFIX", "BINDIR", "MANDIR", "DESTDIR")}
+    make = ["make", "-s", "-C", ROOT, f"DESTDIR={dest}"]
+    if prefix:
+        make.append(f"PREFIX={prefix}")
+    root = dest / (prefix or "/usr/local").lstrip("/")
+    binary = root / "bin" / "sitecheck"
+    page = root / "share" / "man" / "man1" / "sitecheck.1"
+
+    res = subprocess.run(make + ["install"], env=env, capture_output=True,
+                         text=True, timeout=280)
+    assert res.returncode == 0, res.stderr
+    assert sorted(p for p in dest.rglob("*") if p.is_file()) == \
+        sorted([binary, page])
+    assert binary.stat().st_mode & 0o777 == 0o755
+    assert page.stat().st_mode & 0o777 == 0o644
+    assert filecmp.cmp(binary, os.path.join(ROOT, "sitecheck"), shallow=False)
+    assert filecmp.cmp(page, os.path.join(ROOT, "sitecheck.1"), shallow=False)
+    ver = subprocess.run([str(binary), "--version"], capture_output=True,
+                         text=True, timeout=30)
+    assert ver.stdout.startswith(f"sitecheck {version_file()} "), ver.stdout
+
+    res = subprocess.run(make + ["uninstall"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert [p for p in dest.rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.parametrize("args", [
