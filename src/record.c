@@ -95,19 +95,105 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
   sc_buf_addc(b, '"');
 }
 
-/* The record's fields, in order. Each renders to null, a raw JSON value
- * (numbers, the chain array) or a string; JSON Lines and CSV both walk
- * this one table, so the two formats cannot drift apart. */
-enum { V_NULL, V_RAW, V_STR };
+/* How a field is written. Numbers are bare in both formats; the other
+ * kinds are JSON strings (or the chain's array) and CSV text fields. The
+ * kinds up to K_DATE hold a number; those after it a string. */
+enum kind {
+  K_INT,   /* a signed integer */
+  K_UINT,  /* an unsigned integer */
+  K_MS,    /* milliseconds, one decimal */
+  K_DATE,  /* a Unix time, written as an ISO 8601 UTC string */
+  K_STR,   /* text as received (from the server, libcurl or us) */
+  K_LINE,  /* the input line (not NUL-safe); "" is not null */
+  K_CHAIN, /* "STATUS URL\n" lines: an array of {"url", "status"} */
+};
 
-static const char *const field_names[] = {
-    "url",          "line",           "status",      "error",
-    "detail",       "time_ms",        "final_url",   "redirects",
-    "ip",           "attempts",       "method",      "http_version",
-    "content_type", "content_length", "server",      "chain",
-    "cert_expiry",  "cert_days_left", "dns_ms",      "connect_ms",
-    "tls_ms",       "ttfb_ms",        "duplicate_of"};
-#define NFIELDS (sizeof field_names / sizeof field_names[0])
+/* The record's fields, in output order: X(name, kind, value, shown).
+ * value is an expression of r (the result) and a (&r->a) of the kind's
+ * type: a number, a C string, or for K_LINE a SPAN; shown is the
+ * condition for it not to be null (the string kinds but K_LINE are null
+ * when empty, too). JSON Lines, the CSV header and the CSV rows are all
+ * made from this list: a new field is one row here. */
+#define RECORD_FIELDS(X)                                                       \
+  X(url, K_LINE, SPAN(r->url, r->url_len), 1)                                  \
+  X(line, K_UINT, r->line, 1)                                                  \
+  X(status, K_INT, a->status, a->status != 0)                                  \
+  X(error, K_STR, sc_class_name((enum sc_class)a->cls), 1)                     \
+  X(detail, K_STR, a->detail, 1)                                               \
+  X(time_ms, K_MS, a->time_ms, 1)                                              \
+  X(final_url, K_STR, r->final_url, 1)                                         \
+  X(redirects, K_INT, a->redirects, 1)                                         \
+  X(ip, K_STR, a->ip, 1)                                                       \
+  X(attempts, K_INT, a->attempts, 1)                                           \
+  X(method, K_STR, a->method, 1)                                               \
+  X(http_version, K_STR, a->http_version, 1)                                   \
+  X(content_type, K_STR, a->content_type, 1)                                   \
+  X(content_length, K_INT, a->content_length, a->content_length >= 0)          \
+  X(server, K_STR, a->server, 1)                                               \
+  X(chain, K_CHAIN, r->chain, 1)                                               \
+  X(cert_expiry, K_DATE, a->cert_expiry, a->cert_expiry != 0)                  \
+  X(cert_days_left, K_INT, a->cert_days_left, a->cert_days_left != SC_NO_DAYS) \
+  X(dns_ms, K_MS, a->dns_ms, a->dns_ms >= 0)                                   \
+  X(connect_ms, K_MS, a->connect_ms, a->connect_ms >= 0)                       \
+  X(tls_ms, K_MS, a->tls_ms, a->tls_ms >= 0)                                   \
+  X(ttfb_ms, K_MS, a->ttfb_ms, a->ttfb_ms >= 0)                                \
+  X(duplicate_of, K_UINT, r->duplicate_of, r->duplicate_of != 0)
+
+#define FIELD_ID(name, kind, value, shown) F_##name,
+#define FIELD_NAME(name, kind, value, shown) #name,
+#define FIELD_KIND(name, kind, value, shown) kind,
+enum { RECORD_FIELDS(FIELD_ID) NFIELDS };
+static const char *const field_names[NFIELDS] = {RECORD_FIELDS(FIELD_NAME)};
+static const enum kind field_kinds[NFIELDS] = {RECORD_FIELDS(FIELD_KIND)};
+
+/* One field's value; which member holds it depends on its kind. */
+struct value {
+  long long i;          /* K_INT, K_DATE */
+  unsigned long long u; /* K_UINT */
+  double d;             /* K_MS */
+  const char *s;        /* the string kinds, s[0..n) */
+  size_t n;
+};
+
+struct span {
+  const char *p;
+  size_t n;
+};
+#define SPAN(p, n) ((struct span){(p), (n)})
+
+static void set_str(struct value *v, const char *s) {
+  v->s = s ? s : "";
+  v->n = strlen(v->s);
+}
+
+#define SET_K_INT(v, x) ((v)->i = (long long)(x))
+#define SET_K_UINT(v, x) ((v)->u = (unsigned long long)(x))
+#define SET_K_MS(v, x) ((v)->d = (x))
+#define SET_K_DATE(v, x) ((v)->i = (long long)(x))
+#define SET_K_STR(v, x) set_str(v, x)
+#define SET_K_LINE(v, x) ((v)->s = (x).p ? (x).p : "", (v)->n = (x).n)
+#define SET_K_CHAIN(v, x) set_str(v, x)
+
+/* Reads field i of r into *v; returns 0 when it is null. */
+static int field_value(const struct sc_result *r, size_t i, struct value *v) {
+  const struct sc_answer *a = &r->a;
+  switch (i) {
+#define FIELD_GET(name, kind, value, shown) \
+  case F_##name:                            \
+    if (!(shown)) return 0;                 \
+    SET_##kind(v, value);                   \
+    break;
+    RECORD_FIELDS(FIELD_GET)
+#undef FIELD_GET
+  }
+  enum kind k = field_kinds[i];
+  return k <= K_DATE || k == K_LINE || v->n > 0; /* "" is null */
+}
+
+/* Scratch space for one record: the text of the field being written. */
+struct scratch {
+  struct sc_buf text;
+};
 
 /* Appends the chain text ("STATUS URL\n" per response) as a JSON array. */
 static void chain_json(struct sc_buf *b, const char *chain) {
@@ -127,119 +213,66 @@ static void chain_json(struct sc_buf *b, const char *chain) {
   sc_buf_addc(b, ']');
 }
 
-/* Renders field i of r: returns its kind and points *p and *n at it,
- * using tmp (cleared first) for what must be formatted. */
-static int field(const struct sc_result *r, size_t i, struct sc_buf *tmp,
-                 const char **p, size_t *n) {
-  const struct sc_answer *a = &r->a;
-  const char *str = NULL;
-  int kind = V_RAW;
-  tmp->len = 0;
-  switch (i) {
-    case 0:
-      *p = r->url, *n = r->url_len;
-      return V_STR;
-    case 1:
-      sc_buf_printf(tmp, "%llu", (unsigned long long)r->line);
-      break;
-    case 2:
-      if (!a->status) return V_NULL;
-      sc_buf_printf(tmp, "%d", (int)a->status);
-      break;
-    case 3:
-      str = sc_class_name((enum sc_class)a->cls), kind = V_STR;
-      break;
-    case 4:
-      str = a->detail, kind = V_STR;
-      break;
-    case 5:
-      sc_buf_printf(tmp, "%.1f", a->time_ms);
-      break;
-    case 6:
-      str = r->final_url, kind = V_STR;
-      break;
-    case 7:
-      sc_buf_printf(tmp, "%lld", (long long)a->redirects);
-      break;
-    case 8:
-      str = a->ip, kind = V_STR;
-      break;
-    case 9:
-      sc_buf_printf(tmp, "%d", (int)a->attempts);
-      break;
-    case 10:
-      str = a->method, kind = V_STR;
-      break;
-    case 11:
-      str = a->http_version, kind = V_STR;
-      break;
-    case 12:
-      str = a->content_type, kind = V_STR;
-      break;
-    case 13:
-      if (a->content_length < 0) return V_NULL;
-      sc_buf_printf(tmp, "%lld", (long long)a->content_length);
-      break;
-    case 14:
-      str = a->server, kind = V_STR;
-      break;
-    case 15:
-      if (!r->chain) return V_NULL;
-      chain_json(tmp, r->chain);
-      break;
-    case 16: {
-      if (!a->cert_expiry) return V_NULL;
-      time_t t = (time_t)a->cert_expiry;
-      struct tm tm;
-      char iso[32];
-      gmtime_r(&t, &tm);
-      strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      sc_buf_adds(tmp, iso);
-      *p = tmp->data, *n = tmp->len;
-      return V_STR;
-    }
-    case 17:
-      if (a->cert_days_left == SC_NO_DAYS) return V_NULL;
-      sc_buf_printf(tmp, "%d", (int)a->cert_days_left);
-      break;
-    case 22:
-      if (!r->duplicate_of) return V_NULL;
-      sc_buf_printf(tmp, "%llu", (unsigned long long)r->duplicate_of);
-      break;
-    default: {
-      double v = i == 18   ? a->dns_ms
-                 : i == 19 ? a->connect_ms
-                 : i == 20 ? a->tls_ms
-                           : a->ttfb_ms;
-      if (v < 0) return V_NULL;
-      sc_buf_printf(tmp, "%.1f", v);
-    }
+/* Appends v if kind k is a number; returns 0 (writing nothing) if not. */
+static int number(struct sc_buf *b, enum kind k, const struct value *v) {
+  switch (k) {
+    case K_INT:
+      sc_buf_printf(b, "%lld", v->i);
+      return 1;
+    case K_UINT:
+      sc_buf_printf(b, "%llu", v->u);
+      return 1;
+    case K_MS:
+      sc_buf_printf(b, "%.1f", v->d);
+      return 1;
+    default:
+      return 0;
   }
-  if (kind == V_STR) {
-    if (!str || !*str) return V_NULL;
-    *p = str, *n = strlen(str);
-    return V_STR;
+}
+
+/* Points *p, *n at the text of v, a value of string kind k other than
+ * K_CHAIN: a date formatted (in t->text), else v's own string. */
+static void text_of(enum kind k, const struct value *v, struct scratch *t,
+                    const char **p, size_t *n) {
+  if (k == K_DATE) {
+    time_t when = (time_t)v->i;
+    struct tm tm;
+    char iso[32];
+    gmtime_r(&when, &tm);
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    t->text.len = 0;
+    sc_buf_adds(&t->text, iso);
+    *p = t->text.data, *n = t->text.len;
+  } else {
+    *p = v->s, *n = v->n;
   }
-  *p = tmp->data, *n = tmp->len;
-  return V_RAW;
+}
+
+static void json_value(struct sc_buf *b, enum kind k, const struct value *v,
+                       struct scratch *t) {
+  const char *p;
+  size_t n;
+  if (number(b, k, v)) return;
+  if (k == K_CHAIN) {
+    chain_json(b, v->s);
+    return;
+  }
+  text_of(k, v, t, &p, &n);
+  sc_json_str(b, p, n);
 }
 
 void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r) {
-  struct sc_buf tmp = {0};
+  struct scratch t = {{0}};
   for (size_t i = 0; i < NFIELDS; i++) {
-    const char *p;
-    size_t n;
-    int k = field(r, i, &tmp, &p, &n);
+    struct value v;
     sc_buf_printf(b, "%c\"%s\":", i ? ',' : '{', field_names[i]);
-    if (k == V_NULL)
-      sc_buf_adds(b, "null");
-    else if (k == V_RAW)
-      sc_buf_add(b, p, n);
+    if (field_value(r, i, &v))
+      json_value(b, field_kinds[i], &v, &t);
     else
-      sc_json_str(b, p, n);
+      sc_buf_adds(b, "null");
   }
   sc_buf_adds(b, "}\n");
-  sc_buf_free(&tmp);
+  sc_buf_free(&t.text);
 }
 
 void sc_csv_header(struct sc_buf *b) {
@@ -250,7 +283,7 @@ void sc_csv_header(struct sc_buf *b) {
 
 /* Appends one CSV field (RFC 4180): quoted when it holds a comma, quote,
  * CR or LF; invalid UTF-8 and NUL bytes become U+FFFD. */
-static void csv_field(struct sc_buf *b, const char *str, size_t n) {
+static void csv_text(struct sc_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   int quote = 0;
   for (size_t i = 0; i < n; i++)
@@ -270,16 +303,30 @@ static void csv_field(struct sc_buf *b, const char *str, size_t n) {
   if (quote) sc_buf_addc(b, '"');
 }
 
+static void csv_value(struct sc_buf *b, enum kind k, const struct value *v,
+                      struct scratch *t) {
+  const char *p;
+  size_t n;
+  if (number(b, k, v)) return;
+  if (k == K_CHAIN) {
+    t->text.len = 0;
+    chain_json(&t->text, v->s);
+    p = t->text.data, n = t->text.len;
+  } else {
+    text_of(k, v, t, &p, &n);
+  }
+  csv_text(b, p, n);
+}
+
 void sc_record_csv(struct sc_buf *b, const struct sc_result *r) {
-  struct sc_buf tmp = {0};
+  struct scratch t = {{0}};
   for (size_t i = 0; i < NFIELDS; i++) {
-    const char *p;
-    size_t n;
+    struct value v;
     if (i) sc_buf_addc(b, ',');
-    if (field(r, i, &tmp, &p, &n) != V_NULL) csv_field(b, p, n);
+    if (field_value(r, i, &v)) csv_value(b, field_kinds[i], &v, &t);
   }
   sc_buf_addc(b, '\n');
-  sc_buf_free(&tmp);
+  sc_buf_free(&t.text);
 }
 
 void sc_tally_add(struct sc_tally *t, const struct sc_result *r) {

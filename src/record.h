@@ -1,6 +1,10 @@
 /* record.h - formatting of results: the per-URL record (JSON Lines or CSV)
  * and the tally object, appended to caller-owned buffers. Pure functions,
- * no I/O, so they can be unit-tested and fuzzed. */
+ * no I/O, so they can be unit-tested and fuzzed.
+ *
+ * The record's fields are one table in record.c (RECORD_FIELDS): name,
+ * kind and value of each, in output order; JSON Lines, the CSV header and
+ * the CSV rows are all made from it. */
 #ifndef SC_RECORD_H
 #define SC_RECORD_H
 
