@@ -21,12 +21,17 @@ enum sc_class sc_class_from_name(const char *name) {
   return SC_OK;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
+/* Decodes the valid UTF-8 sequence at s (at most n bytes): returns its
+ * length and stores its code point in *cp, or returns 0 if there is none
+ * (a stray byte, an overlong form, a surrogate, beyond U+10FFFF). */
+static size_t utf8_dec(const unsigned char *s, size_t n, unsigned *cp) {
   unsigned c = s[0];
   size_t len;
   unsigned min;
-  if (c < 0x80) return 1;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
   if (c >= 0xC2 && c <= 0xDF)
     len = 2, min = 0x80;
   else if (c >= 0xE0 && c <= 0xEF)
@@ -36,13 +41,25 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   else
     return 0;
   if (len > n) return 0;
-  unsigned cp = c & (0xFF >> (len + 1));
+  unsigned v = c & (0xFF >> (len + 1));
   for (size_t i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
+    v = (v << 6) | (s[i] & 0x3F);
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
   return len;
+}
+
+/* Code points beyond ASCII that act on how text is shown rather than
+ * being shown: the C1 controls (U+009B is CSI to terminals that take 8-bit
+ * controls, U+0085 a line break to some readers) and the bidirectional
+ * controls, which reorder what a reader sees ("Trojan Source"). A server
+ * could use them to disguise a record, so no output writes them raw. */
+static int hidden_cp(unsigned cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+         cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
 }
 
 void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
@@ -53,7 +70,7 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
   while (i < n) {
     /* Copy the longest run that needs no escaping in one go. */
     size_t j = i;
-    while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
+    while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' && s[j] != '\\')
       j++;
     if (j > i) {
       sc_buf_add(b, s + i, j - i);
@@ -65,7 +82,7 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
       char esc[2] = {'\\', (char)c};
       sc_buf_add(b, esc, 2);
       i++;
-    } else if (c < 0x20) {
+    } else if (c < 0x20 || c == 0x7F) {
       switch (c) {
         case '\n':
           sc_buf_adds(b, "\\n");
@@ -82,13 +99,19 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
       }
       i++;
     } else {
-      size_t l = utf8_len(s + i, n - i);
-      if (l) {
-        sc_buf_add(b, s + i, l);
-        i += l;
-      } else {
+      unsigned cp;
+      size_t l = utf8_dec(s + i, n - i, &cp);
+      if (!l) {
         sc_buf_adds(b, "\\ufffd");
         i++;
+      } else if (hidden_cp(cp) || cp == 0x2028 || cp == 0x2029) {
+        /* U+2028/U+2029 are valid in JSON but end a line for readers
+         * that split like Python's splitlines(). */
+        sc_buf_printf(b, "\\u%04x", cp);
+        i += l;
+      } else {
+        sc_buf_add(b, s + i, l);
+        i += l;
       }
     }
   }
@@ -281,24 +304,51 @@ void sc_csv_header(struct sc_buf *b) {
   sc_buf_addc(b, '\n');
 }
 
-/* Appends one CSV field (RFC 4180): quoted when it holds a comma, quote,
- * CR or LF; invalid UTF-8 and NUL bytes become U+FFFD. */
+/* Appends a text field to a CSV record, safe to open in a spreadsheet and
+ * to print on a terminal:
+ * - RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes
+ *   doubled;
+ * - the other C0 controls, DEL, the C1 and bidi controls (hidden_cp) and
+ *   invalid UTF-8 become U+FFFD: a terminal would act on them (a server
+ *   could send "\x1b]0;title\x07" or "\x1b[2J" as its Server header), and
+ *   CSV, unlike JSON, has no escape to keep them readable;
+ * - a field that starts with '=', '+', '-', '@' or CR is quoted with a
+ *   single quote put first, as OWASP advises against CSV injection:
+ *   spreadsheets take such a cell for a formula and run it (a tab would
+ *   too, but tabs are replaced above). Numbers never come here, so a
+ *   negative number stays a number. */
 static void csv_text(struct sc_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
-  int quote = 0;
-  for (size_t i = 0; i < n; i++)
+  int formula = n > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+                          s[0] == '@' || s[0] == '\r');
+  int quote = formula;
+  for (size_t i = 0; i < n && !quote; i++)
     if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') quote = 1;
   if (quote) sc_buf_addc(b, '"');
+  if (formula) sc_buf_addc(b, '\'');
   for (size_t i = 0; i < n;) {
-    size_t l = s[i] ? utf8_len(s + i, n - i) : 0;
-    if (!l) {
-      sc_buf_adds(b, "\xEF\xBF\xBD");
-      i++;
-    } else {
-      if (s[i] == '"') sc_buf_addc(b, '"');
-      sc_buf_add(b, s + i, l);
-      i += l;
+    size_t j = i;
+    while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"') j++;
+    if (j > i) {
+      sc_buf_add(b, s + i, j - i);
+      i = j;
+      continue;
     }
+    unsigned cp = s[i];
+    size_t l = 1;
+    if (cp == '"') {
+      sc_buf_adds(b, "\"\"");
+    } else if (cp == '\r' || cp == '\n') {
+      sc_buf_addc(b, (char)cp);
+    } else if (cp < 0x20 || cp == 0x7F) {
+      sc_buf_adds(b, "\xEF\xBF\xBD");
+    } else if (!(l = utf8_dec(s + i, n - i, &cp)) || hidden_cp(cp)) {
+      sc_buf_adds(b, "\xEF\xBF\xBD");
+      if (!l) l = 1;
+    } else {
+      sc_buf_add(b, s + i, l);
+    }
+    i += l;
   }
   if (quote) sc_buf_addc(b, '"');
 }
