@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "reader.h"
+#include "redact.h"
+
 static const char *const class_names[SC_CLASS_COUNT] = {
     "connect",  "dns",     "invalid_url", "other",
     "protocol", "timeout", "tls",         "too_many_redirects"};
@@ -127,7 +130,10 @@ enum kind {
   K_MS,    /* milliseconds, one decimal */
   K_DATE,  /* a Unix time, written as an ISO 8601 UTC string */
   K_STR,   /* text as received (from the server, libcurl or us) */
-  K_LINE,  /* the input line (not NUL-safe); "" is not null */
+  K_LINE,  /* the input line (not NUL-safe, "" not null), read as one URL,
+              password masked */
+  K_URL,   /* a URL libcurl reported: password masked */
+  K_MSG,   /* a message that may quote URLs: their passwords masked */
   K_CHAIN, /* "STATUS URL\n" lines: an array of {"url", "status"} */
 };
 
@@ -142,9 +148,9 @@ enum kind {
   X(line, K_UINT, r->line, 1)                                                  \
   X(status, K_INT, a->status, a->status != 0)                                  \
   X(error, K_STR, sc_class_name((enum sc_class)a->cls), 1)                     \
-  X(detail, K_STR, a->detail, 1)                                               \
+  X(detail, K_MSG, a->detail, 1)                                               \
   X(time_ms, K_MS, a->time_ms, 1)                                              \
-  X(final_url, K_STR, r->final_url, 1)                                         \
+  X(final_url, K_URL, r->final_url, 1)                                         \
   X(redirects, K_INT, a->redirects, 1)                                         \
   X(ip, K_STR, a->ip, 1)                                                       \
   X(attempts, K_INT, a->attempts, 1)                                           \
@@ -195,6 +201,8 @@ static void set_str(struct value *v, const char *s) {
 #define SET_K_DATE(v, x) ((v)->i = (long long)(x))
 #define SET_K_STR(v, x) set_str(v, x)
 #define SET_K_LINE(v, x) ((v)->s = (x).p ? (x).p : "", (v)->n = (x).n)
+#define SET_K_URL(v, x) set_str(v, x)
+#define SET_K_MSG(v, x) set_str(v, x)
 #define SET_K_CHAIN(v, x) set_str(v, x)
 
 /* Reads field i of r into *v; returns 0 when it is null. */
@@ -213,13 +221,16 @@ static int field_value(const struct sc_result *r, size_t i, struct value *v) {
   return k <= K_DATE || k == K_LINE || v->n > 0; /* "" is null */
 }
 
-/* Scratch space for one record: the text of the field being written. */
+/* Scratch space for one record: the text of the field being written and
+ * a chain entry's masked URL. */
 struct scratch {
-  struct sc_buf text;
+  struct sc_buf text, url;
 };
 
-/* Appends the chain text ("STATUS URL\n" per response) as a JSON array. */
-static void chain_json(struct sc_buf *b, const char *chain) {
+/* Appends the chain text ("STATUS URL\n" per response) as a JSON array,
+ * each URL's password masked (the last line may have been cut short). */
+static void chain_json(struct sc_buf *b, const char *chain,
+                       struct sc_buf *url) {
   const char *sep = "";
   sc_buf_addc(b, '[');
   while (*chain) {
@@ -227,8 +238,10 @@ static void chain_json(struct sc_buf *b, const char *chain) {
     const char *sp = strchr(chain, ' ');
     if (!nl) nl = chain + strlen(chain);
     if (!sp || sp > nl) break;
+    url->len = 0;
+    sc_redact_url(sp + 1, (size_t)(nl - sp - 1), SC_REDACT_CUT, url);
     sc_buf_printf(b, "%s{\"url\":", sep);
-    sc_json_str(b, sp + 1, (size_t)(nl - sp - 1));
+    sc_json_str(b, url->data, url->len);
     sc_buf_printf(b, ",\"status\":%d}", atoi(chain));
     sep = ",";
     chain = *nl ? nl + 1 : nl;
@@ -254,21 +267,34 @@ static int number(struct sc_buf *b, enum kind k, const struct value *v) {
 }
 
 /* Points *p, *n at the text of v, a value of string kind k other than
- * K_CHAIN: a date formatted (in t->text), else v's own string. */
+ * K_CHAIN: a date formatted, passwords masked where k calls for it (in
+ * t->text), else v's own string. */
 static void text_of(enum kind k, const struct value *v, struct scratch *t,
                     const char **p, size_t *n) {
+  t->text.len = 0;
   if (k == K_DATE) {
     time_t when = (time_t)v->i;
     struct tm tm;
     char iso[32];
     gmtime_r(&when, &tm);
     strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    t->text.len = 0;
     sc_buf_adds(&t->text, iso);
-    *p = t->text.data, *n = t->text.len;
+  } else if (k == K_LINE) {
+    /* The reader cuts a line at SC_LINE_MAX: such a line may end inside
+     * a password. */
+    sc_redact_url(v->s, v->n, v->n >= SC_LINE_MAX ? SC_REDACT_CUT : 0,
+                  &t->text);
+  } else if (k == K_URL) {
+    /* libcurl's URLs always have a path; one cut short (the process
+     * model bounds what it sends) may end inside a password. */
+    sc_redact_url(v->s, v->n, SC_REDACT_CUT, &t->text);
+  } else if (k == K_MSG) {
+    sc_redact_url(v->s, v->n, SC_REDACT_TEXT | SC_REDACT_CUT, &t->text);
   } else {
     *p = v->s, *n = v->n;
+    return;
   }
+  *p = t->text.data, *n = t->text.len;
 }
 
 static void json_value(struct sc_buf *b, enum kind k, const struct value *v,
@@ -277,7 +303,7 @@ static void json_value(struct sc_buf *b, enum kind k, const struct value *v,
   size_t n;
   if (number(b, k, v)) return;
   if (k == K_CHAIN) {
-    chain_json(b, v->s);
+    chain_json(b, v->s, &t->url);
     return;
   }
   text_of(k, v, t, &p, &n);
@@ -285,7 +311,7 @@ static void json_value(struct sc_buf *b, enum kind k, const struct value *v,
 }
 
 void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r) {
-  struct scratch t = {{0}};
+  struct scratch t = {{0}, {0}};
   for (size_t i = 0; i < NFIELDS; i++) {
     struct value v;
     sc_buf_printf(b, "%c\"%s\":", i ? ',' : '{', field_names[i]);
@@ -296,6 +322,7 @@ void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r) {
   }
   sc_buf_adds(b, "}\n");
   sc_buf_free(&t.text);
+  sc_buf_free(&t.url);
 }
 
 void sc_csv_header(struct sc_buf *b) {
@@ -360,7 +387,7 @@ static void csv_value(struct sc_buf *b, enum kind k, const struct value *v,
   if (number(b, k, v)) return;
   if (k == K_CHAIN) {
     t->text.len = 0;
-    chain_json(&t->text, v->s);
+    chain_json(&t->text, v->s, &t->url);
     p = t->text.data, n = t->text.len;
   } else {
     text_of(k, v, t, &p, &n);
@@ -369,7 +396,7 @@ static void csv_value(struct sc_buf *b, enum kind k, const struct value *v,
 }
 
 void sc_record_csv(struct sc_buf *b, const struct sc_result *r) {
-  struct scratch t = {{0}};
+  struct scratch t = {{0}, {0}};
   for (size_t i = 0; i < NFIELDS; i++) {
     struct value v;
     if (i) sc_buf_addc(b, ',');
@@ -377,6 +404,7 @@ void sc_record_csv(struct sc_buf *b, const struct sc_result *r) {
   }
   sc_buf_addc(b, '\n');
   sc_buf_free(&t.text);
+  sc_buf_free(&t.url);
 }
 
 void sc_tally_add(struct sc_tally *t, const struct sc_result *r) {

@@ -6,7 +6,8 @@
  * kind and value of each, in output order; JSON Lines, the CSV header and
  * the CSV rows are all made from it. Whatever a server or a list holds,
  * records are safe to print on a terminal and to open in a spreadsheet
- * (see sc_json_str, and csv_text in record.c). */
+ * (see sc_json_str and csv_text in record.c), and passwords in URLs are
+ * masked (redact.h) in url, final_url, chain and detail. */
 #ifndef SC_RECORD_H
 #define SC_RECORD_H
 

@@ -1,12 +1,14 @@
 /* test_safe_output.c - records a hostile server cannot abuse: control and
  * bidi characters escaped in JSON and replaced in CSV, CSV formula
- * injection neutralised. */
+ * injection neutralised, passwords in URLs masked (redact.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
+#include "reader.h"
 #include "record.h"
+#include "redact.h"
 #include "util.h"
 #include "unit.h"
 
@@ -195,5 +197,153 @@ TEST(csv_neutralises_formulas) {
   sc_record_jsonl(&b, &r);
   EXPECT_PREFIX(b.data, "{\"url\":\"=x\",");
   EXPECT_CONTAINS(b.data, "\"cert_days_left\":-3,");
+  sc_buf_free(&b);
+}
+
+/* sc_redact_url of the C string in, with flags. */
+static const char *redact(struct sc_buf *b, const char *in, unsigned flags) {
+  b->len = 0;
+  sc_buf_add(b, "", 0);
+  sc_redact_url(in, strlen(in), flags, b);
+  return b->data;
+}
+
+TEST(redact_one_url) {
+  struct sc_buf b = {0};
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
+      {"http://alice:s3cret@host/", "http://alice:***@host/"},
+      {"https://alice:s3cret@host:8443/p?q#f",
+       "https://alice:***@host:8443/p?q#f"},
+      {"http://alice:@host/", "http://alice:***@host/"},
+      {"http://:pw@host/", "http://:***@host/"},
+      {"http://alice@host/", "http://alice@host/"},
+      {"http://host:8080/", "http://host:8080/"},
+      {"http://host:8080", "http://host:8080"},
+      {"http://[::1]:80/", "http://[::1]:80/"},
+      {"http://u:p@[::1]:80/", "http://u:***@[::1]:80/"},
+      /* A password with ':' or '@' in it: all of it, to the last '@'. */
+      {"http://alice:a:b@c@host/", "http://alice:***@host/"},
+      {"http://alice:p%40ss@host", "http://alice:***@host"},
+      /* The query and the path are not the authority: not masked. */
+      {"http://host/?token=x:y@z", "http://host/?token=x:y@z"},
+      {"http://host/a:b@c", "http://host/a:b@c"},
+      {"http://host#a:b@c", "http://host#a:b@c"},
+      {"http://host/?u=http://a:b@c/", "http://host/?u=http://a:b@c/"},
+      /* Spellings libcurl accepts: one or three slashes, any case, none
+       * (a line without a scheme is https://LINE). */
+      {"http:/alice:pw@host/", "http:/alice:***@host/"},
+      {"http:///alice:pw@host/", "http:///alice:***@host/"},
+      {"HTTP://alice:pw@host/", "HTTP://alice:***@host/"},
+      {"alice:pw@host/x", "alice:***@host/x"},
+      {"http:alice:pw@host/", "http:***@host/"},
+      {"//alice:pw@host/", "//alice:***@host/"},
+      {"/a:b@c", "/a:b@c"},
+      {"", ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    EXPECT_STR(redact(&b, cases[i].in, 0), cases[i].out);
+  /* Counted; and masking again changes nothing. */
+  b.len = 0;
+  EXPECT_EQ(sc_redact_url("http://a:b@c/", 13, 0, &b), 1);
+  EXPECT_EQ(sc_redact_url("http://a@c/", 11, 0, &b), 0);
+  EXPECT_STR(redact(&b, "http://alice:***@host/", 0), "http://alice:***@host/");
+  /* Cut short inside the password: what follows the ':' is masked. */
+  EXPECT_STR(redact(&b, "http://alice:s3c", SC_REDACT_CUT), "http://alice:***");
+  EXPECT_STR(redact(&b, "http://alice:s3c", 0), "http://alice:s3c");
+  EXPECT_STR(redact(&b, "http://host:8080/", SC_REDACT_CUT),
+             "http://host:8080/");
+  EXPECT_STR(redact(&b, "http://[::1", SC_REDACT_CUT), "http://[::1");
+  EXPECT_STR(redact(&b, "http://alice", SC_REDACT_CUT), "http://alice");
+  /* NUL bytes are copied. */
+  b.len = 0;
+  EXPECT_EQ(sc_redact_url("http://a:\0@c/\0", 14, 0, &b), 1);
+  EXPECT_EQ(b.len, 16);
+  EXPECT(memcmp(b.data, "http://a:***@c/\0", 16) == 0);
+  sc_buf_free(&b);
+}
+
+TEST(redact_text) {
+  struct sc_buf b = {0};
+  const unsigned T = SC_REDACT_TEXT;
+  EXPECT_STR(
+      redact(&b, "Unsupported proxy syntax in 'http://u:pw@proxy:3128'", T),
+      "Unsupported proxy syntax in 'http://u:***@proxy:3128'");
+  EXPECT_STR(redact(&b, "from http://a:b@x/ to https://c:d@y/z now", T),
+             "from http://a:***@x/ to https://c:***@y/z now");
+  EXPECT_STR(redact(&b, "<http://a:b@x> \"ftp://c:d@y\"", T),
+             "<http://a:***@x> \"ftp://c:***@y\"");
+  EXPECT_STR(redact(&b, "redirect to //a:b@x/ refused", T),
+             "redirect to //a:***@x/ refused");
+  EXPECT_STR(redact(&b, "http:/a:b@x/", T), "http:/a:***@x/");
+  /* An authority ends at white space: a mail address after it is left. */
+  EXPECT_STR(redact(&b, "see http://host:80 or mail a:b@c", T),
+             "see http://host:80 or mail a:b@c");
+  EXPECT_STR(redact(&b, "Failed to connect to 127.0.0.1 port 80", T),
+             "Failed to connect to 127.0.0.1 port 80");
+  EXPECT_STR(redact(&b, "a/b:c@d and a//b", T), "a/b:c@d and a//b");
+  EXPECT_STR(redact(&b, "http://http://a:b@c/", T), "http://http://a:***@c/");
+  /* Control bytes do not end a URL in text (white space does). */
+  EXPECT_STR(redact(&b, "'foo://\x1b[31mu:pw\x07@h:1'", T),
+             "'foo://\x1b[31mu:***@h:1'");
+  EXPECT_STR(redact(&b, "http://a:b\t@c", T), "http://a:b\t@c");
+  /* A message cut inside a password. */
+  EXPECT_STR(redact(&b, "error: 'http://alice:s3", T | SC_REDACT_CUT),
+             "error: 'http://alice:***");
+  sc_buf_free(&b);
+}
+
+TEST(records_mask_passwords) {
+  struct sc_buf b = {0};
+  struct sc_result r = res();
+  r.url = "http://alice:s3cret@host/?key=k1";
+  r.url_len = strlen(r.url);
+  r.final_url = "http://bob:hunter2@other/x";
+  r.chain =
+      "302 http://alice:s3cret@host/?key=k1\n200 http://bob:hunter2@other/x\n";
+  snprintf(r.a.detail, sizeof r.a.detail,
+           "after the response head: proxy 'http://carol:pw3@p:1'");
+  sc_record_jsonl(&b, &r);
+  EXPECT_PREFIX(b.data, "{\"url\":\"http://alice:***@host/?key=k1\",");
+  EXPECT_CONTAINS(b.data,
+                  "\"detail\":\"after the response head: proxy "
+                  "'http://carol:***@p:1'\"");
+  EXPECT_CONTAINS(b.data, "\"final_url\":\"http://bob:***@other/x\"");
+  EXPECT_CONTAINS(b.data,
+                  "\"chain\":[{\"url\":\"http://alice:***@host/?key=k1\","
+                  "\"status\":302},{\"url\":\"http://bob:***@other/x\","
+                  "\"status\":200}]");
+  EXPECT(!strstr(b.data, "s3cret") && !strstr(b.data, "hunter2") &&
+         !strstr(b.data, "pw3"));
+  b.len = 0;
+  sc_record_csv(&b, &r);
+  EXPECT_PREFIX(b.data, "http://alice:***@host/?key=k1,0,200,,");
+  EXPECT_CONTAINS(b.data, ",http://bob:***@other/x,");
+  EXPECT_CONTAINS(b.data, "'http://carol:***@p:1'");
+  EXPECT_CONTAINS(b.data, "\"\"url\"\":\"\"http://bob:***@other/x\"\"");
+  EXPECT(!strstr(b.data, "s3cret") && !strstr(b.data, "hunter2") &&
+         !strstr(b.data, "pw3"));
+  /* The process model may cut final_url and the chain's last line. */
+  b.len = 0;
+  r.final_url = "http://bob:hunt";
+  r.chain = "302 http://a/\n200 http://bob:hun";
+  sc_record_jsonl(&b, &r);
+  EXPECT_CONTAINS(b.data, "\"final_url\":\"http://bob:***\"");
+  EXPECT_CONTAINS(b.data, "{\"url\":\"http://bob:***\",\"status\":200}]");
+  /* The reader cuts a line at SC_LINE_MAX: the cut rule applies then. */
+  char *line = sc_xmalloc(SC_LINE_MAX + 1);
+  memset(line, 'a', SC_LINE_MAX);
+  memcpy(line, "http://u:", 9);
+  b.len = 0;
+  r.url = line;
+  r.url_len = SC_LINE_MAX;
+  sc_record_jsonl(&b, &r);
+  EXPECT_PREFIX(b.data, "{\"url\":\"http://u:***\",");
+  r.url_len = SC_LINE_MAX - 1; /* a whole line: host:port, not masked */
+  b.len = 0;
+  sc_record_jsonl(&b, &r);
+  EXPECT_PREFIX(b.data, "{\"url\":\"http://u:aaaa");
+  free(line);
   sc_buf_free(&b);
 }
