@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "reader.h"
+#include "redact.h"
+
 static const char *const class_names[SC_CLASS_COUNT] = {
     "connect",  "dns",     "invalid_url", "other",
     "protocol", "timeout", "tls",         "too_many_redirects"};
@@ -21,12 +24,17 @@ enum sc_class sc_class_from_name(const char *name) {
   return SC_OK;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
+/* Decodes the valid UTF-8 sequence at s (at most n bytes): returns its
+ * length and stores its code point in *cp, or returns 0 if there is none
+ * (a stray byte, an overlong form, a surrogate, beyond U+10FFFF). */
+static size_t utf8_dec(const unsigned char *s, size_t n, unsigned *cp) {
   unsigned c = s[0];
   size_t len;
   unsigned min;
-  if (c < 0x80) return 1;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
   if (c >= 0xC2 && c <= 0xDF)
     len = 2, min = 0x80;
   else if (c >= 0xE0 && c <= 0xEF)
@@ -36,13 +44,25 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   else
     return 0;
   if (len > n) return 0;
-  unsigned cp = c & (0xFF >> (len + 1));
+  unsigned v = c & (0xFF >> (len + 1));
   for (size_t i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
+    v = (v << 6) | (s[i] & 0x3F);
   }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
   return len;
+}
+
+/* Code points beyond ASCII that act on how text is shown rather than
+ * being shown: the C1 controls (U+009B is CSI to terminals that take 8-bit
+ * controls, U+0085 a line break to some readers) and the bidirectional
+ * controls, which reorder what a reader sees ("Trojan Source"). A server
+ * could use them to disguise a record, so no output writes them raw. */
+static int hidden_cp(unsigned cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+         cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
 }
 
 void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
@@ -53,7 +73,7 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
   while (i < n) {
     /* Copy the longest run that needs no escaping in one go. */
     size_t j = i;
-    while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
+    while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' && s[j] != '\\')
       j++;
     if (j > i) {
       sc_buf_add(b, s + i, j - i);
@@ -65,7 +85,7 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
       char esc[2] = {'\\', (char)c};
       sc_buf_add(b, esc, 2);
       i++;
-    } else if (c < 0x20) {
+    } else if (c < 0x20 || c == 0x7F) {
       switch (c) {
         case '\n':
           sc_buf_adds(b, "\\n");
@@ -82,35 +102,135 @@ void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
       }
       i++;
     } else {
-      size_t l = utf8_len(s + i, n - i);
-      if (l) {
-        sc_buf_add(b, s + i, l);
-        i += l;
-      } else {
+      unsigned cp;
+      size_t l = utf8_dec(s + i, n - i, &cp);
+      if (!l) {
         sc_buf_adds(b, "\\ufffd");
         i++;
+      } else if (hidden_cp(cp) || cp == 0x2028 || cp == 0x2029) {
+        /* U+2028/U+2029 are valid in JSON but end a line for readers
+         * that split like Python's splitlines(). */
+        sc_buf_printf(b, "\\u%04x", cp);
+        i += l;
+      } else {
+        sc_buf_add(b, s + i, l);
+        i += l;
       }
     }
   }
   sc_buf_addc(b, '"');
 }
 
-/* The record's fields, in order. Each renders to null, a raw JSON value
- * (numbers, the chain array) or a string; JSON Lines and CSV both walk
- * this one table, so the two formats cannot drift apart. */
-enum { V_NULL, V_RAW, V_STR };
+/* How a field is written. Numbers are bare in both formats; the other
+ * kinds are JSON strings (or the chain's array) and CSV text fields. The
+ * kinds up to K_DATE hold a number; those after it a string. */
+enum kind {
+  K_INT,   /* a signed integer */
+  K_UINT,  /* an unsigned integer */
+  K_MS,    /* milliseconds, one decimal */
+  K_DATE,  /* a Unix time, written as an ISO 8601 UTC string */
+  K_STR,   /* text as received (from the server, libcurl or us) */
+  K_LINE,  /* the input line (not NUL-safe, "" not null), read as one URL,
+              password masked */
+  K_URL,   /* a URL libcurl reported: password masked */
+  K_MSG,   /* a message that may quote URLs: their passwords masked */
+  K_CHAIN, /* "STATUS URL\n" lines: an array of {"url", "status"} */
+};
 
-static const char *const field_names[] = {
-    "url",          "line",           "status",      "error",
-    "detail",       "time_ms",        "final_url",   "redirects",
-    "ip",           "attempts",       "method",      "http_version",
-    "content_type", "content_length", "server",      "chain",
-    "cert_expiry",  "cert_days_left", "dns_ms",      "connect_ms",
-    "tls_ms",       "ttfb_ms",        "duplicate_of"};
-#define NFIELDS (sizeof field_names / sizeof field_names[0])
+/* The record's fields, in output order: X(name, kind, value, shown).
+ * value is an expression of r (the result) and a (&r->a) of the kind's
+ * type: a number, a C string, or for K_LINE a SPAN; shown is the
+ * condition for it not to be null (the string kinds but K_LINE are null
+ * when empty, too). JSON Lines, the CSV header and the CSV rows are all
+ * made from this list: a new field is one row here. */
+#define RECORD_FIELDS(X)                                                       \
+  X(url, K_LINE, SPAN(r->url, r->url_len), 1)                                  \
+  X(line, K_UINT, r->line, 1)                                                  \
+  X(status, K_INT, a->status, a->status != 0)                                  \
+  X(error, K_STR, sc_class_name((enum sc_class)a->cls), 1)                     \
+  X(detail, K_MSG, a->detail, 1)                                               \
+  X(time_ms, K_MS, a->time_ms, 1)                                              \
+  X(final_url, K_URL, r->final_url, 1)                                         \
+  X(redirects, K_INT, a->redirects, 1)                                         \
+  X(ip, K_STR, a->ip, 1)                                                       \
+  X(attempts, K_INT, a->attempts, 1)                                           \
+  X(method, K_STR, a->method, 1)                                               \
+  X(http_version, K_STR, a->http_version, 1)                                   \
+  X(content_type, K_STR, a->content_type, 1)                                   \
+  X(content_length, K_INT, a->content_length, a->content_length >= 0)          \
+  X(server, K_STR, a->server, 1)                                               \
+  X(chain, K_CHAIN, r->chain, 1)                                               \
+  X(cert_expiry, K_DATE, a->cert_expiry, a->cert_expiry != 0)                  \
+  X(cert_days_left, K_INT, a->cert_days_left, a->cert_days_left != SC_NO_DAYS) \
+  X(dns_ms, K_MS, a->dns_ms, a->dns_ms >= 0)                                   \
+  X(connect_ms, K_MS, a->connect_ms, a->connect_ms >= 0)                       \
+  X(tls_ms, K_MS, a->tls_ms, a->tls_ms >= 0)                                   \
+  X(ttfb_ms, K_MS, a->ttfb_ms, a->ttfb_ms >= 0)                                \
+  X(duplicate_of, K_UINT, r->duplicate_of, r->duplicate_of != 0)
 
-/* Appends the chain text ("STATUS URL\n" per response) as a JSON array. */
-static void chain_json(struct sc_buf *b, const char *chain) {
+#define FIELD_ID(name, kind, value, shown) F_##name,
+#define FIELD_NAME(name, kind, value, shown) #name,
+#define FIELD_KIND(name, kind, value, shown) kind,
+enum { RECORD_FIELDS(FIELD_ID) NFIELDS };
+static const char *const field_names[NFIELDS] = {RECORD_FIELDS(FIELD_NAME)};
+static const enum kind field_kinds[NFIELDS] = {RECORD_FIELDS(FIELD_KIND)};
+
+/* One field's value; which member holds it depends on its kind. */
+struct value {
+  long long i;          /* K_INT, K_DATE */
+  unsigned long long u; /* K_UINT */
+  double d;             /* K_MS */
+  const char *s;        /* the string kinds, s[0..n) */
+  size_t n;
+};
+
+struct span {
+  const char *p;
+  size_t n;
+};
+#define SPAN(p, n) ((struct span){(p), (n)})
+
+static void set_str(struct value *v, const char *s) {
+  v->s = s ? s : "";
+  v->n = strlen(v->s);
+}
+
+#define SET_K_INT(v, x) ((v)->i = (long long)(x))
+#define SET_K_UINT(v, x) ((v)->u = (unsigned long long)(x))
+#define SET_K_MS(v, x) ((v)->d = (x))
+#define SET_K_DATE(v, x) ((v)->i = (long long)(x))
+#define SET_K_STR(v, x) set_str(v, x)
+#define SET_K_LINE(v, x) ((v)->s = (x).p ? (x).p : "", (v)->n = (x).n)
+#define SET_K_URL(v, x) set_str(v, x)
+#define SET_K_MSG(v, x) set_str(v, x)
+#define SET_K_CHAIN(v, x) set_str(v, x)
+
+/* Reads field i of r into *v; returns 0 when it is null. */
+static int field_value(const struct sc_result *r, size_t i, struct value *v) {
+  const struct sc_answer *a = &r->a;
+  switch (i) {
+#define FIELD_GET(name, kind, value, shown) \
+  case F_##name:                            \
+    if (!(shown)) return 0;                 \
+    SET_##kind(v, value);                   \
+    break;
+    RECORD_FIELDS(FIELD_GET)
+#undef FIELD_GET
+  }
+  enum kind k = field_kinds[i];
+  return k <= K_DATE || k == K_LINE || v->n > 0; /* "" is null */
+}
+
+/* Scratch space for one record: the text of the field being written and
+ * a chain entry's masked URL. */
+struct scratch {
+  struct sc_buf text, url;
+};
+
+/* Appends the chain text ("STATUS URL\n" per response) as a JSON array,
+ * each URL's password masked (the last line may have been cut short). */
+static void chain_json(struct sc_buf *b, const char *chain,
+                       struct sc_buf *url) {
   const char *sep = "";
   sc_buf_addc(b, '[');
   while (*chain) {
@@ -118,8 +238,10 @@ static void chain_json(struct sc_buf *b, const char *chain) {
     const char *sp = strchr(chain, ' ');
     if (!nl) nl = chain + strlen(chain);
     if (!sp || sp > nl) break;
+    url->len = 0;
+    sc_redact_url(sp + 1, (size_t)(nl - sp - 1), SC_REDACT_CUT, url);
     sc_buf_printf(b, "%s{\"url\":", sep);
-    sc_json_str(b, sp + 1, (size_t)(nl - sp - 1));
+    sc_json_str(b, url->data, url->len);
     sc_buf_printf(b, ",\"status\":%d}", atoi(chain));
     sep = ",";
     chain = *nl ? nl + 1 : nl;
@@ -127,119 +249,80 @@ static void chain_json(struct sc_buf *b, const char *chain) {
   sc_buf_addc(b, ']');
 }
 
-/* Renders field i of r: returns its kind and points *p and *n at it,
- * using tmp (cleared first) for what must be formatted. */
-static int field(const struct sc_result *r, size_t i, struct sc_buf *tmp,
-                 const char **p, size_t *n) {
-  const struct sc_answer *a = &r->a;
-  const char *str = NULL;
-  int kind = V_RAW;
-  tmp->len = 0;
-  switch (i) {
-    case 0:
-      *p = r->url, *n = r->url_len;
-      return V_STR;
-    case 1:
-      sc_buf_printf(tmp, "%llu", (unsigned long long)r->line);
-      break;
-    case 2:
-      if (!a->status) return V_NULL;
-      sc_buf_printf(tmp, "%d", (int)a->status);
-      break;
-    case 3:
-      str = sc_class_name((enum sc_class)a->cls), kind = V_STR;
-      break;
-    case 4:
-      str = a->detail, kind = V_STR;
-      break;
-    case 5:
-      sc_buf_printf(tmp, "%.1f", a->time_ms);
-      break;
-    case 6:
-      str = r->final_url, kind = V_STR;
-      break;
-    case 7:
-      sc_buf_printf(tmp, "%lld", (long long)a->redirects);
-      break;
-    case 8:
-      str = a->ip, kind = V_STR;
-      break;
-    case 9:
-      sc_buf_printf(tmp, "%d", (int)a->attempts);
-      break;
-    case 10:
-      str = a->method, kind = V_STR;
-      break;
-    case 11:
-      str = a->http_version, kind = V_STR;
-      break;
-    case 12:
-      str = a->content_type, kind = V_STR;
-      break;
-    case 13:
-      if (a->content_length < 0) return V_NULL;
-      sc_buf_printf(tmp, "%lld", (long long)a->content_length);
-      break;
-    case 14:
-      str = a->server, kind = V_STR;
-      break;
-    case 15:
-      if (!r->chain) return V_NULL;
-      chain_json(tmp, r->chain);
-      break;
-    case 16: {
-      if (!a->cert_expiry) return V_NULL;
-      time_t t = (time_t)a->cert_expiry;
-      struct tm tm;
-      char iso[32];
-      gmtime_r(&t, &tm);
-      strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      sc_buf_adds(tmp, iso);
-      *p = tmp->data, *n = tmp->len;
-      return V_STR;
-    }
-    case 17:
-      if (a->cert_days_left == SC_NO_DAYS) return V_NULL;
-      sc_buf_printf(tmp, "%d", (int)a->cert_days_left);
-      break;
-    case 22:
-      if (!r->duplicate_of) return V_NULL;
-      sc_buf_printf(tmp, "%llu", (unsigned long long)r->duplicate_of);
-      break;
-    default: {
-      double v = i == 18   ? a->dns_ms
-                 : i == 19 ? a->connect_ms
-                 : i == 20 ? a->tls_ms
-                           : a->ttfb_ms;
-      if (v < 0) return V_NULL;
-      sc_buf_printf(tmp, "%.1f", v);
-    }
+/* Appends v if kind k is a number; returns 0 (writing nothing) if not. */
+static int number(struct sc_buf *b, enum kind k, const struct value *v) {
+  switch (k) {
+    case K_INT:
+      sc_buf_printf(b, "%lld", v->i);
+      return 1;
+    case K_UINT:
+      sc_buf_printf(b, "%llu", v->u);
+      return 1;
+    case K_MS:
+      sc_buf_printf(b, "%.1f", v->d);
+      return 1;
+    default:
+      return 0;
   }
-  if (kind == V_STR) {
-    if (!str || !*str) return V_NULL;
-    *p = str, *n = strlen(str);
-    return V_STR;
+}
+
+/* Points *p, *n at the text of v, a value of string kind k other than
+ * K_CHAIN: a date formatted, passwords masked where k calls for it (in
+ * t->text), else v's own string. */
+static void text_of(enum kind k, const struct value *v, struct scratch *t,
+                    const char **p, size_t *n) {
+  t->text.len = 0;
+  if (k == K_DATE) {
+    time_t when = (time_t)v->i;
+    struct tm tm;
+    char iso[32];
+    gmtime_r(&when, &tm);
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sc_buf_adds(&t->text, iso);
+  } else if (k == K_LINE) {
+    /* The reader cuts a line at SC_LINE_MAX: such a line may end inside
+     * a password. */
+    sc_redact_url(v->s, v->n, v->n >= SC_LINE_MAX ? SC_REDACT_CUT : 0,
+                  &t->text);
+  } else if (k == K_URL) {
+    /* libcurl's URLs always have a path; one cut short (the process
+     * model bounds what it sends) may end inside a password. */
+    sc_redact_url(v->s, v->n, SC_REDACT_CUT, &t->text);
+  } else if (k == K_MSG) {
+    sc_redact_url(v->s, v->n, SC_REDACT_TEXT | SC_REDACT_CUT, &t->text);
+  } else {
+    *p = v->s, *n = v->n;
+    return;
   }
-  *p = tmp->data, *n = tmp->len;
-  return V_RAW;
+  *p = t->text.data, *n = t->text.len;
+}
+
+static void json_value(struct sc_buf *b, enum kind k, const struct value *v,
+                       struct scratch *t) {
+  const char *p;
+  size_t n;
+  if (number(b, k, v)) return;
+  if (k == K_CHAIN) {
+    chain_json(b, v->s, &t->url);
+    return;
+  }
+  text_of(k, v, t, &p, &n);
+  sc_json_str(b, p, n);
 }
 
 void sc_record_jsonl(struct sc_buf *b, const struct sc_result *r) {
-  struct sc_buf tmp = {0};
+  struct scratch t = {{0}, {0}};
   for (size_t i = 0; i < NFIELDS; i++) {
-    const char *p;
-    size_t n;
-    int k = field(r, i, &tmp, &p, &n);
+    struct value v;
     sc_buf_printf(b, "%c\"%s\":", i ? ',' : '{', field_names[i]);
-    if (k == V_NULL)
-      sc_buf_adds(b, "null");
-    else if (k == V_RAW)
-      sc_buf_add(b, p, n);
+    if (field_value(r, i, &v))
+      json_value(b, field_kinds[i], &v, &t);
     else
-      sc_json_str(b, p, n);
+      sc_buf_adds(b, "null");
   }
   sc_buf_adds(b, "}\n");
-  sc_buf_free(&tmp);
+  sc_buf_free(&t.text);
+  sc_buf_free(&t.url);
 }
 
 void sc_csv_header(struct sc_buf *b) {
@@ -248,38 +331,80 @@ void sc_csv_header(struct sc_buf *b) {
   sc_buf_addc(b, '\n');
 }
 
-/* Appends one CSV field (RFC 4180): quoted when it holds a comma, quote,
- * CR or LF; invalid UTF-8 and NUL bytes become U+FFFD. */
-static void csv_field(struct sc_buf *b, const char *str, size_t n) {
+/* Appends a text field to a CSV record, safe to open in a spreadsheet and
+ * to print on a terminal:
+ * - RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes
+ *   doubled;
+ * - the other C0 controls, DEL, the C1 and bidi controls (hidden_cp) and
+ *   invalid UTF-8 become U+FFFD: a terminal would act on them (a server
+ *   could send "\x1b]0;title\x07" or "\x1b[2J" as its Server header), and
+ *   CSV, unlike JSON, has no escape to keep them readable;
+ * - a field that starts with '=', '+', '-', '@' or CR is quoted with a
+ *   single quote put first, as OWASP advises against CSV injection:
+ *   spreadsheets take such a cell for a formula and run it (a tab would
+ *   too, but tabs are replaced above). Numbers never come here, so a
+ *   negative number stays a number. */
+static void csv_text(struct sc_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
-  int quote = 0;
-  for (size_t i = 0; i < n; i++)
+  int formula = n > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+                          s[0] == '@' || s[0] == '\r');
+  int quote = formula;
+  for (size_t i = 0; i < n && !quote; i++)
     if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') quote = 1;
   if (quote) sc_buf_addc(b, '"');
+  if (formula) sc_buf_addc(b, '\'');
   for (size_t i = 0; i < n;) {
-    size_t l = s[i] ? utf8_len(s + i, n - i) : 0;
-    if (!l) {
-      sc_buf_adds(b, "\xEF\xBF\xBD");
-      i++;
-    } else {
-      if (s[i] == '"') sc_buf_addc(b, '"');
-      sc_buf_add(b, s + i, l);
-      i += l;
+    size_t j = i;
+    while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"') j++;
+    if (j > i) {
+      sc_buf_add(b, s + i, j - i);
+      i = j;
+      continue;
     }
+    unsigned cp = s[i];
+    size_t l = 1;
+    if (cp == '"') {
+      sc_buf_adds(b, "\"\"");
+    } else if (cp == '\r' || cp == '\n') {
+      sc_buf_addc(b, (char)cp);
+    } else if (cp < 0x20 || cp == 0x7F) {
+      sc_buf_adds(b, "\xEF\xBF\xBD");
+    } else if (!(l = utf8_dec(s + i, n - i, &cp)) || hidden_cp(cp)) {
+      sc_buf_adds(b, "\xEF\xBF\xBD");
+      if (!l) l = 1;
+    } else {
+      sc_buf_add(b, s + i, l);
+    }
+    i += l;
   }
   if (quote) sc_buf_addc(b, '"');
 }
 
+static void csv_value(struct sc_buf *b, enum kind k, const struct value *v,
+                      struct scratch *t) {
+  const char *p;
+  size_t n;
+  if (number(b, k, v)) return;
+  if (k == K_CHAIN) {
+    t->text.len = 0;
+    chain_json(&t->text, v->s, &t->url);
+    p = t->text.data, n = t->text.len;
+  } else {
+    text_of(k, v, t, &p, &n);
+  }
+  csv_text(b, p, n);
+}
+
 void sc_record_csv(struct sc_buf *b, const struct sc_result *r) {
-  struct sc_buf tmp = {0};
+  struct scratch t = {{0}, {0}};
   for (size_t i = 0; i < NFIELDS; i++) {
-    const char *p;
-    size_t n;
+    struct value v;
     if (i) sc_buf_addc(b, ',');
-    if (field(r, i, &tmp, &p, &n) != V_NULL) csv_field(b, p, n);
+    if (field_value(r, i, &v)) csv_value(b, field_kinds[i], &v, &t);
   }
   sc_buf_addc(b, '\n');
-  sc_buf_free(&tmp);
+  sc_buf_free(&t.text);
+  sc_buf_free(&t.url);
 }
 
 void sc_tally_add(struct sc_tally *t, const struct sc_result *r) {

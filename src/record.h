@@ -1,6 +1,13 @@
 /* record.h - formatting of results: the per-URL record (JSON Lines or CSV)
  * and the tally object, appended to caller-owned buffers. Pure functions,
- * no I/O, so they can be unit-tested and fuzzed. */
+ * no I/O, so they can be unit-tested and fuzzed.
+ *
+ * The record's fields are one table in record.c (RECORD_FIELDS): name,
+ * kind and value of each, in output order; JSON Lines, the CSV header and
+ * the CSV rows are all made from it. Whatever a server or a list holds,
+ * records are safe to print on a terminal and to open in a spreadsheet
+ * (see sc_json_str and csv_text in record.c), and passwords in URLs are
+ * masked (redact.h) in url, final_url, chain and detail. */
 #ifndef SC_RECORD_H
 #define SC_RECORD_H
 
@@ -11,8 +18,11 @@
 #include "util.h"
 
 /* Appends s[0..n) as a JSON string literal (with quotes). Control
- * characters and NUL are escaped; bytes that are not valid UTF-8 become
- * U+FFFD, so the output is always valid JSON. */
+ * characters, NUL and DEL, the C1 controls (U+0080..U+009F), the bidi
+ * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and
+ * U+2028/U+2029 are written as \uXXXX escapes; bytes that are not valid
+ * UTF-8 become U+FFFD. So the output is valid JSON on one line, even for
+ * readers that split at U+2028, with nothing a terminal acts on. */
 void sc_json_str(struct sc_buf *b, const char *s, size_t n);
 
 /* Appends one record for r, ending in "\n". */

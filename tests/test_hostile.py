@@ -12,13 +12,21 @@ covers, in every model:
   never off http(s) (checked by a listener that must see no connection),
   loops of every shape;
 - network: refused IPv6 ports, redirects to refused ports, .invalid names
-  in every spelling, IPv6 literals.
+  in every spelling, IPv6 literals;
+- records: header values with terminal escapes, C1 and bidi controls, and
+  spreadsheet formulas reach JSON Lines and CSV harmless; passwords in URLs
+  (the list's, a redirect's, a proxy's in libcurl's message) are masked;
+  -H values are printed nowhere.
 
 Peak memory is taken from /proc/PID/status VmHWM of sitecheck and every
 process it forks (the process model's workers), polled while it runs."""
 
+import base64
+import csv
 import http.client
 import http.server
+import io
+import json
 import os
 import re
 import socket
@@ -29,7 +37,8 @@ import urllib.parse
 import pytest
 
 from conftest import (BIN, SLOW_FACTOR, check_one, ipv6_loopback_available,
-                      model_args, parse_jsonl, serve_in_thread, vm_hwm_kb)
+                      model_args, parse_jsonl, run, serve_in_thread,
+                      vm_hwm_kb)
 
 MIB = 1024 * 1024
 
@@ -455,3 +464,195 @@ def test_ipv6_literal_spelled_out(sc, base6):
     rec, _ = check_one(sc, f"http://[0:0:0:0:0:0:0:1]:{port}/status/204")
     assert ok(rec, 204), rec
     assert rec["ip"] == "::1", rec
+
+
+# ------------------------------------------- records a server cannot abuse
+
+# Header values as a hostile server sends them, byte for byte: terminal
+# escapes (colour, window title, clear screen), DEL, C1 CSI (U+009B),
+# RIGHT-TO-LEFT OVERRIDE (U+202E), LINE SEPARATOR (U+2028).
+EVIL_SERVER = b"evil\x1b[31mRED\x1b]0;pwned\x07\x1b[2J"
+EVIL_CTYPE = b"text/html\x1b]0;x\x07\xc2\x9b2J\xe2\x80\xae\x7f\xe2\x80\xa8"
+# path: (status line, header lines); {port} is the server's own port.
+HOSTILE_REPLIES = {
+    "/evil": (b"200 OK", [b"Server: " + EVIL_SERVER,
+                          b"Content-Type: " + EVIL_CTYPE]),
+    "/formula": (b"200 OK", [b"Server: =cmd|' /C calc'!A0",
+                             b"Content-Type: @SUM(1+1)"]),
+    "/minus": (b"200 OK", [b"Server: -2+3", b"Content-Type: +1"]),
+    "/leak": (b"302 Found",
+              [b"Location: http://bob:hunter2@127.0.0.1:{port}/ok"]),
+    "/ok": (b"200 OK", []),
+}
+
+
+class _HostileHandler(http.server.BaseHTTPRequestHandler):
+    """Answers each path of HOSTILE_REPLIES with exactly its header bytes,
+    and remembers the request headers it was sent."""
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.server.seen.append(dict(self.headers.items()))
+        status, lines = HOSTILE_REPLIES.get(self.path.split("?")[0],
+                                            (b"404 Not Found", []))
+        port = str(self.server.server_address[1]).encode()
+        head = b"HTTP/1.1 " + status + b"\r\n" + b"".join(
+            line.replace(b"{port}", port) + b"\r\n" for line in lines)
+        self.wfile.write(head + b"Content-Length: 3\r\n"
+                         b"Connection: close\r\n\r\nok\n")
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    """http://127.0.0.1:PORT of a server that answers HOSTILE_REPLIES;
+    .seen lists the headers of every request it got."""
+    httpd = serve_in_thread(_HostileHandler)
+    httpd.seen = []
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def url_of(httpd, path):
+    return f"http://127.0.0.1:{httpd.server_address[1]}{path}"
+
+
+def run_both(model, lines, *args):
+    """Runs the lines with `-o -` as JSON Lines and as CSV. Returns
+    (records, csv_rows as dicts, jsonl Result, csv Result); both runs
+    must exit 0 with one record per line."""
+    text = "".join(line + "\n" for line in lines)
+    j = run(*model_args(model), "-o", "-", *args, input=text)
+    c = run(*model_args(model), "--format", "csv", "-o", "-", *args,
+            input=text)
+    assert j.rc == 0 and c.rc == 0, (j.err, c.err)
+    records = sorted(parse_jsonl(j.out_bytes), key=lambda r: r["line"])
+    rows = list(csv.DictReader(io.StringIO(c.out_bytes.decode("utf-8"),
+                                           newline="")))
+    rows.sort(key=lambda r: int(r["line"]))
+    assert len(records) == len(rows) == len(lines), (records, rows)
+    return records, rows, j, c
+
+
+HIDDEN = [b"\x1b", b"\x07", b"\x7f", b"\xc2\x9b", b"\xe2\x80\xae"]
+FFFD = "\ufffd"
+
+
+def test_terminal_escapes_never_reach_the_records(model, hostile):
+    """Server and Content-Type with escapes, and a list line with one (its
+    invalid_url record's url): escaped in JSON, U+FFFD in CSV."""
+    records, rows, j, c = run_both(model, [url_of(hostile, "/evil"),
+                                           "http://x/\x1b[31m"])
+    for raw in HIDDEN + [b"\xe2\x80\xa8"]:
+        assert raw not in j.out_bytes, raw
+    for esc in (rb"\u001b[31mRED\u001b]0;pwned\u0007\u001b[2J",
+                rb"\u009b2J\u202e\u007f\u2028", rb'"http://x/\u001b[31m"'):
+        assert esc in j.out_bytes, esc
+    # JSON loses nothing: the values decode to what the server sent.
+    assert records[0]["server"] == EVIL_SERVER.decode()
+    assert records[0]["content_type"] == EVIL_CTYPE.decode()
+    assert records[1]["url"] == "http://x/\x1b[31m"
+    assert records[1]["error"] == "invalid_url"
+
+    for raw in HIDDEN:
+        assert raw not in c.out_bytes, raw
+    assert not re.search(rb"[\x00-\x09\x0b-\x1f]", c.out_bytes), c.out_bytes
+    assert rows[0]["server"] == f"evil{FFFD}[31mRED{FFFD}]0;pwned{FFFD}" \
+                                f"{FFFD}[2J"
+    assert rows[0]["content_type"] == \
+        f"text/html{FFFD}]0;x{FFFD}{FFFD}2J{FFFD}{FFFD}\u2028"
+    assert rows[1]["url"] == f"http://x/{FFFD}[31m"
+    assert rows[0]["status"] == "200" and rows[1]["error"] == "invalid_url"
+
+
+def test_csv_formulas_are_neutralised(model, hostile):
+    """Text fields that start with = + - @ get a ' first (OWASP); numbers
+    stay numbers; JSON keeps the text as it is."""
+    formula_line = '=HYPERLINK("http://127.0.0.1:9/?"&A1,"x")'
+    records, rows, _, c = run_both(model, [url_of(hostile, "/formula"),
+                                           url_of(hostile, "/minus"),
+                                           formula_line, "-1+1"])
+    assert rows[0]["server"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["content_type"] == "'@SUM(1+1)"
+    assert rows[1]["server"] == "'-2+3" and rows[1]["content_type"] == "'+1"
+    assert rows[2]["url"] == "'" + formula_line
+    assert rows[3]["url"] == "'-1+1"
+    assert b"\"'=cmd|' /C calc'!A0\"," in c.out_bytes
+    for row in rows:
+        for col in ("line", "time_ms", "redirects", "attempts", "status",
+                    "content_length", "dns_ms", "connect_ms", "ttfb_ms"):
+            assert re.fullmatch(r"(-?\d+(\.\d)?)?", row[col]), (col, row)
+    assert records[0]["server"] == "=cmd|' /C calc'!A0"
+    assert records[1]["content_type"] == "+1"
+    assert records[2]["url"] == formula_line
+
+
+def test_passwords_in_urls_are_masked(model, hostile):
+    """The list's password and the one a server puts in a redirect's
+    Location are masked in url, final_url and chain; the query is not;
+    the password was still used."""
+    before = len(hostile.seen)
+    url = url_of(hostile, "/leak?key=k1").replace("http://",
+                                                  "http://alice:s3cret@")
+    records, rows, j, c = run_both(model, [url])
+    masked = url.replace("s3cret", "***")
+    final = url_of(hostile, "/ok").replace("http://", "http://bob:***@")
+    rec = records[0]
+    assert rec["url"] == masked and rec["status"] == 200, rec
+    assert rec["final_url"] == final, rec
+    assert [h["url"] for h in rec["chain"]] == [masked, final], rec
+    assert rows[0]["url"] == masked and rows[0]["final_url"] == final
+    assert json.loads(rows[0]["chain"]) == rec["chain"]
+    for res in (j, c):
+        for secret in (b"s3cret", b"hunter2"):
+            assert secret not in res.out_bytes
+            assert secret.decode() not in res.err
+    auth = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    assert auth in [h.get("Authorization") for h in hostile.seen[before:]]
+
+
+def test_password_in_a_message_is_masked(model, hostile):
+    """libcurl quotes the proxy URL in its message (detail): its password
+    is masked, and its escape is escaped (JSON) or replaced (CSV)."""
+    proxy = "foo://carol:pw3cret@127.0.0.1:9/\x1b[2J"
+    records, rows, j, c = run_both(model, [url_of(hostile, "/ok")],
+                                   "-x", proxy, "--retries", "0")
+    masked = "foo://carol:***@127.0.0.1:9/"
+    assert records[0]["error"] and masked + "\x1b[2J" in \
+        records[0]["detail"], records
+    assert masked + FFFD + "[2J" in rows[0]["detail"], rows
+    for res in (j, c):
+        assert b"pw3cret" not in res.out_bytes and "pw3cret" not in res.err
+        assert b"\x1b" not in res.out_bytes
+
+
+def test_header_values_are_never_printed(model, hostile, tmp_path,
+                                         refused_url):
+    """-H values are sent, and appear in no record, tally, summary or
+    progress line: a check that succeeds, one refused, a redirect, an
+    invalid line, a .invalid host."""
+    secret = "X-Api-Key: supersecret-H-value"
+    before = len(hostile.seen)
+    lines = [url_of(hostile, "/ok"), url_of(hostile, "/leak"), refused_url,
+             "http://[bad", "http://nothing.invalid/"]
+    text = "".join(line + "\n" for line in lines)
+    outs = []
+    for fmt in ("jsonl", "csv"):
+        out = tmp_path / f"records.{fmt}"
+        res = run(*model_args(model), "-H", secret, "--format", fmt,
+                  "--progress", "--retries", "0", "-o", out, input=text)
+        assert res.rc == 0, res.err
+        outs += [out.read_bytes(), res.out_bytes, res.err.encode()]
+        res = run(*model_args(model), "-H", secret, "--format", fmt,
+                  "--retries", "0", "-o", "-", input=text)
+        assert res.rc == 0, res.err
+        outs += [res.out_bytes, res.err.encode()]
+    assert outs[0].count(b"\n") == len(lines), outs[0]
+    for data in outs:
+        assert b"supersecret" not in data, data
+    sent = [h.get("X-Api-Key") for h in hostile.seen[before:]]
+    assert sent and all(v == "supersecret-H-value" for v in sent), sent

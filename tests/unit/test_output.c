@@ -125,6 +125,30 @@ TEST(records) {
   sc_buf_free(&b);
 }
 
+TEST(record_fields_one_list) {
+  /* The CSV header and the JSON keys come from one table, in order. */
+  struct sc_buf h = {0}, j = {0};
+  sc_csv_header(&h);
+  EXPECT_STR(h.data,
+             "url,line,status,error,detail,time_ms,final_url,redirects,ip,"
+             "attempts,method,http_version,content_type,content_length,"
+             "server,chain,cert_expiry,cert_days_left,dns_ms,connect_ms,"
+             "tls_ms,ttfb_ms,duplicate_of\n");
+  struct sc_result r = res(200, SC_OK);
+  sc_record_jsonl(&j, &r);
+  char keys[1024] = "";
+  for (const char *p = j.data; (p = strstr(p, "\":")); p += 2) {
+    const char *q = p;
+    while (q[-1] != '"') q--;
+    strncat(keys, q, (size_t)(p - q));
+    strcat(keys, ",");
+  }
+  keys[strlen(keys) - 1] = '\n';
+  EXPECT_STR(keys, h.data);
+  sc_buf_free(&h);
+  sc_buf_free(&j);
+}
+
 TEST(classify) {
   EXPECT(sc_classify(CURLE_COULDNT_CONNECT) == SC_CONNECT);
   EXPECT(sc_classify(CURLE_COULDNT_RESOLVE_HOST) == SC_DNS);
