@@ -72,9 +72,9 @@ static int has_hidden(const unsigned char *s, size_t n, int seps) {
 /* Columns that hold numbers, which may start with '-'. */
 static int numeric_column(const char *name, size_t n) {
   static const char *const cols[] = {
-      "line",           "status", "time_ms",    "redirects", "attempts",
-      "content_length", "cert_days_left", "dns_ms", "connect_ms",
-      "tls_ms",         "ttfb_ms", "duplicate_of"};
+      "line",       "status",         "time_ms",        "redirects",
+      "attempts",   "content_length", "cert_days_left", "dns_ms",
+      "connect_ms", "tls_ms",         "ttfb_ms",        "duplicate_of"};
   for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
     if (strlen(cols[i]) == n && memcmp(cols[i], name, n) == 0) return 1;
   return 0;
@@ -84,9 +84,12 @@ static int numeric_column(const char *name, size_t n) {
 static int is_number(const char *s, size_t n) {
   size_t i = s[0] == '-', digits = 0, dot = 0;
   for (; i < n; i++) {
-    if (s[i] >= '0' && s[i] <= '9') digits++;
-    else if (s[i] == '.' && digits && !dot) dot = 1, digits = 0;
-    else return 0;
+    if (s[i] >= '0' && s[i] <= '9')
+      digits++;
+    else if (s[i] == '.' && digits && !dot)
+      dot = 1, digits = 0;
+    else
+      return 0;
   }
   return digits > 0;
 }
@@ -101,7 +104,7 @@ static void check_csv(const char *hdr, const char *rec, size_t n) {
     size_t start = i;
     if (i < n && rec[i] == '"') {
       i++;
-      first = i < n && rec[i] != '"' ? rec[i] : 0;
+      if (i < n && rec[i] != '"') first = rec[i];
       for (;;) {
         if (i >= n) abort(); /* unterminated quote */
         if (rec[i] == '"') {
@@ -116,7 +119,7 @@ static void check_csv(const char *hdr, const char *rec, size_t n) {
         i++;
       }
     } else {
-      first = i < n ? rec[i] : 0;
+      if (i < n) first = rec[i];
       while (i < n && rec[i] != ',' && rec[i] != '\n') {
         if (rec[i] == '"' || rec[i] == '\r') abort(); /* must be quoted */
         i++;
@@ -170,10 +173,10 @@ static void check_redact(const char *z, size_t n) {
     once.len = twice.len = 0;
     int count = sc_redact_url(z, n, modes[m], &once);
     sc_redact_url(once.data, once.len, modes[m], &twice);
-    if (once.len != twice.len || memcmp(once.data, twice.data, once.len))
+    if (once.len != twice.len || memcmp(once.data, twice.data, once.len) != 0)
       abort();
-    if (count && !memmem(once.data, once.len, SC_REDACT_MASK,
-                        sizeof SC_REDACT_MASK - 1))
+    if (count &&
+        !memmem(once.data, once.len, SC_REDACT_MASK, sizeof SC_REDACT_MASK - 1))
       abort();
   }
   char *pw = strlen(z) == n ? curl_password(z) : NULL;

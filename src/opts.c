@@ -82,9 +82,11 @@ struct opt {
  * another type fails to compile instead of being written with the wrong
  * width. The kinds store: int (FLAG, ENUM), long (LONG, AUTO, SECONDS),
  * double (RATE), const char * (STRING, FILE), struct curl_slist * (LIST). */
+/* NOLINTBEGIN(bugprone-macro-parentheses): T is a type name in _Generic */
 #define AT(f, T)                      \
   .at = offsetof(struct sc_opts, f) + \
         0 * sizeof(_Generic(((struct sc_opts *)0)->f, T : 1))
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* Enum fields are written as int (OPT_ENUM). */
 _Static_assert(sizeof(enum sc_model) == sizeof(int), "enum sc_model width");

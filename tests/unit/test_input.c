@@ -296,7 +296,7 @@ TEST(url_fast_agrees) {
       "http://e/?",
       "http://e/y?a?",
       "http://a.b/caf\xc3\xa9",
-      "http://b\xc3\xbc"
+      "http://b\xc3\xbc" /* NOLINT(bugprone-suspicious-missing-comma) */
       "cher.example/",
       "https://xn--bcher-kva.localhost:8080/x",
   };

@@ -141,7 +141,7 @@ TEST(record_fields_one_list) {
     const char *q = p;
     while (q[-1] != '"') q--;
     strncat(keys, q, (size_t)(p - q));
-    strcat(keys, ",");
+    strncat(keys, ",", 2);
   }
   keys[strlen(keys) - 1] = '\n';
   EXPECT_STR(keys, h.data);
