@@ -45,6 +45,10 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
+size_t sc_utf8_len(const unsigned char *s, size_t n) {
+  return utf8_len(s, n);
+}
+
 void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   sc_buf_reserve(b, n + 2);

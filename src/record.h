@@ -10,6 +10,11 @@
 #include "result.h"
 #include "util.h"
 
+/* Length of the valid UTF-8 sequence that starts at s (n >= 1 bytes
+ * available), or 0 when none does (overlong forms and surrogates are
+ * invalid). */
+size_t sc_utf8_len(const unsigned char *s, size_t n);
+
 /* Appends s[0..n) as a JSON string literal (with quotes). Control
  * characters and NUL are escaped; bytes that are not valid UTF-8 become
  * U+FFFD, so the output is always valid JSON. */
