@@ -348,6 +348,9 @@ static int host_of(struct sc_report *rep, const struct sc_report_rec *v,
     u = tmp = sc_xstrndup(v->url, v->url_len);
   }
   char *h = NULL;
+  /* Cleared first: on a handle that holds a URL, a new one would be
+   * resolved against it as a relative reference. */
+  curl_url_set(rep->cu, CURLUPART_URL, NULL, 0);
   int rc = curl_url_set(rep->cu, CURLUPART_URL, u,
                         CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME) ==
                        CURLUE_OK &&
@@ -582,6 +585,8 @@ static const char style[] =
     ".n{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}\n"
     "table.narrow{width:auto;min-width:40%}\n"
+    ".two{display:flex;flex-wrap:wrap;gap:8px 32px;align-items:flex-start}\n"
+    ".two table.narrow{min-width:0}\n"
     "#ft th{cursor:pointer;user-select:none}#ft th:hover{background:#eaeef2}"
     "\n#ft th[aria-sort=ascending]::after{content:' \\25B2'}\n"
     "#ft th[aria-sort=descending]::after{content:' \\25BC'}\n"
@@ -728,10 +733,11 @@ static void status_chart(struct w *w, const struct sc_report *rep) {
     free(k);
     return;
   }
+  sc_buf_adds(b, "<div class=\"two\"><div>");
   uint64_t max = 1;
   for (size_t i = 0; i < n; i++)
     if (k[i].n > max) max = k[i].n;
-  const int width = 760, label = 150, room = width - label - 110, h = 24;
+  const int width = 600, label = 140, room = width - label - 100, h = 24;
   int height = (int)n * h + 8;
   sc_buf_printf(b,
                 "<svg id=\"keys\" viewBox=\"0 0 %d %d\" width=\"%d\" "
@@ -770,7 +776,7 @@ static void status_chart(struct w *w, const struct sc_report *rep) {
               "<span><i style=\"background:#e16f24\"></i>4xx</span>"
               "<span><i style=\"background:#cf222e\"></i>5xx</span>"
               "<span><i style=\"background:#8250df\"></i>failure class "
-              "(no HTTP answer)</span></div>\n");
+              "(no HTTP answer)</span></div></div>\n");
   uint64_t group[7] = {0}; /* 1xx..5xx, others, classes */
   for (int s = 100; s < 1000; s++)
     group[s < 600 ? s / 100 - 1 : 5] += rep->status[s];
@@ -806,7 +812,7 @@ static void status_chart(struct w *w, const struct sc_report *rep) {
       sc_buf_adds(b, "</td></tr>\n");
     }
   }
-  sc_buf_adds(b, "</tbody></table>\n</section>\n");
+  sc_buf_adds(b, "</tbody></table>\n</div></section>\n");
   free(k);
 }
 

@@ -308,6 +308,30 @@ TEST(report_hostile_strings) {
   sc_report_free(rep);
 }
 
+TEST(report_hosts) {
+  static const char *const urls[] = {
+      "http://a.example/x",     "http://a.example/y", "not a url",
+      "HTTP://B.Example:8080/", "b.example/z",        "http://a.example/z"};
+  struct sc_report *rep = sc_report_new(NULL);
+  for (int i = 0; i < 6; i++) {
+    struct sc_report_rec v;
+    sc_report_rec_init(&v);
+    v.url = urls[i];
+    v.url_len = strlen(urls[i]);
+    v.status = 404;
+    v.time_ms = 1;
+    sc_report_add(rep, &v);
+  }
+  char *html = write_report(rep);
+  /* A URL that does not parse is counted apart, never against the host
+   * of the URL before it. */
+  EXPECT_CONTAINS(html, "<tr><td>a.example</td><td class=\"n\">3</td>");
+  EXPECT_CONTAINS(html, "<tr><td>b.example</td><td class=\"n\">2</td>");
+  EXPECT_CONTAINS(html, "<tr><td>(no host)</td><td class=\"n\">1</td>");
+  free(html);
+  sc_report_free(rep);
+}
+
 TEST(report_empty) {
   struct sc_report *rep = sc_report_new(NULL);
   char *html = write_report(rep);
