@@ -1216,9 +1216,8 @@ static void certs(struct w *w, const struct sc_report *rep) {
       time_t t = (time_t)c[i]->expiry;
       struct tm tm;
       char iso[32];
-      gmtime_r(&t, &tm);
-      strftime(iso, sizeof iso, "%Y-%m-%d %H:%M", &tm);
-      esc(b, iso);
+      if (gmtime_r(&t, &tm) && strftime(iso, sizeof iso, "%Y-%m-%d %H:%M", &tm))
+        esc(b, iso);
     }
     sc_buf_adds(b, "</td><td class=\"n\">");
     add_count(b, c[i]->urls);

@@ -59,6 +59,14 @@ static double get_num(json_t *o, const char *key, double absent) {
   return json_is_number(v) ? json_number_value(v) : absent;
 }
 
+/* A number in [min, max], or absent: a value out of range (say a
+ * hostile 1e300) must not reach a cast. */
+static double get_range(json_t *o, const char *key, double absent, double min,
+                        double max) {
+  double v = get_num(o, key, absent);
+  return v >= min && v <= max ? v : absent;
+}
+
 /* The chain array [{"url": U, "status": S}, ...] as struct sc_result has
  * it: "S U\n" per response (a newline inside U becomes a space). */
 static void chain_text(json_t *arr, struct sc_buf *out) {
@@ -67,7 +75,7 @@ static void chain_text(json_t *arr, struct sc_buf *out) {
   json_array_foreach(arr, i, hop) {
     const char *u = get_str(hop, "url");
     if (!u) continue;
-    sc_buf_printf(out, "%d ", (int)get_num(hop, "status", 0));
+    sc_buf_printf(out, "%d ", (int)get_range(hop, "status", 0, 0, 999));
     size_t start = out->len;
     sc_buf_add(out, u, json_string_length(json_object_get(hop, "url")));
     for (size_t j = start; j < out->len; j++)
@@ -94,15 +102,15 @@ static int to_rec(json_t *o, struct sc_report_rec *v, struct sc_buf *chain) {
   sc_report_rec_init(v);
   v->url = json_string_value(url);
   v->url_len = json_string_length(url);
-  v->line = (uint64_t)get_num(o, "line", 0);
-  v->status = (int)get_num(o, "status", 0);
+  v->line = (uint64_t)get_range(o, "line", 0, 0, 1e18);
+  v->status = (int)get_range(o, "status", 0, 0, 1e9);
   v->error = get_str(o, "error");
   json_t *ok = json_object_get(o, "ok");
   if (json_is_boolean(ok)) v->ok = json_is_true(ok);
   v->detail = get_str(o, "detail");
-  v->time_ms = get_num(o, "time_ms", -1);
-  v->redirects = (int64_t)get_num(o, "redirects", -1);
-  v->attempts = (int)get_num(o, "attempts", -1);
+  v->time_ms = get_range(o, "time_ms", -1, 0, 1e12);
+  v->redirects = (int64_t)get_range(o, "redirects", -1, 0, 1e18);
+  v->attempts = (int)get_range(o, "attempts", -1, 0, 1e9);
   json_t *ch = json_object_get(o, "chain");
   if (json_is_array(ch) && json_array_size(ch) > 0) {
     chain->len = 0;
@@ -110,17 +118,16 @@ static int to_rec(json_t *o, struct sc_report_rec *v, struct sc_buf *chain) {
     v->chain = chain->data;
   }
   json_t *exp = json_object_get(o, "cert_expiry");
-  v->cert_expiry = json_is_string(exp)   ? iso_time(json_string_value(exp))
-                   : json_is_number(exp) ? (int64_t)json_number_value(exp)
-                                         : 0;
-  json_t *days = json_object_get(o, "cert_days_left");
-  if (json_is_number(days))
-    v->cert_days_left = (int32_t)json_number_value(days);
-  v->dns_ms = get_num(o, "dns_ms", -1);
-  v->connect_ms = get_num(o, "connect_ms", -1);
-  v->tls_ms = get_num(o, "tls_ms", -1);
-  v->ttfb_ms = get_num(o, "ttfb_ms", -1);
-  v->duplicate_of = (uint64_t)get_num(o, "duplicate_of", 0);
+  v->cert_expiry = json_is_string(exp)
+                       ? iso_time(json_string_value(exp))
+                       : (int64_t)get_range(o, "cert_expiry", 0, 0, 1e15);
+  v->cert_days_left =
+      (int32_t)get_range(o, "cert_days_left", SC_NO_DAYS, -1e9, 1e9);
+  v->dns_ms = get_range(o, "dns_ms", -1, 0, 1e12);
+  v->connect_ms = get_range(o, "connect_ms", -1, 0, 1e12);
+  v->tls_ms = get_range(o, "tls_ms", -1, 0, 1e12);
+  v->ttfb_ms = get_range(o, "ttfb_ms", -1, 0, 1e12);
+  v->duplicate_of = (uint64_t)get_range(o, "duplicate_of", 0, 0, 1e18);
   v->input = get_str(o, "input");
   v->tried_url = get_str(o, "tried_url");
   v->source = get_str(o, "source");

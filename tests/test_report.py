@@ -276,6 +276,11 @@ def test_hostile_records(tmp_path):
          "cert_days_left": 2, "cert_expiry": "2026-12-09T00:00:00Z"},
         {"url": "http://fine/", "line": 4, "status": 500, "ok": True,
          "time_ms": 3},
+        # Numbers out of every range, and of the wrong type.
+        {"url": "http://n/", "line": -5, "status": 1e300, "time_ms": 1e308,
+         "redirects": "x", "attempts": [], "cert_days_left": -1e300,
+         "cert_expiry": 1e300, "dns_ms": -1, "duplicate_of": 2.5e30,
+         "chain": [{"url": "http://n/", "status": 1e300}, 7, {"url": None}]},
     ]
     path = tmp_path / "h.jsonl"
     write_records(path, recs)
@@ -294,7 +299,8 @@ def test_hostile_records(tmp_path):
     assert "https://u:***@h/x" in {cells[1] for _, cells in page.rows}
     # ok wins over the status: 503 with ok false fails, 500 with ok true
     # does not.
-    assert sorted(k for k, _ in page.rows) == ["404", "503", "invalid_url"]
+    assert sorted(k for k, _ in page.rows) == ["404", "503", "invalid_url",
+                                               "unknown"]
     titles = [a["title"] for t, a in page.tags if t == "td" and "title" in a]
     assert titles == ['list"><script>alert(4)</script>']
     assert re.search(r'<td>h</td><td class="n">2</td><td>2026-12-09 00:00',
@@ -371,6 +377,10 @@ def test_usage_errors(tmp_path):
     p = report([path], tmp_path / "no-such-dir" / "x.html")
     assert p.returncode == 2 and p.stderr.startswith("sitecheck: cannot "
                                                      "write ")
+    if os.path.exists("/dev/full"):  # a device is written in place
+        p = report([path], "/dev/full")
+        assert p.returncode == 2 and p.stderr == (
+            "sitecheck: cannot write /dev/full: No space left on device\n")
     # Records on stdin, report on stdout.
     p = subprocess.run([BIN, "report", "-o", "-", "-"],
                        input='{"url": "http://a/", "status": 404}\n',
