@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "opts.h"
 #include "progress.h"
+#include "report_main.h"
 #include "resolver.h"
 #include "scheduler.h"
 #include "serve.h"
@@ -153,5 +154,7 @@ int main(int argc, char **argv) {
     return sc_serve_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "demo") == 0)
     return sc_demo_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "report") == 0)
+    return sc_report_main(argc - 1, argv + 1);
   return run_check(argc, argv);
 }

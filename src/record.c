@@ -65,6 +65,12 @@ static int hidden_cp(unsigned cp) {
          (cp >= 0x2066 && cp <= 0x2069);
 }
 
+size_t sc_utf8_shown_len(const unsigned char *s, size_t n) {
+  unsigned cp;
+  size_t len = utf8_dec(s, n, &cp);
+  return len && !hidden_cp(cp) ? len : 0;
+}
+
 void sc_json_str(struct sc_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   sc_buf_reserve(b, n + 2);

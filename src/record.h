@@ -17,6 +17,13 @@
 #include "result.h"
 #include "util.h"
 
+/* Length of the valid UTF-8 sequence that starts at s (n >= 1 bytes
+ * available) when it encodes a character that is shown, or 0 when none
+ * does: overlong forms and surrogates are invalid, and C1 and bidi
+ * controls act on the display instead of being shown (writers put U+FFFD
+ * or an escape in their place). */
+size_t sc_utf8_shown_len(const unsigned char *s, size_t n);
+
 /* Appends s[0..n) as a JSON string literal (with quotes). Control
  * characters, NUL and DEL, the C1 controls (U+0080..U+009F), the bidi
  * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and

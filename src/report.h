@@ -1,0 +1,107 @@
+/* report.h - the HTML report: an accumulator that takes results one at a
+ * time in bounded memory and writes one self-contained HTML file.
+ *
+ * Fed by `sitecheck report` (records read back from JSON Lines) and meant
+ * to be fed the same way by the sink during a run. The accumulator keeps
+ * counters, a log-bucket histogram of check times (hist.h), the slowest
+ * checks, the first failures, certificates about to expire and two host
+ * summaries (topk.h); what it keeps of each is capped, so its memory does
+ * not grow with the number of results. It is not thread-safe: one caller
+ * at a time (the sink adds under its own lock).
+ *
+ * The file loads nothing: a Content-Security-Policy forbids every fetch,
+ * the one script is allowed by its hash, and the charts are inline SVG.
+ * Every string from a result is written through sc_html_escape, and only
+ * http: and https: URLs become links (sc_report_is_link), with any
+ * password in them masked. Header values (server, content_type) are never
+ * shown. */
+#ifndef SC_REPORT_H
+#define SC_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "result.h"
+#include "util.h"
+
+/* What the report reads of one result. Strings are borrowed for the call
+ * (NULL when absent; they need not be valid UTF-8), numbers use the
+ * "absent" values named beside them. sc_report_rec_init fills in those. */
+struct sc_report_rec {
+  const char *url; /* the line as read (url_len bytes, may hold NUL) */
+  size_t url_len;
+  uint64_t line;          /* 0: unknown */
+  int status;             /* final HTTP status, 0: none */
+  const char *error;      /* failure class name ("timeout", ...), NULL: none */
+  int ok;                 /* 1 or 0 as the record says; -1: status is 2xx */
+  const char *detail;     /* why it failed */
+  double time_ms;         /* < 0: unknown */
+  int64_t redirects;      /* < 0: unknown */
+  int attempts;           /* < 0: unknown; 0: decided without a request */
+  const char *chain;      /* "STATUS URL\n" per response, as struct sc_result */
+  int64_t cert_expiry;    /* Unix time of the leaf's notAfter, 0: none */
+  int32_t cert_days_left; /* SC_NO_DAYS: none */
+  double dns_ms, connect_ms, tls_ms, ttfb_ms; /* < 0: not applicable */
+  uint64_t duplicate_of;                      /* 0: not a --dedup repeat */
+  const char *input;                          /* the input file it came from */
+  const char *tried_url; /* the URL checked (else url is) */
+  const char *referrer;  /* the first page that links to it */
+  uint64_t referrers;    /* how many pages link to it */
+  const char *source;    /* where it was found, when not by a referrer */
+};
+
+/* Limits and text of one report; zero or NULL fields take the defaults. */
+struct sc_report_opts {
+  const char *title;    /* default "sitecheck report" */
+  const char *subtitle; /* one line under the title, e.g. the inputs */
+  size_t max_rows;      /* failure rows shown: 10,000 */
+  size_t max_hosts;     /* hosts counted exactly: 100,000 */
+  int expiry_days;      /* certificates listed when this close: 30 */
+};
+
+struct sc_report;
+
+/* Sets every field of v to "absent". */
+void sc_report_rec_init(struct sc_report_rec *v);
+
+/* Points v at what r holds (r's strings stay r's). */
+void sc_report_rec_from_result(struct sc_report_rec *v,
+                               const struct sc_result *r);
+
+/* Makes an empty report; o may be NULL (its strings are copied). */
+struct sc_report *sc_report_new(const struct sc_report_opts *o);
+
+/* Counts one result; nothing of v is kept by reference. */
+void sc_report_add(struct sc_report *rep, const struct sc_report_rec *v);
+
+/* Input lines that were not records, shown in the summary. */
+void sc_report_skipped(struct sc_report *rep, uint64_t lines);
+
+/* Writes the whole HTML document to out. The report stays usable (more
+ * results can be added and it can be written again). Returns 0, or -1 if
+ * writing failed (errno set). */
+int sc_report_write(struct sc_report *rep, FILE *out);
+
+void sc_report_free(struct sc_report *rep);
+
+/* Appends s[0..n) as HTML text, safe in element content and in a quoted
+ * attribute value: & < > " ' are escaped, NUL, other control characters
+ * (but tab and newline) and invalid UTF-8 become U+FFFD. The one escaping
+ * function of the report. */
+void sc_html_escape(struct sc_buf *b, const char *s, size_t n);
+
+/* True when s[0..n) may be a link: it starts with http:// or https://
+ * (any case) and holds no control character. */
+int sc_report_is_link(const char *s, size_t n);
+
+/* Appends s[0..n) with the password of a user:password@ part replaced by
+ * "***" (the text is not escaped: pass it to sc_html_escape). */
+void sc_report_mask(struct sc_buf *b, const char *s, size_t n);
+
+/* Appends a URL for display: masked, escaped, cut to at most max bytes
+ * (on a character boundary, with an ellipsis), as a link if it may be
+ * one, else as text. */
+void sc_report_url(struct sc_buf *b, const char *s, size_t n, size_t max);
+
+#endif
