@@ -2,9 +2,17 @@
 //
 //	gocheck [-c N] [-cacert FILE] [-t SEC] FILE
 //
-// The workers take URLs from a channel; each GET follows redirects (the
-// client's default) and closes the body without reading it. Prints a
-// sitecheck-style tally, e.g. {"200": 10000}; any error counts as "error".
+// Written as Go users write a fast client: one shared http.Client whose
+// Transport keeps up to N idle connections (in all and per host; Go's
+// default of 2 per host would close nearly every connection after its
+// request), no cap on connections per host (N goroutines bound them),
+// HTTP/2 over TLS where the server offers it (ALPN), and every response
+// body read to its end (up to 1 MiB) before Close, since net/http only
+// reuses a connection whose body was drained. The workers take URLs from a
+// channel; each GET follows redirects (the client's default). Names are
+// looked up by Go's own resolver (/etc/hosts, then /etc/resolv.conf).
+// Prints a sitecheck-style tally, e.g. {"200": 10000}; any error counts as
+// "error".
 package main
 
 import (
@@ -14,6 +22,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"sort"
@@ -22,6 +31,10 @@ import (
 	"sync"
 	"time"
 )
+
+// drainLimit bounds what is read of a body to keep its connection: a
+// bigger body is cut off and its connection closed instead.
+const drainLimit = 1 << 20
 
 func main() {
 	conc := flag.Int("c", 256, "requests in flight")
@@ -32,7 +45,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: gocheck [-c N] [-cacert FILE] FILE")
 		os.Exit(2)
 	}
+	// DefaultTransport's dialer, proxy and handshake timeouts, sized to -c.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = *conc
+	transport.MaxIdleConnsPerHost = *conc
+	transport.MaxConnsPerHost = 0
+	transport.ForceAttemptHTTP2 = true
 	if *cacert != "" {
 		pem, err := os.ReadFile(*cacert)
 		if err != nil {
@@ -63,6 +81,7 @@ func main() {
 					results <- "error"
 					continue
 				}
+				io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 				resp.Body.Close()
 				results <- strconv.Itoa(resp.StatusCode)
 			}
