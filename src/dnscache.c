@@ -7,7 +7,6 @@
  * variable, on the monotonic clock of sc_now_ms. */
 #include "dnscache.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -146,8 +145,8 @@ static void make_room(struct sc_dnscache *c, double now, size_t cost) {
 }
 
 /* Stores a new entry of key (replacing any) at `now` that expires at
- * `expires`.
- * Returns it, or NULL if it is too big to store. Under the lock. */
+ * `expires`. Returns it, or NULL if it is too big to store. Under the
+ * lock. */
 static struct entry *store(struct sc_dnscache *c, const char *key, int kind,
                            const char *data, double now, double expires,
                            int fails) {
@@ -285,13 +284,12 @@ int sc_dnscache_claim(struct sc_dnscache *c, const char *key,
     ht_add(&c->claims, &cl->h);
     rc = SC_DNSCACHE_MINE;
   } else {
-    struct timespec ts;
-    double s = deadline_ms / 1e3;
-    ts.tv_sec = (time_t)s;
-    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    long long ms = deadline_ms > 0 ? (long long)deadline_ms : 0;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     cl->refs++;
+    /* 0: woken (maybe spuriously); ETIMEDOUT: the deadline passed. */
     while (!cl->done &&
-           pthread_cond_timedwait(&cl->done_cv, &c->lock, &ts) != ETIMEDOUT) {
+           pthread_cond_timedwait(&cl->done_cv, &c->lock, &ts) == 0) {
     }
     rc = cl->done ? SC_DNSCACHE_SHARED : SC_DNSCACHE_LATE;
     if (cl->done) {
