@@ -91,7 +91,7 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(wildcard src/*.h) | build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -iquote src -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
 
 # The c-ares resolver's own test, run against a private dnsmasq.
-RESOLVER_SRCS = src/resolver.c src/util.c src/htab.c
+RESOLVER_SRCS = src/resolver.c src/dnscache.c src/util.c src/htab.c
 # bench's floor yardstick, built here too so that its warnings fail check.
 build/floor: bench/peers/floor.c | build/obj
 	$(CC) $(CFLAGS) -pthread -o $@ bench/peers/floor.c

@@ -446,9 +446,10 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
            why);
   *delay_ms = 0;
   /* No such name is an answer; a lookup that timed out or failed (a lost
-   * datagram, an overloaded server) is worth another try. */
-  if (status == SC_RESOLVE_NXDOMAIN || atomic_load(&sc_stop) ||
-      c->attempts > c->o->retries)
+   * datagram, an overloaded server) is worth another try, unless lookups
+   * of the name have failed that way often enough already. */
+  if (status == SC_RESOLVE_NXDOMAIN || status == SC_RESOLVE_FAILED_BEFORE ||
+      atomic_load(&sc_stop) || c->attempts > c->o->retries)
     return SC_CHECK_DONE;
   *delay_ms = backoff_ms(c);
   return SC_CHECK_AGAIN;
@@ -626,7 +627,7 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
     char addrs[4096], err[256];
     double t = sc_now_ms();
     int st = sc_resolve_blocking(
-        c->job.host, c->o->dns_servers, c->o->family,
+        c->dns, c->job.host, c->o->dns_servers, c->o->family,
         c->o->connect_timeout_ms ? c->o->connect_timeout_ms : c->o->timeout_ms,
         addrs, sizeof addrs, err, sizeof err);
     if (st == SC_RESOLVE_OK) {

@@ -21,6 +21,7 @@
 #include "util.h"
 
 struct sc_sched;
+struct sc_dnscache;
 
 struct sc_check {
   CURL *easy;
@@ -46,6 +47,7 @@ struct sc_check {
   struct sc_buf resolve_entry;    /* "+host:port:addrs" from our lookup */
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
   double dns_ms;                  /* our lookup's time, or SC_NO_TIME */
+  struct sc_dnscache *dns;        /* the run's DNS cache (blocking models) */
   void *owner;                    /* the engine's per-check data */
   struct sc_sched *sched;         /* asked at the head whether to keep the
                                      connection (keeps_connection), or NULL */

@@ -12,11 +12,14 @@
 #include "scheduler.h"
 #include "sink.h"
 
+struct sc_dnscache;
+
 struct sc_run {
   const struct sc_opts *o;
   struct sc_feed *feed;
   struct sc_sched *sched; /* where engines take jobs (it wraps the feed) */
   struct sc_sink *sink;
+  struct sc_dnscache *dns; /* the DNS cache every check shares, or NULL */
   long concurrency; /* checks in flight in total, already fitted to limits */
   long fd_budget;   /* descriptors the checks may hold in all */
   int loops;        /* event model's loops (the scheduler's lanes), fitted */

@@ -33,6 +33,7 @@ int sc_engine_serial(struct sc_run *run) {
   struct sc_check c;
   sc_check_init(&c, run->o, 1);
   c.sched = run->sched;
+  c.dns = run->dns;
   while (sc_sched_take_wait(run->sched, &c.job) == 1) {
     check_report(&c, run);
     check_release(&c, run);
@@ -80,6 +81,7 @@ static void *thread_main(void *arg) {
   struct sc_check c;
   sc_check_init(&c, p->run->o, 1);
   c.sched = p->run->sched;
+  c.dns = p->run->dns;
   c.job = wa->first;
   free(wa);
   do {

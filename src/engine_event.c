@@ -445,7 +445,7 @@ static void *loop_main(void *arg) {
     const struct sc_opts *o = ev->run->o;
     char err[256];
     ev->resolver = sc_resolver_new(
-        &ev->loop, o->dns_servers, o->family,
+        &ev->loop, ev->run->dns, o->dns_servers, o->family,
         o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms, err,
         sizeof err);
     if (!ev->resolver) {

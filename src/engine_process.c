@@ -54,14 +54,18 @@ static size_t cap_len(const char *s, size_t max) {
   return n > max ? max : n;
 }
 
-/* The worker's life: receive a URL, check it, send the result back. */
-static void worker_main(int fd, const struct sc_opts *o) {
+/* The worker's life: receive a URL, check it, send the result back. dns
+ * is the worker's copy of the run's DNS cache (the parent never uses its
+ * own), so each worker caches for itself. */
+static void worker_main(int fd, const struct sc_opts *o,
+                        struct sc_dnscache *dns) {
   static char in[SC_LINE_MAX_WIRE + 1], out[WIRE_MAX];
   struct sc_check c;
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sc_check_init(&c, o, 1);
+  c.dns = dns;
   for (;;) {
     ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
     if (n < 0 && errno == EINTR) continue;
@@ -106,7 +110,7 @@ static int spawn(struct procs *ps, long i) {
     close(sv[0]);
     for (long k = 0; k < ps->n; k++)
       if (k != i && ps->w[k].fd >= 0) close(ps->w[k].fd);
-    worker_main(sv[1], ps->run->o);
+    worker_main(sv[1], ps->run->o, ps->run->dns);
     _exit(0); /* never flush the parent's stdio buffers */
   }
   close(sv[1]);

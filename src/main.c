@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "demo.h"
+#include "dnscache.h"
 #include "engine.h"
 #include "feed.h"
 #include "msg.h"
@@ -93,14 +94,25 @@ static int check_dns_servers(const struct sc_opts *o) {
   uv_loop_t loop;
   char err[256];
   if (uv_loop_init(&loop) != 0) return 0;
-  struct sc_resolver *r =
-      sc_resolver_new(&loop, o->dns_servers, o->family, 1000, err, sizeof err);
+  struct sc_resolver *r = sc_resolver_new(&loop, NULL, o->dns_servers,
+                                          o->family, 1000, err, sizeof err);
   if (r) sc_resolver_free(r);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   if (r) return 0;
   sc_error("%s", err);
   return -1;
+}
+
+/* The run's DNS cache, shared by every check. A name is remembered as
+ * failing once every try a check would give it has failed: --retries + 1
+ * lookups in a row. */
+static struct sc_dnscache *new_dns_cache(const struct sc_opts *o) {
+  struct sc_dnscache *c =
+      sc_dnscache_new(SC_DNSCACHE_MAX_ENTRIES, SC_DNSCACHE_MAX_BYTES, 1);
+  sc_dnscache_remember_failures(c, (int)o->retries + 1,
+                                SC_DNSCACHE_FAIL_TTL_MS);
+  return c;
 }
 
 static int run_check(int argc, char **argv) {
@@ -130,6 +142,7 @@ static int run_check(int argc, char **argv) {
     return SC_EXIT_USAGE;
   }
   run.sched = sc_sched_new(&o, run.feed, run.sink, run.concurrency, run.loops);
+  run.dns = o.use_cares ? new_dns_cache(&o) : NULL;
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
@@ -138,6 +151,7 @@ static int run_check(int argc, char **argv) {
   int failed = engines[o.model](&run) != 0;
   sc_progress_stop(prog);
   sc_sched_free(run.sched);
+  sc_dnscache_free(run.dns);
   int read_error = sc_feed_close(run.feed);
   rc = sc_sink_close(run.sink, sc_now_ms() - t0);
   int sig = atomic_load(&sc_stop);

@@ -1,5 +1,6 @@
 /* resolver.c - c-ares driven by libuv, with shared in-flight queries and a
- * bounded TTL cache (see resolver.h for the contract).
+ * bounded TTL cache in two levels: the resolver's own, unlocked, and the
+ * run's shared one behind it (see resolver.h for the contract).
  *
  * c-ares tells us through its socket-state callback which of its sockets to
  * watch; each gets one uv_poll_t, freed in its close callback. One timer
@@ -25,7 +26,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dnscache.h"
 #include "htab.h"
+#include "list.h"
 #include "util.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -35,56 +38,16 @@
 #define HOST_MAX 253 /* without a trailing dot */
 #define RCVBUF_BYTES (1 << 20)
 
-#define CONTAINER(p, type, member) \
-  ((type *)(void *)((char *)(p)-offsetof(type, member)))
-
-/* Circular doubly-linked list with a sentinel head. */
-struct link {
-  struct link *prev, *next;
-};
-
-static void link_init(struct link *l) {
-  l->prev = l->next = l;
-}
-static int link_empty(const struct link *head) {
-  return head->next == head;
-}
-
-static void link_add_tail(struct link *head, struct link *l) {
-  l->prev = head->prev;
-  l->next = head;
-  head->prev->next = l;
-  head->prev = l;
-}
-
-static void link_del(struct link *l) {
-  l->prev->next = l->next;
-  l->next->prev = l->prev;
-  link_init(l);
-}
-
-/* Kinds of cached answer. */
-enum { KIND_OK, KIND_NXDOMAIN, KIND_NODATA };
-
-/* One cached answer in a single allocation: key, NUL, addresses, NUL. */
-struct centry {
-  struct hnode h;   /* in r->cache */
-  struct link age;  /* in r->cache_age, oldest first */
-  uint64_t expires; /* uv_now() milliseconds */
-  unsigned char kind;
-  char data[];
-};
-
 enum { Q_PENDING, Q_ACTIVE, Q_DETACHED };
 
 /* One name being looked up, shared by every waiter for it. A detached
  * query has timed out (its waiters are answered) but c-ares still owns it:
  * its answer only goes into the cache. */
 struct query {
-  struct hnode h;    /* in r->inflight by key, unless detached */
-  struct link all;   /* r->queries: every query, owned by the resolver */
-  struct link order; /* r->deadlines, creation order, until answered */
-  struct link pend;  /* r->pending while Q_PENDING */
+  struct hnode h;       /* in r->inflight by key, unless detached */
+  struct sc_link all;   /* r->queries: every query, owned by the resolver */
+  struct sc_link order; /* r->deadlines, creation order, until answered */
+  struct sc_link pend;  /* r->pending while Q_PENDING */
   struct sc_resolver *r;
   struct waiter *first, *last;
   long live; /* waiters not cancelled */
@@ -121,8 +84,10 @@ struct sc_resolver {
   int family;
   long timeout_ms;
   uint64_t seed;
-  struct htab cache, inflight, ids;
-  struct link cache_age, queries, deadlines, pending;
+  struct sc_dnscache *front;  /* this resolver's own, unlocked */
+  struct sc_dnscache *shared; /* the run's, behind it, or NULL */
+  struct htab inflight, ids;
+  struct sc_link queries, deadlines, pending;
   struct sock *socks;
   long nactive;    /* lookups handed to c-ares */
   long max_active; /* SC_RESOLVER_MAX_QUERIES in lookups */
@@ -159,61 +124,22 @@ static void lib_init(void) {
 
 /* ---- cache ---- */
 
-static const char *centry_addrs(const struct centry *e) {
-  return e->data + strlen(e->data) + 1;
-}
-
-static void cache_del(struct sc_resolver *r, struct centry *e) {
-  ht_del(&r->cache, &e->h);
-  link_del(&e->age);
-  free(e);
-}
-
-static struct centry *cache_find(struct sc_resolver *r, const char *key,
-                                 uint64_t hash) {
-  for (struct hnode *n = ht_chain(&r->cache, hash); n; n = n->next) {
-    struct centry *e = CONTAINER(n, struct centry, h);
-    if (n->hash == hash && strcmp(e->data, key) == 0) return e;
-  }
-  return NULL;
-}
-
-/* Frees room at the limit: every expired entry, then the oldest until a
- * sixteenth of the cache is free, so this full pass runs at most once per
- * SC_RESOLVER_CACHE_MAX / 16 insertions. */
-static void cache_make_room(struct sc_resolver *r) {
-  uint64_t now = uv_now(r->loop);
-  size_t target = SC_RESOLVER_CACHE_MAX - SC_RESOLVER_CACHE_MAX / 16;
-  for (struct link *l = r->cache_age.next, *next; l != &r->cache_age;
-       l = next) {
-    struct centry *e = CONTAINER(l, struct centry, age);
-    next = l->next;
-    if (e->expires <= now) cache_del(r, e);
-  }
-  while (r->cache.n > target)
-    cache_del(r, CONTAINER(r->cache_age.next, struct centry, age));
-}
-
+/* Caches an answer in the resolver's own cache and the shared one. The
+ * own one runs on loop time, read for free; the shared one, asked only on
+ * a miss, on the clock itself (loops' times differ a little). */
 static void cache_put(struct sc_resolver *r, const char *key, int kind,
-                      const char *addrs, long ttl_s) {
-  uint64_t hash = sc_hash_str(r->seed, key);
-  struct centry *e = cache_find(r, key, hash);
-  size_t klen = strlen(key), alen = strlen(addrs);
-  if (e) cache_del(r, e);
-  if (r->cache.n >= SC_RESOLVER_CACHE_MAX) cache_make_room(r);
-  e = sc_xmalloc(sizeof *e + klen + alen + 2);
-  e->h.hash = hash;
-  e->expires = uv_now(r->loop) + (uint64_t)ttl_s * 1000;
-  e->kind = (unsigned char)kind;
-  memcpy(e->data, key, klen + 1);
-  memcpy(e->data + klen + 1, addrs, alen + 1);
-  ht_add(&r->cache, &e->h);
-  link_add_tail(&r->cache_age, &e->age);
+                      const char *data, long ttl_s) {
+  sc_dnscache_put(r->front, key, (double)uv_now(r->loop), kind, data,
+                  ttl_s * 1000);
+  if (r->shared)
+    sc_dnscache_put(r->shared, key, sc_now_ms(), kind, data, ttl_s * 1000);
 }
 
-static void cache_clear(struct sc_resolver *r) {
-  while (!link_empty(&r->cache_age))
-    cache_del(r, CONTAINER(r->cache_age.next, struct centry, age));
+/* Counts a failed lookup of key in the shared cache (the run's failure
+ * memory); msg says how it failed. */
+static void cache_failed(struct sc_resolver *r, const char *key,
+                         const char *msg) {
+  if (r->shared) sc_dnscache_failed(r->shared, key, sc_now_ms(), msg);
 }
 
 /* ---- messages ---- */
@@ -222,12 +148,13 @@ static const char *family_name(int family) {
   return family == 4 ? "IPv4" : family == 6 ? "IPv6" : "IPv4 or IPv6";
 }
 
-/* The message for a negative answer of `kind`. */
-static void negative_msg(char *buf, size_t len, const struct sc_resolver *r,
-                         const char *host, int kind, int cached) {
-  if (kind == KIND_NODATA)
+/* The message for a negative answer of `kind` (SC_DNS_NXDOMAIN or
+ * SC_DNS_NODATA). */
+static void negative_msg(char *buf, size_t len, int family, const char *host,
+                         int kind, int cached) {
+  if (kind == SC_DNS_NODATA)
     snprintf(buf, len, "%s: no %s address (NODATA)%s", host,
-             family_name(r->family), cached ? " (cached)" : "");
+             family_name(family), cached ? " (cached)" : "");
   else
     snprintf(buf, len, "%s: no such host (NXDOMAIN)%s", host,
              cached ? " (cached)" : "");
@@ -235,10 +162,44 @@ static void negative_msg(char *buf, size_t len, const struct sc_resolver *r,
 
 /* sent: whether the query ever left (else it waited for a free slot all
  * along: the resolver, not the DNS server, was too busy). */
-static void timeout_msg(char *buf, size_t len, const struct sc_resolver *r,
+static void timeout_msg(char *buf, size_t len, long timeout_ms,
                         const char *host, int sent) {
   snprintf(buf, len, "%s: DNS lookup timed out after %ld ms%s", host,
-           r->timeout_ms, sent ? "" : " (never sent: too many lookups queued)");
+           timeout_ms, sent ? "" : " (never sent: too many lookups queued)");
+}
+
+/* Turns a cache hit (kind, ttl_ms left, data) into a lookup's answer: the
+ * status, with the addresses left in data, or data emptied and the
+ * message in msg. A remembered failure repeats the failed lookup's
+ * message and says so. */
+static int hit_answer(int family, const char *key, int kind, long ttl_ms,
+                      struct sc_buf *data, char *msg, size_t msglen) {
+  if (kind == SC_DNS_ADDRS) return SC_RESOLVE_OK;
+  if (kind == SC_DNS_FAILED)
+    snprintf(msg, msglen, "%s (an earlier lookup; not asked again for %ld s)",
+             data->len ? data->data : key, (ttl_ms + 999) / 1000);
+  else
+    negative_msg(msg, msglen, family, key, kind, 1);
+  data->len = 0;
+  return kind == SC_DNS_FAILED ? SC_RESOLVE_FAILED_BEFORE : SC_RESOLVE_NXDOMAIN;
+}
+
+/* Whether a failed ares_getaddrinfo status says the DNS server failed the
+ * lookup (no answer, SERVFAIL, REFUSED, unreachable, a broken reply), as
+ * opposed to our own state (cancelled, out of memory, a bad name). */
+static int server_failure(int status) {
+  switch (status) {
+    case ARES_ETIMEOUT:
+    case ARES_ESERVFAIL:
+    case ARES_EREFUSED:
+    case ARES_ECONNREFUSED:
+    case ARES_EBADRESP:
+    case ARES_EFORMERR:
+    case ARES_ENOTIMP:
+      return 1;
+    default:
+      return 0;
+  }
 }
 
 /* ---- timers and re-entrancy ---- */
@@ -251,7 +212,7 @@ static void on_deadline(uv_timer_t *t);
  * socket open when idle; an idle resolver must not stop uv_run from
  * returning). */
 static void sync_timers(struct sc_resolver *r) {
-  int busy = r->nactive > 0 || !link_empty(&r->pending);
+  int busy = r->nactive > 0 || !sc_link_empty(&r->pending);
   for (struct sock *s = r->socks; s; s = s->next)
     if (busy)
       uv_ref((uv_handle_t *)&s->poll);
@@ -265,8 +226,8 @@ static void sync_timers(struct sc_resolver *r) {
   } else {
     uv_timer_stop(&r->ares_timer);
   }
-  if (!link_empty(&r->deadlines)) {
-    struct query *q = CONTAINER(r->deadlines.next, struct query, order);
+  if (!sc_link_empty(&r->deadlines)) {
+    struct query *q = SC_CONTAINER(r->deadlines.next, struct query, order);
     uint64_t now = uv_now(r->loop);
     uv_timer_start(&r->deadline_timer, on_deadline,
                    q->deadline > now ? q->deadline - now : 0, 0);
@@ -370,14 +331,14 @@ static void query_free(struct query *q) {
     if (w->cb) ht_del(&q->r->ids, &w->h);
     free(w);
   }
-  link_del(&q->all);
+  sc_link_del(&q->all);
   free(q);
 }
 
 static struct query *query_find(struct sc_resolver *r, const char *key,
                                 uint64_t hash) {
   for (struct hnode *n = ht_chain(&r->inflight, hash); n; n = n->next) {
-    struct query *q = CONTAINER(n, struct query, h);
+    struct query *q = SC_CONTAINER(n, struct query, h);
     if (n->hash == hash && strcmp(q->key, key) == 0) return q;
   }
   return NULL;
@@ -467,13 +428,13 @@ static void on_addrinfo(void *arg, int status, int timeouts,
     ttl = format_addrs(res, &addrs);
     ttl = ttl < TTL_MIN_S ? TTL_MIN_S : ttl > TTL_MAX_S ? TTL_MAX_S : ttl;
     st = SC_RESOLVE_OK;
-    kind = KIND_OK;
+    kind = SC_DNS_ADDRS;
   } else if (status == ARES_SUCCESS || status == ARES_ENODATA) {
     st = SC_RESOLVE_NXDOMAIN;
-    kind = KIND_NODATA;
+    kind = SC_DNS_NODATA;
   } else if (status == ARES_ENOTFOUND) {
     st = SC_RESOLVE_NXDOMAIN;
-    kind = KIND_NXDOMAIN;
+    kind = SC_DNS_NXDOMAIN;
   } else if (status == ARES_ETIMEOUT) {
     st = SC_RESOLVE_TIMEOUT;
   } else {
@@ -482,16 +443,19 @@ static void on_addrinfo(void *arg, int status, int timeouts,
   if (res) ares_freeaddrinfo(res);
   if (kind >= 0) cache_put(r, q->key, kind, addrs.len ? addrs.data : "", ttl);
 
+  /* A detached query's failure was counted when its deadline passed. */
   if (q->state != Q_DETACHED) {
     if (st == SC_RESOLVE_TIMEOUT)
-      timeout_msg(err, sizeof err, r, q->key, 1);
+      timeout_msg(err, sizeof err, r->timeout_ms, q->key, 1);
     else if (st == SC_RESOLVE_ERROR)
       snprintf(err, sizeof err, "%s: DNS lookup failed: %s", q->key,
                ares_strerror(status));
     else if (st != SC_RESOLVE_OK)
-      negative_msg(err, sizeof err, r, q->key, kind, 0);
+      negative_msg(err, sizeof err, r->family, q->key, kind, 0);
+    if (st != SC_RESOLVE_OK && kind < 0 && server_failure(status))
+      cache_failed(r, q->key, err);
     ht_del(&r->inflight, &q->h);
-    link_del(&q->order);
+    sc_link_del(&q->order);
     deliver(r, query_take_waiters(q), st, addrs.len ? addrs.data : "", err);
   }
   query_free(q);
@@ -506,15 +470,15 @@ static void pump(struct sc_resolver *r) {
   if (r->pumping) return;
   r->pumping = 1;
   while (!r->closing && r->nactive < r->max_active &&
-         !link_empty(&r->pending)) {
-    struct query *q = CONTAINER(r->pending.next, struct query, pend);
+         !sc_link_empty(&r->pending)) {
+    struct query *q = SC_CONTAINER(r->pending.next, struct query, pend);
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_flags = ARES_AI_NOSORT;
     hints.ai_family = r->family == 4   ? AF_INET
                       : r->family == 6 ? AF_INET6
                                        : AF_UNSPEC;
-    link_del(&q->pend);
+    sc_link_del(&q->pend);
     q->state = Q_ACTIVE;
     r->nactive++;
     ares_getaddrinfo(r->channel, q->key, NULL, &hints, on_addrinfo, q);
@@ -527,18 +491,20 @@ static void on_deadline(uv_timer_t *t) {
   struct sc_resolver *r = t->data;
   uint64_t now = uv_now(r->loop);
   enter(r);
-  while (!r->closing && !link_empty(&r->deadlines)) {
-    struct query *q = CONTAINER(r->deadlines.next, struct query, order);
+  while (!r->closing && !sc_link_empty(&r->deadlines)) {
+    struct query *q = SC_CONTAINER(r->deadlines.next, struct query, order);
     char err[512];
     int was_pending = q->state == Q_PENDING;
     if (q->deadline > now) break;
-    link_del(&q->order);
+    sc_link_del(&q->order);
     ht_del(&r->inflight, &q->h);
     if (was_pending)
-      link_del(&q->pend);
+      sc_link_del(&q->pend);
     else
       q->state = Q_DETACHED; /* freed when c-ares is done with it */
-    timeout_msg(err, sizeof err, r, q->key, !was_pending);
+    timeout_msg(err, sizeof err, r->timeout_ms, q->key, !was_pending);
+    /* Only a query that went out says something about the name. */
+    if (!was_pending) cache_failed(r, q->key, err);
     deliver(r, query_take_waiters(q), SC_RESOLVE_TIMEOUT, "", err);
     if (was_pending) query_free(q);
   }
@@ -547,12 +513,12 @@ static void on_deadline(uv_timer_t *t) {
 
 /* ---- lookups ---- */
 
-/* Answers that need no query: literals, RFC 6761 names, bad names and the
- * cache. Writes the lowercased name to key (HOST_MAX + 2 bytes). Returns 1
- * with status, addrs and msg filled if host is answered, else 0. */
-static int answer_now(struct sc_resolver *r, const char *host, char *key,
-                      int *status, struct sc_buf *addrs, char *msg,
-                      size_t msglen) {
+/* Answers that need no DNS: literals, RFC 6761 names and bad names, for
+ * lookups of `family`. Writes the lowercased name to key (HOST_MAX + 2
+ * bytes). Returns 1 with status, addrs and msg filled if host is
+ * answered, else 0. */
+static int answer_name(int family, const char *host, char *key, int *status,
+                       struct sc_buf *addrs, char *msg, size_t msglen) {
   size_t len = host ? strlen(host) : 0;
   unsigned char a[16];
   char ip[INET6_ADDRSTRLEN];
@@ -601,40 +567,44 @@ static int answer_now(struct sc_resolver *r, const char *host, char *key,
   size_t n = key[len - 1] == '.' ? len - 1 : len;
   if ((n == 9 || (n > 9 && key[n - 10] == '.')) &&
       memcmp(key + n - 9, "localhost", 9) == 0) {
-    if (r->family != 6) sc_buf_adds(addrs, "127.0.0.1");
-    if (r->family == 0) sc_buf_addc(addrs, ',');
-    if (r->family != 4) sc_buf_adds(addrs, "[::1]");
+    if (family != 6) sc_buf_adds(addrs, "127.0.0.1");
+    if (family == 0) sc_buf_addc(addrs, ',');
+    if (family != 4) sc_buf_adds(addrs, "[::1]");
     *status = SC_RESOLVE_OK;
     return 1;
   }
   if ((n == 7 || (n > 7 && key[n - 8] == '.')) &&
       memcmp(key + n - 7, "invalid", 7) == 0) {
-    negative_msg(msg, msglen, r, key, KIND_NXDOMAIN, 0);
+    negative_msg(msg, msglen, family, key, SC_DNS_NXDOMAIN, 0);
     *status = SC_RESOLVE_NXDOMAIN;
     return 1;
   }
+  return 0;
+}
 
-  uint64_t hash = sc_hash_str(r->seed, key);
-  struct centry *e = cache_find(r, key, hash);
-  if (!e) return 0;
-  if (e->expires <= uv_now(r->loop)) {
-    cache_del(r, e);
+/* Answers from the resolver's own cache, or with shared set from the
+ * run's (copying the entry into its own, for the next hit without a
+ * lock). Returns 1 with status, addrs and msg filled on a hit, else 0. */
+static int answer_cached(struct sc_resolver *r, int shared, const char *key,
+                         int *status, struct sc_buf *addrs, char *msg,
+                         size_t msglen) {
+  int kind;
+  long ttl_ms;
+  double loop_now = (double)uv_now(r->loop);
+  if (!sc_dnscache_get(shared ? r->shared : r->front, key,
+                       shared ? sc_now_ms() : loop_now, &kind, &ttl_ms, addrs))
     return 0;
-  }
-  if (e->kind == KIND_OK) {
-    sc_buf_adds(addrs, centry_addrs(e));
-    *status = SC_RESOLVE_OK;
-  } else {
-    negative_msg(msg, msglen, r, key, e->kind, 1);
-    *status = SC_RESOLVE_NXDOMAIN;
-  }
+  if (shared)
+    sc_dnscache_put(r->front, key, loop_now, kind,
+                    addrs->len ? addrs->data : "", ttl_ms);
+  *status = hit_answer(r->family, key, kind, ttl_ms, addrs, msg, msglen);
   return 1;
 }
 
 static struct waiter *waiter_find(struct sc_resolver *r, unsigned long id) {
   uint64_t hash = sc_hash_u64(r->seed ^ id);
   for (struct hnode *n = ht_chain(&r->ids, hash); n; n = n->next) {
-    struct waiter *w = CONTAINER(n, struct waiter, h);
+    struct waiter *w = SC_CONTAINER(n, struct waiter, h);
     if (w->id == id) return w;
   }
   return NULL;
@@ -653,15 +623,25 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
     leave(r);
     return 0;
   }
-  if (answer_now(r, host, key, &status, &addrs, msg, sizeof msg)) {
+  /* The run's cache is asked (under its lock) only when neither this
+   * resolver's cache nor a query of the name under way answers. */
+  uint64_t hash = 0;
+  struct query *q = NULL;
+  int answered =
+      answer_name(r->family, host, key, &status, &addrs, msg, sizeof msg) ||
+      answer_cached(r, 0, key, &status, &addrs, msg, sizeof msg);
+  if (!answered) {
+    hash = sc_hash_str(r->seed, key);
+    q = query_find(r, key, hash);
+    answered = !q && r->shared &&
+               answer_cached(r, 1, key, &status, &addrs, msg, sizeof msg);
+  }
+  if (answered) {
     cb(arg, status, addrs.len ? addrs.data : "", msg);
     sc_buf_free(&addrs);
     leave(r);
     return 0;
   }
-
-  uint64_t hash = sc_hash_str(r->seed, key);
-  struct query *q = query_find(r, key, hash);
   if (!q) {
     size_t klen = strlen(key);
     q = sc_xcalloc(1, sizeof *q + klen + 1);
@@ -671,9 +651,9 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
     q->state = Q_PENDING;
     q->deadline = uv_now(r->loop) + (uint64_t)r->timeout_ms;
     ht_add(&r->inflight, &q->h);
-    link_add_tail(&r->queries, &q->all);
-    link_add_tail(&r->deadlines, &q->order);
-    link_add_tail(&r->pending, &q->pend);
+    sc_link_add_tail(&r->queries, &q->all);
+    sc_link_add_tail(&r->deadlines, &q->order);
+    sc_link_add_tail(&r->pending, &q->pend);
   }
   struct waiter *w = sc_xcalloc(1, sizeof *w);
   w->id = id = ++r->next_id;
@@ -705,8 +685,8 @@ void sc_resolver_cancel(struct sc_resolver *r, unsigned long id) {
    * the wire runs on to fill the cache. */
   if (q && --q->live == 0 && q->state == Q_PENDING) {
     ht_del(&r->inflight, &q->h);
-    link_del(&q->order);
-    link_del(&q->pend);
+    sc_link_del(&q->order);
+    sc_link_del(&q->pend);
     query_free(q);
   }
 }
@@ -775,9 +755,9 @@ static int servers_ok(const char *servers, char *err, size_t errlen) {
   }
 }
 
-struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
-                                    int family, long timeout_ms, char *err,
-                                    size_t errlen) {
+struct sc_resolver *sc_resolver_new(uv_loop_t *loop, struct sc_dnscache *shared,
+                                    const char *servers, int family,
+                                    long timeout_ms, char *err, size_t errlen) {
   struct ares_options o;
   int rc, mask;
   pthread_once(&lib_once, lib_init);
@@ -841,13 +821,13 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
     }
   }
   r->seed = sc_hash_u64(uv_hrtime() ^ (uint64_t)(uintptr_t)r);
-  ht_init(&r->cache);
+  r->front = sc_dnscache_new(SC_RESOLVER_CACHE_MAX, SC_RESOLVER_CACHE_BYTES, 0);
+  r->shared = shared;
   ht_init(&r->inflight);
   ht_init(&r->ids);
-  link_init(&r->cache_age);
-  link_init(&r->queries);
-  link_init(&r->deadlines);
-  link_init(&r->pending);
+  sc_link_init(&r->queries);
+  sc_link_init(&r->deadlines);
+  sc_link_init(&r->pending);
   uv_timer_init(loop, &r->ares_timer);
   uv_timer_init(loop, &r->deadline_timer);
   r->ares_timer.data = r->deadline_timer.data = r;
@@ -861,23 +841,23 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
  * callback frees r. */
 static void finalize(struct sc_resolver *r) {
   r->finalized = 1;
-  for (struct link *l = r->queries.next, *next; l != &r->queries; l = next) {
-    struct query *q = CONTAINER(l, struct query, all);
+  for (struct sc_link *l = r->queries.next, *next; l != &r->queries; l = next) {
+    struct query *q = SC_CONTAINER(l, struct query, all);
     next = l->next;
     deliver(r, query_take_waiters(q), 0, "", ""); /* frees, calls none */
     if (q->state == Q_PENDING) query_free(q);
   }
-  cache_clear(r);
+  sc_dnscache_free(r->front);
+  r->front = NULL;
   ares_destroy(r->channel); /* frees the rest through on_addrinfo */
-  while (!link_empty(&r->queries))
-    query_free(CONTAINER(r->queries.next, struct query, all));
+  while (!sc_link_empty(&r->queries))
+    query_free(SC_CONTAINER(r->queries.next, struct query, all));
   while (r->socks) { /* none normally: ares_destroy closed them */
     struct sock *s = r->socks;
     r->socks = s->next;
     s->closing = 1;
     uv_close((uv_handle_t *)&s->poll, on_sock_closed);
   }
-  ht_free(&r->cache);
   ht_free(&r->inflight);
   ht_free(&r->ids);
   uv_close((uv_handle_t *)&r->ares_timer, on_handle_closed);
@@ -922,31 +902,90 @@ static void on_blocking(void *arg, int status, const char *addrs,
   }
 }
 
-int sc_resolve_blocking(const char *host, const char *servers, int family,
-                        long timeout_ms, char *addrs, size_t cap, char *err,
-                        size_t errlen) {
+/* Answers a blocking lookup of key from the run's cache, or with the
+ * answer of the thread already looking key up. Returns 1 if b has its
+ * answer, or 0 if the caller must look key up itself and then release it
+ * with sc_dnscache_release. */
+static int blocking_shared(struct sc_dnscache *shared, int family,
+                           long timeout_ms, const char *key,
+                           struct blocking *b) {
+  struct sc_buf text = {0};
+  char msg[512] = "";
+  int value, status;
+  long ttl_ms = 0;
+  /* The thread that claimed the name started before us and answers within
+   * its limit, plus the moment it took to set up its channel: a waiter
+   * that gave up at its own limit could miss that answer and start a
+   * lookup of its own. Twice the limit only guards against a lost one. */
+  double deadline = sc_now_ms() + 2.0 * (double)timeout_ms;
+  switch (sc_dnscache_claim(shared, key, deadline, &value, &ttl_ms, &text)) {
+    case SC_DNSCACHE_HIT:
+      status = hit_answer(family, key, value, ttl_ms, &text, msg, sizeof msg);
+      on_blocking(b, status, text.len ? text.data : "", msg);
+      break;
+    case SC_DNSCACHE_SHARED: {
+      const char *t = text.len ? text.data : "";
+      on_blocking(b, value, value == SC_RESOLVE_OK ? t : "",
+                  value == SC_RESOLVE_OK ? "" : t);
+      break;
+    }
+    case SC_DNSCACHE_LATE:
+      timeout_msg(msg, sizeof msg, timeout_ms, key, 1);
+      on_blocking(b, SC_RESOLVE_TIMEOUT, "", msg);
+      break;
+    default:
+      break;
+  }
+  sc_buf_free(&text);
+  return b->done;
+}
+
+int sc_resolve_blocking(struct sc_dnscache *shared, const char *host,
+                        const char *servers, int family, long timeout_ms,
+                        char *addrs, size_t cap, char *err, size_t errlen) {
   uv_loop_t loop;
   struct blocking b = {0, SC_RESOLVE_ERROR, addrs, err, cap, errlen, &loop, 0};
   struct sc_resolver *r;
+  char key[HOST_MAX + 2], msg[512];
+  struct sc_buf ignored = {0};
+  int status, claimed = 0;
   if (cap) addrs[0] = '\0';
   set_err(err, errlen, "%s", "");
+  if (timeout_ms <= 0) timeout_ms = DEFAULT_TIMEOUT_MS;
+  /* Names that need DNS meet in the run's cache; the rest (literals,
+   * RFC 6761 names, bad names) are answered below as they always were. */
+  int needs_dns =
+      shared && (family == 0 || family == 4 || family == 6) &&
+      !answer_name(family, host, key, &status, &ignored, msg, sizeof msg);
+  sc_buf_free(&ignored);
+  if (needs_dns) {
+    if (blocking_shared(shared, family, timeout_ms, key, &b)) return b.status;
+    claimed = 1;
+  }
   if (uv_loop_init(&loop) != 0) {
     set_err(err, errlen, "cannot create an event loop");
-    return SC_RESOLVE_ERROR;
-  }
-  r = sc_resolver_new(&loop, servers, family, timeout_ms, err, errlen);
-  if (r) {
-    sc_resolver_lookup(r, host, on_blocking, &b);
-    /* The deadline timer is active until the callback has run. */
-    b.in_run = 1;
-    while (!b.done && uv_run(&loop, UV_RUN_ONCE) != 0) {
+  } else {
+    r = sc_resolver_new(&loop, shared, servers, family, timeout_ms, err,
+                        errlen);
+    if (r) {
+      sc_resolver_lookup(r, host, on_blocking, &b);
+      /* The deadline timer is active until the callback has run. */
+      b.in_run = 1;
+      while (!b.done && uv_run(&loop, UV_RUN_ONCE) != 0) {
+      }
+      b.in_run = 0;
+      if (!b.done)
+        set_err(err, errlen, "%s: lookup did not finish", host ? host : "");
+      sc_resolver_free(r);
+      uv_run(&loop, UV_RUN_DEFAULT);
     }
-    b.in_run = 0;
-    if (!b.done)
-      set_err(err, errlen, "%s: lookup did not finish", host ? host : "");
-    sc_resolver_free(r);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
   }
-  uv_loop_close(&loop);
-  return b.done ? b.status : SC_RESOLVE_ERROR;
+  status = b.done ? b.status : SC_RESOLVE_ERROR;
+  if (claimed)
+    sc_dnscache_release(shared, key, status,
+                        status == SC_RESOLVE_OK ? addrs
+                        : err                   ? err
+                                                : "");
+  return status;
 }

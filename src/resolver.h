@@ -2,7 +2,10 @@
  * with a bounded TTL cache, for handing libcurl addresses through
  * CURLOPT_RESOLVE ("+host:port:ADDRS").
  *
- * One resolver per uv loop, used only from that loop's thread. Names are
+ * One resolver per uv loop, used only from that loop's thread. Its own
+ * cache may stand in front of the run's shared one (dnscache.h), which
+ * every loop and blocking lookup of the run fills and asks, and which
+ * also remembers names whose lookups keep failing. Names are
  * resolved with ares_getaddrinfo: /etc/hosts first, then DNS. With the
  * system's servers the search domains and ndots of /etc/resolv.conf apply
  * (as with getaddrinfo and libcurl); with servers given, names are looked
@@ -24,11 +27,18 @@
 #define SC_RESOLVE_TIMEOUT (-2)
 /* Anything else: SERVFAIL, REFUSED, unreachable server, invalid name. */
 #define SC_RESOLVE_ERROR (-3)
+/* Earlier lookups of the name timed out or failed at the server, as often
+ * in a row as the shared cache's failure memory asks, and recently: no
+ * query was sent. err repeats the last failure's message and says so. */
+#define SC_RESOLVE_FAILED_BEFORE (-4)
 
-/* Most entries the cache holds; at the limit expired entries go first,
- * then the oldest. */
+/* Most entries and bytes a resolver's own cache holds; at a limit expired
+ * entries go first, then the oldest. */
 #ifndef SC_RESOLVER_CACHE_MAX
 #define SC_RESOLVER_CACHE_MAX 100000
+#endif
+#ifndef SC_RESOLVER_CACHE_BYTES
+#define SC_RESOLVER_CACHE_BYTES ((size_t)32 << 20)
 #endif
 /* Most DNS queries one resolver has on the wire at once (a lookup of both
  * families sends two); further lookups wait their turn, and the wait counts
@@ -40,12 +50,16 @@
 #endif
 
 struct sc_resolver;
+struct sc_dnscache;
 
 /* An idle resolver (no lookup outstanding) keeps no reference on the loop:
  * uv_run(UV_RUN_DEFAULT) returns once the rest of the loop is done, while
  * the resolver and its cache live on until sc_resolver_free. */
 
-/* Creates the resolver of `loop`. servers: NULL for the system's
+/* Creates the resolver of `loop`. shared: the run's cache (locked), asked
+ * when the resolver's own cache has no answer and no query of the name is
+ * under way, and given every answer and failure; NULL for none (no failure
+ * memory either). It must outlive the resolver. servers: NULL for the system's
  * (/etc/resolv.conf, read now), or "ADDR[:PORT],..." with IPv4 or
  * [IPv6]:port entries, as --dns-servers takes. family: 0 for both (A and
  * AAAA), 4 or 6. timeout_ms: the most a lookup may take, from the call to
@@ -54,9 +68,9 @@ struct sc_resolver;
  * timeout_ms. Returns NULL and writes a message to err on a bad
  * argument or c-ares failure. The resolver owns uv handles on `loop` until
  * sc_resolver_free. */
-struct sc_resolver *sc_resolver_new(uv_loop_t *loop, const char *servers,
-                                    int family, long timeout_ms, char *err,
-                                    size_t errlen);
+struct sc_resolver *sc_resolver_new(uv_loop_t *loop, struct sc_dnscache *shared,
+                                    const char *servers, int family,
+                                    long timeout_ms, char *err, size_t errlen);
 
 /* Result of a lookup. status SC_RESOLVE_OK: addrs is "ip1,ip2,..." (IPv4
  * first, then IPv6 in brackets as CURLOPT_RESOLVE wants: "[::1]"), err "".
@@ -71,10 +85,13 @@ typedef void (*sc_resolve_cb)(void *arg, int status, const char *addrs,
  * /etc/hosts call cb (not NULL) before returning. Positive answers are cached
  * for the smallest record TTL, clamped to [1 s, 1 h]; negative answers
  * (NXDOMAIN, no record of the family) for 5 s, as ares_getaddrinfo does not
- * pass on the SOA minimum; timeouts and errors are not cached. Concurrent
- * lookups of the same name (case-insensitive) share one query. cb may call any
- * function of this resolver, including sc_resolver_free. Returns an id (> 0)
- * for sc_resolver_cancel, or 0 if cb has already been called. */
+ * pass on the SOA minimum. A lookup that went out and timed out or failed
+ * at the server is counted in the shared cache's failure memory (then the
+ * name may answer SC_RESOLVE_FAILED_BEFORE for a while); other errors are
+ * not cached. Concurrent lookups of the same name (case-insensitive) share
+ * one query. cb may call any function of this resolver, including
+ * sc_resolver_free. Returns an id (> 0) for sc_resolver_cancel, or 0 if cb
+ * has already been called. */
 unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
                                  sc_resolve_cb cb, void *arg);
 
@@ -91,11 +108,15 @@ void sc_resolver_cancel(struct sc_resolver *r, unsigned long id);
 void sc_resolver_free(struct sc_resolver *r);
 
 /* Blocking lookup for the thread, process and serial models: the same
- * semantics on a private loop and channel per call (no cache). Writes the
- * address list to addrs (cap bytes) and any message to err. Returns the
- * status (SC_RESOLVE_ERROR also if addrs is too small). Thread-safe. */
-int sc_resolve_blocking(const char *host, const char *servers, int family,
-                        long timeout_ms, char *addrs, size_t cap, char *err,
-                        size_t errlen);
+ * semantics, with shared (the run's cache, or NULL for no cache) as the
+ * cache. A name the cache cannot answer is looked up on a private loop and
+ * channel, by one thread at a time: threads that want the same name
+ * meanwhile wait for that lookup's answer (at most timeout_ms, then
+ * SC_RESOLVE_TIMEOUT). Writes the address list to addrs (cap bytes) and
+ * any message to err. Returns the status (SC_RESOLVE_ERROR also if addrs
+ * is too small). Thread-safe. */
+int sc_resolve_blocking(struct sc_dnscache *shared, const char *host,
+                        const char *servers, int family, long timeout_ms,
+                        char *addrs, size_t cap, char *err, size_t errlen);
 
 #endif

@@ -22,6 +22,13 @@ Use from Python:
     with DnsServer(names=10000, ttl=1) as dns:
         run(["./build/resolver_test", dns.servers])   # "127.0.0.1:PORT"
 
+SilentServer is the opposite: a UDP port on 127.0.0.1 that takes every
+query and never answers (a DNS server that is down or unreachable), and
+counts what it got:
+
+    with SilentServer() as dead:
+        run([..., "--dns-servers", dead.servers]); dead.received
+
 or by hand: `python3 tests/dns_helper.py --names 10000` prints the port,
 the servers string and the hosts file path, then serves until interrupted;
 `python3 tests/dns_helper.py --run ./build/resolver_test` runs the command
@@ -40,6 +47,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ZONE = "test"
@@ -272,6 +280,54 @@ class DnsServer:
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class SilentServer:
+    """A UDP socket on 127.0.0.1:<free port> that reads every datagram and
+    answers none, in a daemon thread. `servers` as for DnsServer;
+    `received`: datagrams read so far. A context manager."""
+
+    def __init__(self):
+        self.sock = None
+        self.received = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    @property
+    def servers(self):
+        return "127.0.0.1:%d" % self.sock.getsockname()[1]
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                self.sock.recv(4096)
+                self.received += 1
+            except socket.timeout:
+                pass
+            except OSError:
+                return
+
+    def start(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+            self._thread = None
+        if self.sock:
+            self.sock.close()
 
     def __enter__(self):
         return self.start()

@@ -48,6 +48,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "dnscache.h"
 #include "resolver.h"
 #include "util.h"
 
@@ -104,17 +105,24 @@ static void on_tick(uv_timer_t *t) {
   (void)t;
 }
 
-static void env_init(struct env *e, const char *srv, int family,
-                     long timeout_ms) {
+/* A loop and its resolver, with shared as the run's cache (or NULL). */
+static void env_init_shared(struct env *e, const char *srv, int family,
+                            long timeout_ms, struct sc_dnscache *shared) {
   char err[256] = "";
   uv_loop_init(&e->loop);
   uv_timer_init(&e->loop, &e->tick);
   uv_timer_start(&e->tick, on_tick, 20, 20);
-  e->r = sc_resolver_new(&e->loop, srv, family, timeout_ms, err, sizeof err);
+  e->r = sc_resolver_new(&e->loop, shared, srv, family, timeout_ms, err,
+                         sizeof err);
   if (!e->r) {
     fprintf(stderr, "sc_resolver_new(%s): %s\n", srv ? srv : "NULL", err);
     exit(2);
   }
+}
+
+static void env_init(struct env *e, const char *srv, int family,
+                     long timeout_ms) {
+  env_init_shared(e, srv, family, timeout_ms, NULL);
 }
 
 /* Runs the loop until *counter reaches 0 or ms pass; returns the time
@@ -190,17 +198,18 @@ static void test_new_errors(void) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     err[0] = '\0';
     struct sc_resolver *r =
-        sc_resolver_new(&loop, bad[i], 0, 1000, err, sizeof err);
+        sc_resolver_new(&loop, NULL, bad[i], 0, 1000, err, sizeof err);
     CHECK(r == NULL && err[0], "servers \"%s\" accepted", bad[i]);
     if (r) sc_resolver_free(r);
   }
   for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
     struct sc_resolver *r =
-        sc_resolver_new(&loop, good[i], 0, 1000, err, sizeof err);
+        sc_resolver_new(&loop, NULL, good[i], 0, 1000, err, sizeof err);
     CHECK(r != NULL, "servers \"%s\" refused: %s", good[i], err);
     sc_resolver_free(r);
   }
-  CHECK(sc_resolver_new(&loop, "127.0.0.1", 5, 1000, err, sizeof err) == NULL,
+  CHECK(sc_resolver_new(&loop, NULL, "127.0.0.1", 5, 1000, err, sizeof err) ==
+            NULL,
         "%s", "family 5 accepted");
   sc_resolver_free(NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -276,7 +285,7 @@ static void test_idle_unref(void) {
   memset(&a, 0, sizeof a);
   uv_loop_init(&loop);
   struct sc_resolver *r =
-      sc_resolver_new(&loop, servers, 0, 3000, err, sizeof err);
+      sc_resolver_new(&loop, NULL, servers, 0, 3000, err, sizeof err);
   CHECK(sc_resolver_lookup(r, "u77.test", on_ans, &a) != 0, "%s", err);
   uv_run(&loop, UV_RUN_DEFAULT); /* returns: nothing else is active */
   CHECK(a.called == 1 && strcmp(a.addrs, "127.0.0.78") == 0,
@@ -670,8 +679,8 @@ static void test_timeout(void) {
 
   /* The blocking variant. */
   t0 = sc_now_ms();
-  int st = sc_resolve_blocking("silent.test", srv, 0, 400, addrs, sizeof addrs,
-                               err, sizeof err);
+  int st = sc_resolve_blocking(NULL, "silent.test", srv, 0, 400, addrs,
+                               sizeof addrs, err, sizeof err);
   ms = sc_now_ms() - t0;
   CHECK(st == SC_RESOLVE_TIMEOUT && ms >= 380 && ms <= 650,
         "blocking: %d after %.0f ms: %s", st, ms, err);
@@ -919,57 +928,254 @@ static void test_reentry_and_free(void) {
 
 static void test_blocking(void) {
   char addrs[256], small[8], err[256];
-  int st = sc_resolve_blocking("u3.test", servers, 4, 3000, addrs, sizeof addrs,
-                               err, sizeof err);
+  int st = sc_resolve_blocking(NULL, "u3.test", servers, 4, 3000, addrs,
+                               sizeof addrs, err, sizeof err);
   CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "127.0.0.4") == 0 && !err[0],
         "blocking u3.test: %d %s %s", st, addrs, err);
-  st = sc_resolve_blocking("h20.test", servers, 0, 3000, addrs, sizeof addrs,
-                           err, sizeof err);
+  st = sc_resolve_blocking(NULL, "h20.test", servers, 0, 3000, addrs,
+                           sizeof addrs, err, sizeof err);
   CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "127.0.0.1,[::1]") == 0,
         "blocking h20.test: %d %s %s", st, addrs, err);
-  st = sc_resolve_blocking("nx2.test", servers, 0, 3000, addrs, sizeof addrs,
-                           err, sizeof err);
+  st = sc_resolve_blocking(NULL, "nx2.test", servers, 0, 3000, addrs,
+                           sizeof addrs, err, sizeof err);
   CHECK(st == SC_RESOLVE_NXDOMAIN && !addrs[0] && strstr(err, "nx2.test"),
         "blocking nx2.test: %d %s", st, err);
-  st = sc_resolve_blocking("[::1]", NULL, 0, 3000, addrs, sizeof addrs, err,
-                           sizeof err);
+  st = sc_resolve_blocking(NULL, "[::1]", NULL, 0, 3000, addrs, sizeof addrs,
+                           err, sizeof err);
   CHECK(st == SC_RESOLVE_OK && strcmp(addrs, "[::1]") == 0,
         "blocking literal: %d %s", st, addrs);
-  st = sc_resolve_blocking("multi.test", servers, 4, 3000, small, sizeof small,
-                           err, sizeof err);
+  st = sc_resolve_blocking(NULL, "multi.test", servers, 4, 3000, small,
+                           sizeof small, err, sizeof err);
   CHECK(st == SC_RESOLVE_ERROR && strstr(err, "too long"),
         "blocking, small buffer: %d %s", st, err);
-  st = sc_resolve_blocking("u3.test", "bogus", 4, 3000, addrs, sizeof addrs,
-                           err, sizeof err);
+  st = sc_resolve_blocking(NULL, "u3.test", "bogus", 4, 3000, addrs,
+                           sizeof addrs, err, sizeof err);
   CHECK(st == SC_RESOLVE_ERROR && strstr(err, "bogus"),
         "blocking, bad servers: %d %s", st, err);
 }
 
+struct blocking_run {
+  struct sc_dnscache *shared;
+  long base;
+};
+
 static void *blocking_thread(void *arg) {
-  long base = (long)(intptr_t)arg, bad = 0;
-  for (long i = base; i < base + 50; i++) {
+  struct blocking_run *br = arg;
+  long bad = 0;
+  for (long i = br->base; i < br->base + 50; i++) {
     char host[32], want[32], addrs[64], err[256];
     snprintf(host, sizeof host, "u%ld.test", i);
     unique_addr(i, want, sizeof want);
-    int st = sc_resolve_blocking(host, servers, 4, 3000, addrs, sizeof addrs,
-                                 err, sizeof err);
+    int st = sc_resolve_blocking(br->shared, host, servers, 4, 3000, addrs,
+                                 sizeof addrs, err, sizeof err);
     bad += st != SC_RESOLVE_OK || strcmp(addrs, want) != 0;
   }
   return (void *)(intptr_t)bad;
 }
 
+/* 8 threads on their own names without a cache; then 8 threads on the
+ * same names with a shared cache (meeting in claims and hits). */
 static void test_blocking_threads(void) {
-  pthread_t t[8];
-  long bad = 0;
-  for (int i = 0; i < 8; i++)
-    pthread_create(&t[i], NULL, blocking_thread,
-                   (void *)(intptr_t)(2000 + 50 * i));
-  for (int i = 0; i < 8; i++) {
-    void *rv;
-    pthread_join(t[i], &rv);
-    bad += (long)(intptr_t)rv;
+  struct sc_dnscache *shared = sc_dnscache_new(1000, 1 << 20, 1);
+  for (int round = 0; round < 2; round++) {
+    pthread_t t[8];
+    struct blocking_run br[8];
+    long bad = 0;
+    for (int i = 0; i < 8; i++) {
+      br[i].shared = round ? shared : NULL;
+      br[i].base = round ? 2500 : 2000 + 50 * i;
+      pthread_create(&t[i], NULL, blocking_thread, &br[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+      void *rv;
+      pthread_join(t[i], &rv);
+      bad += (long)(intptr_t)rv;
+    }
+    CHECK(bad == 0, "%ld wrong answers from 8 threads (%s)", bad,
+          round ? "shared cache" : "no cache");
   }
-  CHECK(bad == 0, "%ld wrong answers from 8 threads", bad);
+  CHECK(sc_dnscache_count(shared, NULL) == 50, "%zu names cached",
+        sc_dnscache_count(shared, NULL));
+  sc_dnscache_free(shared);
+}
+
+/* ---- the run's shared cache ---- */
+
+/* Two loops and the blocking path share one cache: what one looked up,
+ * positive or negative, the others answer at once. */
+static void test_shared_cache(void) {
+  struct sc_dnscache *shared = sc_dnscache_new(1000, 1 << 20, 1);
+  struct env e1, e2;
+  struct ans a;
+  char want[32], addrs[64], err[256];
+  env_init_shared(&e1, servers, 4, 3000, shared);
+  env_init_shared(&e2, servers, 4, 3000, shared);
+  unique_addr(950, want, sizeof want);
+  CHECK(!resolve(&e1, "u950.test", &a) && strcmp(a.addrs, want) == 0,
+        "first lookup, a query: %s", a.addrs);
+  CHECK(resolve(&e2, "U950.test", &a) && strcmp(a.addrs, want) == 0,
+        "the other loop, at once: %s", a.addrs);
+  CHECK(!resolve(&e1, "nx950.test", &a) && a.status == SC_RESOLVE_NXDOMAIN,
+        "nx950.test: %d %s", a.status, a.err);
+  CHECK(resolve(&e2, "nx950.test", &a) && a.status == SC_RESOLVE_NXDOMAIN &&
+            strstr(a.err, "(cached)"),
+        "nx950.test in the other loop: %d %s", a.status, a.err);
+  /* The blocking path fills it and answers from it: a server that is not
+   * there is never asked. */
+  unique_addr(951, want, sizeof want);
+  int st = sc_resolve_blocking(shared, "u951.test", servers, 4, 3000, addrs,
+                               sizeof addrs, err, sizeof err);
+  CHECK(st == SC_RESOLVE_OK && strcmp(addrs, want) == 0, "blocking: %d %s %s",
+        st, addrs, err);
+  CHECK(resolve(&e1, "u951.test", &a) && strcmp(a.addrs, want) == 0,
+        "loop after blocking: %s", a.addrs);
+  st = sc_resolve_blocking(shared, "u950.test", "127.0.0.1:1", 4, 3000, addrs,
+                           sizeof addrs, err, sizeof err);
+  unique_addr(950, want, sizeof want);
+  CHECK(st == SC_RESOLVE_OK && strcmp(addrs, want) == 0,
+        "blocking from the cache: %d %s %s", st, addrs, err);
+  st = sc_resolve_blocking(shared, "nx950.test", "127.0.0.1:1", 4, 3000, addrs,
+                           sizeof addrs, err, sizeof err);
+  CHECK(st == SC_RESOLVE_NXDOMAIN && strstr(err, "(cached)"),
+        "blocking NXDOMAIN from the cache: %d %s", st, err);
+  env_done(&e1, 1);
+  env_done(&e2, 1);
+  sc_dnscache_free(shared);
+}
+
+/* Lookups that time out twice in a row (the failure memory's fail_after)
+ * make the name fail at once, without a query, in every loop and the
+ * blocking path, until the memory's TTL has passed. */
+static void test_failure_memory(void) {
+  char srv[64], addrs[64], err[256];
+  int fd = silent_server(srv, sizeof srv);
+  struct sc_dnscache *shared = sc_dnscache_new(1000, 1 << 20, 1);
+  struct env e1, e2;
+  struct ans a;
+  const long limit = 300;
+  sc_dnscache_remember_failures(shared, 2, 1500);
+  env_init_shared(&e1, srv, 4, limit, shared);
+  env_init_shared(&e2, srv, 4, limit, shared);
+  for (int i = 0; i < 2; i++) {
+    double t0 = sc_now_ms();
+    int sync = resolve(&e1, "dead.test", &a);
+    double ms = sc_now_ms() - t0;
+    CHECK(!sync && a.status == SC_RESOLVE_TIMEOUT && ms >= limit - 20,
+          "failure %d: %d after %.0f ms: %s", i + 1, a.status, ms, a.err);
+  }
+  long sent = drain(fd);
+  CHECK(sent >= 2 && sent <= 4, "%ld datagrams for two lookups", sent);
+
+  CHECK(resolve(&e1, "dead.test", &a) && a.status == SC_RESOLVE_FAILED_BEFORE &&
+            strstr(a.err, "dead.test: DNS lookup timed out after 300 ms") &&
+            strstr(a.err, "an earlier lookup"),
+        "remembered: %d %s", a.status, a.err);
+  CHECK(resolve(&e2, "DEAD.test", &a) && a.status == SC_RESOLVE_FAILED_BEFORE,
+        "remembered in the other loop: %d %s", a.status, a.err);
+  double t0 = sc_now_ms();
+  int st = sc_resolve_blocking(shared, "dead.test", srv, 4, limit, addrs,
+                               sizeof addrs, err, sizeof err);
+  double ms = sc_now_ms() - t0;
+  CHECK(st == SC_RESOLVE_FAILED_BEFORE && ms < 100 && strstr(err, "earlier"),
+        "blocking, remembered: %d after %.0f ms: %s", st, ms, err);
+  sent = drain(fd);
+  CHECK(sent == 0, "%ld datagrams for a remembered name", sent);
+
+  /* 1.5 s after the last failure the name is asked again (the loops' own
+   * copies expire with the shared entry). */
+  run_for(&e1, 1600);
+  uv_update_time(&e2.loop); /* as its next turn would: the caches run on
+                               loop time */
+  CHECK(!resolve(&e2, "dead.test", &a) && a.status == SC_RESOLVE_TIMEOUT,
+        "after the memory's TTL: %d %s", a.status, a.err);
+  CHECK(drain(fd) >= 1, "%s", "asked again");
+  env_done(&e1, 1);
+  env_done(&e2, 1);
+  sc_dnscache_free(shared);
+
+  /* A lookup that never left (queued behind SC_RESOLVER_MAX_QUERIES all
+   * along: its message says so) says nothing about its name; every name
+   * sent is remembered. Twice as many names as may be on the wire leave
+   * some queued until the deadline. */
+  shared = sc_dnscache_new(1000, 1 << 20, 1);
+  sc_dnscache_remember_failures(shared, 1, 5000);
+  env_init_shared(&e1, srv, 4, limit, shared);
+  long n = 2 * SC_RESOLVER_MAX_QUERIES + 50, pending = n;
+  struct ans *many = sc_xcalloc((size_t)n, sizeof *many);
+  for (long i = 0; i < n; i++) {
+    char host[64];
+    snprintf(host, sizeof host, "q%ld.test", i);
+    many[i].pending = &pending;
+    sc_resolver_lookup(e1.r, host, on_ans, &many[i]);
+  }
+  run_until_zero(&e1, &pending, 5000);
+  long never = 0, wrong = 0;
+  for (long i = 0; i < n; i++) {
+    char host[64];
+    struct ans b;
+    int went = strstr(many[i].err, "never sent") == NULL;
+    memset(&b, 0, sizeof b);
+    snprintf(host, sizeof host, "q%ld.test", i);
+    unsigned long id = sc_resolver_lookup(e1.r, host, on_ans, &b);
+    sc_resolver_cancel(e1.r, id);
+    never += !went;
+    wrong += went ? id != 0 || b.status != SC_RESOLVE_FAILED_BEFORE : id == 0;
+  }
+  CHECK(never > 0 && wrong == 0,
+        "%ld names never sent, %ld of %ld remembered wrongly", never, wrong, n);
+  free(many);
+  env_done(&e1, 1);
+  sc_dnscache_free(shared);
+  drain(fd);
+  close(fd);
+}
+
+struct dead_arg {
+  struct sc_dnscache *shared;
+  const char *srv;
+  int status;
+  double ms;
+};
+
+static void *blocking_dead(void *arg) {
+  struct dead_arg *d = arg;
+  char addrs[64], err[256];
+  double t0 = sc_now_ms();
+  d->status = sc_resolve_blocking(d->shared, "shared.test", d->srv, 4, 300,
+                                  addrs, sizeof addrs, err, sizeof err);
+  d->ms = sc_now_ms() - t0;
+  return NULL;
+}
+
+/* Blocking lookups of one name at once share one query: 8 threads wait
+ * out one time limit, and the server sees one query's tries. */
+static void test_blocking_shared_query(void) {
+  char srv[64];
+  int fd = silent_server(srv, sizeof srv);
+  struct sc_dnscache *shared = sc_dnscache_new(1000, 1 << 20, 1);
+  struct dead_arg d[8];
+  pthread_t t[8];
+  double t0 = sc_now_ms();
+  for (int i = 0; i < 8; i++) {
+    d[i].shared = shared;
+    d[i].srv = srv;
+    pthread_create(&t[i], NULL, blocking_dead, &d[i]);
+  }
+  int ok = 1;
+  for (int i = 0; i < 8; i++) {
+    pthread_join(t[i], NULL);
+    ok &= d[i].status == SC_RESOLVE_TIMEOUT && d[i].ms >= 300 - 50;
+  }
+  double ms = sc_now_ms() - t0;
+  long sent = drain(fd);
+  CHECK(ok && ms < 300 + 250, "8 threads: status %d, %.0f ms (first %.0f)",
+        d[0].status, ms, d[0].ms);
+  CHECK(sent >= 1 && sent <= 4, "%ld datagrams for 8 threads on one name",
+        sent);
+  printf("  8 blocking lookups of one name: %.0f ms, %ld datagrams\n", ms,
+         sent);
+  sc_dnscache_free(shared);
+  close(fd);
 }
 
 /* ---- benchmarks ---- */
@@ -1116,16 +1322,16 @@ int main(int argc, char **argv) {
    * use, before anything else is tried; the cache bound may need more. */
   char addrs[64], err[256], host[64];
   long names = 10000;
-  if (sc_resolve_blocking("u9999.test", servers, 4, 2000, addrs, sizeof addrs,
-                          err, sizeof err) != SC_RESOLVE_OK) {
+  if (sc_resolve_blocking(NULL, "u9999.test", servers, 4, 2000, addrs,
+                          sizeof addrs, err, sizeof err) != SC_RESOLVE_OK) {
     fprintf(stderr, "no dnsmasq of dns_helper.py --names 10000 at %s: %s\n",
             servers, err);
     return 2;
   }
   while (names < (1L << 23)) {
     snprintf(host, sizeof host, "u%ld.test", names * 2 - 1);
-    if (sc_resolve_blocking(host, servers, 4, 2000, addrs, sizeof addrs, err,
-                            sizeof err) != SC_RESOLVE_OK)
+    if (sc_resolve_blocking(NULL, host, servers, 4, 2000, addrs, sizeof addrs,
+                            err, sizeof err) != SC_RESOLVE_OK)
       break;
     names *= 2;
   }
@@ -1146,6 +1352,9 @@ int main(int argc, char **argv) {
       {"reentry_and_free", test_reentry_and_free},
       {"blocking", test_blocking},
       {"blocking_threads", test_blocking_threads},
+      {"shared_cache", test_shared_cache},
+      {"failure_memory", test_failure_memory},
+      {"blocking_shared_query", test_blocking_shared_query},
       {"stress", test_stress},
   };
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {

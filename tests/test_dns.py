@@ -1,16 +1,18 @@
 """Name resolution on the event loop with c-ares, against a real local DNS
 server (dnsmasq on 127.0.0.1, started here, serving thousands of names and
-answering NXDOMAIN for the rest of its zone, never forwarding): in every
-model, with --dns-servers, -4/-6, the TTL cache, and libcurl's own
-resolver for comparison."""
+answering NXDOMAIN for the rest of its zone, REFUSED outside it, never
+forwarding) or a silent one (a UDP port that never answers): in every
+model, with --dns-servers, -4/-6, the run's TTL cache and its memory of
+failing names, and libcurl's own resolver for comparison."""
 
 import re
 import shutil
+import time
 
 import pytest
 
-from conftest import check_one, concurrency_args, run
-from dns_helper import DnsServer
+from conftest import check_one, concurrency_args, loops_of, run
+from dns_helper import DnsServer, SilentServer
 
 pytestmark = pytest.mark.skipif(not shutil.which("dnsmasq")
                                 and not shutil.which("/usr/sbin/dnsmasq"),
@@ -114,3 +116,86 @@ def test_no_such_name_is_not_retried(sc, base, dns):
     rec, _ = check_one(sc, f"http://nx2.test:{port_of(base)}/",
                        "--dns-servers", dns.servers, "--retries", "2")
     assert rec["error"] == "dns" and rec["attempts"] == 1, rec
+
+
+def queries_for(dns, name):
+    """Queries for name (any type) dnsmasq has logged."""
+    time.sleep(0.2)  # let dnsmasq write its log
+    with open(dns.log_path) as f:
+        return len(re.findall(r"query\[A+\] %s from " % re.escape(name),
+                              f.read()))
+
+
+def caches(model, workers):
+    """How many separate DNS caches a run has: one per worker process in
+    the process model, one for the rest (whose loops and threads share
+    it); --loops N may ask once per loop before the first answer is in."""
+    if model.startswith("process"):
+        return workers
+    return loops_of(model)
+
+
+def test_nxdomain_is_asked_once_per_cache(sc, model, base, dns):
+    # 2,000 checks of one name that does not exist: the run's cache answers
+    # all but the first lookup (NXDOMAIN is kept 5 s), and checks that want
+    # the name while that lookup is out wait for it, in every model.
+    name = "nxonce-%s.test" % model.replace(":", "-")
+    n, workers = 2000, 4
+    conc = workers if model.startswith("process") else 50
+    lines = [f"http://{name}:{port_of(base)}/?{i}" for i in range(n)]
+    res = sc(*concurrency_args(model, conc), "-4", "--dns-servers",
+             dns.servers, input="\n".join(lines) + "\n", timeout=60)
+    assert res.rc == 0 and res.out == f'{{"dns": {n}}}\n', res.err
+    assert all("NXDOMAIN" in r["detail"] and r["attempts"] == 1
+               for r in res.records), res.records[:2]
+    # One query per cache, and one more per 5 s the run took (a slow build).
+    most = caches(model, workers) * (1 + int(res.elapsed // 5))
+    assert 1 <= queries_for(dns, name) <= most, res.elapsed
+
+
+def test_refused_name_is_remembered(sc, model, base, dns):
+    # dnsmasq refuses names outside its zone: a server failure, retried
+    # like a timeout, and once as many lookups in a row as a check tries
+    # (--retries 1: two) have failed, the run stops asking for 30 s.
+    name = "refused-%s.example" % model.replace(":", "-")
+    n, workers = 300, 4
+    conc = workers if model.startswith("process") else 20
+    lines = [f"http://{name}:{port_of(base)}/?{i}" for i in range(n)]
+    res = sc(*concurrency_args(model, conc), "-4", "--dns-servers",
+             dns.servers, input="\n".join(lines) + "\n", timeout=60)
+    assert res.rc == 0 and res.out == f'{{"dns": {n}}}\n', res.err
+    details = [r["detail"] for r in res.records]
+    assert all("refused" in d for d in details), details[:2]
+    assert sum("an earlier lookup" in d for d in details) >= n - conc
+    # Two lookups per cache; c-ares tries a refused query again, as often as
+    # fit in the limit (four at the default -t 10).
+    assert queries_for(dns, name) <= 2 * 4 * caches(model, workers)
+
+
+def test_dead_dns_costs_one_timeout_not_one_per_line(sc, model, base):
+    # 50 checks of a name whose DNS server never answers, at -t 1 (also the
+    # lookup's limit) and the default one retry: the first checks wait out
+    # their two lookups (together: they share them), then the name is
+    # remembered as failing and the other checks fail at once. Without
+    # that memory: 50 x 2 timeouts, spread over the checks in flight.
+    n, conc = 50, 5
+    if model.startswith("serial"):
+        conc = 1
+    with SilentServer() as dead:
+        lines = [f"http://dead.test:{port_of(base)}/?{i}" for i in range(n)]
+        res = sc(*concurrency_args(model, conc), "-t", "1", "-4",
+                 "--dns-servers", dead.servers, input="\n".join(lines) + "\n",
+                 timeout=50)
+        time.sleep(0.1)
+        received = dead.received
+    assert res.rc == 0 and res.out == f'{{"dns": {n}}}\n', res.err
+    assert res.elapsed < 10, res.elapsed
+    details = [r["detail"] for r in res.records]
+    assert all("dead.test: DNS lookup timed out after 1000 ms" in d
+               for d in details), details[:2]
+    # The checks after the first ones fail at their first try.
+    at_once = [r for r in res.records
+               if "an earlier lookup" in r["detail"] and r["attempts"] == 1]
+    assert len(at_once) >= n - conc, details
+    # Two lookups of up to three tries each, per cache.
+    assert 1 <= received <= 6 * caches(model, conc), received
