@@ -13,8 +13,6 @@
 #include <openssl/x509.h>
 
 #include "resolver.h"
-#include "scheduler.h"
-#include "sink.h"
 #include "url.h"
 #include "util.h"
 
@@ -45,26 +43,25 @@ static int proxied(const struct sc_opts *o) {
 
 /* Whether this check keeps its connection for the next URL of its host,
  * decided when its final head is in: reuse is on for the run (opts.c) and
- * the scheduler expects more checks of the host (sc_sched_company). It is
- * asked then rather than at the start because it knows more: the first
- * check of a host starts before the host's second URL is read (tls5k: 383
- * TLS connections, 319 when asked at the head). Without a scheduler (a
+ * the engine's keep_fn expects more checks of the host. It is asked then
+ * rather than at the start because more is known: the first check of a
+ * host starts before the host's second URL is read, so a decision at the
+ * start would close connections the next URLs need. Without a keep_fn (a
  * worker process), the job's start-time hint decides (job.h, alone). */
 static int keeps_connection(const struct sc_check *c) {
   if (!c->o->reuse) return 0;
-  return c->sched ? sc_sched_company(c->sched, &c->job) : !c->job.alone;
+  return c->keep_fn ? c->keep_fn(c->keep_arg, &c->job) : !c->job.alone;
 }
 
-void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
+void sc_check_init(struct sc_check *c, const struct sc_opts *o,
+                   atomic_int *stop, int abortable) {
   memset(c, 0, sizeof *c);
   c->o = o;
+  c->stop = stop;
   c->abortable = abortable;
   c->proxied = proxied(o);
   c->easy = curl_easy_init();
-  if (!c->easy) {
-    fputs("sitecheck: out of memory\n", stderr);
-    exit(SC_EXIT_INTERNAL);
-  }
+  if (!c->easy) sc_oom();
 }
 
 void sc_check_cleanup(struct sc_check *c) {
@@ -214,7 +211,7 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
     c->body_stop = 1;
     return 1;
   }
-  return c->abortable && atomic_load(&sc_stop) != 0;
+  return c->abortable && atomic_load(c->stop) != 0;
 }
 
 void sc_check_begin(struct sc_check *c) {
@@ -447,7 +444,7 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
   *delay_ms = 0;
   /* No such name is an answer; a lookup that timed out or failed (a lost
    * datagram, an overloaded server) is worth another try. */
-  if (status == SC_RESOLVE_NXDOMAIN || atomic_load(&sc_stop) ||
+  if (status == SC_RESOLVE_NXDOMAIN || atomic_load(c->stop) ||
       c->attempts > c->o->retries)
     return SC_CHECK_DONE;
   *delay_ms = backoff_ms(c);
@@ -573,7 +570,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
   interpret(c, rc, r);
   *delay_ms = 0;
-  if (atomic_load(&sc_stop)) return SC_CHECK_DONE;
+  if (atomic_load(c->stop)) return SC_CHECK_DONE;
   if (c->o->head && !c->use_get && head_refused(r)) {
     c->use_get = 1;
     c->attempts--; /* the GET completes this try */
@@ -599,17 +596,17 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
   return SC_CHECK_AGAIN;
 }
 
-/* Sleeps ms in short steps so that a stop request is noticed; returns -1
- * if the run is stopping. */
-static int pause_ms(long ms) {
+/* Sleeps ms in short steps so that a stop request (*stop) is noticed;
+ * returns -1 if the run is stopping. */
+static int pause_ms(atomic_int *stop, long ms) {
   double until = sc_now_ms() + (double)ms;
   while (sc_now_ms() < until) {
-    if (atomic_load(&sc_stop)) return -1;
+    if (atomic_load(stop)) return -1;
     double left = until - sc_now_ms();
     struct timespec ts = {0, (long)((left > 100 ? 100 : left) * 1e6)};
     nanosleep(&ts, NULL);
   }
-  return atomic_load(&sc_stop) ? -1 : 0;
+  return atomic_load(stop) ? -1 : 0;
 }
 
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
@@ -629,13 +626,13 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
     if (sc_check_unresolved(c, st, err, sc_now_ms() - t, r, &delay) ==
         SC_CHECK_DONE)
       return 0;
-    if (pause_ms(delay) != 0) return -1;
+    if (pause_ms(c->stop, delay) != 0) return -1;
   }
   for (;;) {
     sc_check_prepare(c);
     CURLcode rc = curl_easy_perform(c->easy);
-    if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&sc_stop)) return -1;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(c->stop)) return -1;
     if (sc_check_finish(c, rc, r, &delay) == SC_CHECK_DONE) return 0;
-    if (pause_ms(delay) != 0) return -1;
+    if (pause_ms(c->stop, delay) != 0) return -1;
   }
 }

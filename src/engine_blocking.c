@@ -16,6 +16,19 @@
 #include "engine.h"
 #include "util.h"
 
+/* The check core's keep_fn: the scheduler's answer. */
+static int keep_connection(void *sched, const struct sc_job *job) {
+  return sc_sched_keep_connection(sched, job);
+}
+
+/* Sets up c for the run's checks: blocking transfers that end on a stop,
+ * and the scheduler's keep-the-connection answer. */
+static void check_init(struct sc_check *c, struct sc_run *run) {
+  sc_check_init(c, run->o, &sc_stop, 1);
+  c->keep_fn = keep_connection;
+  c->keep_arg = run->sched;
+}
+
 /* Checks c's job with blocking transfers and reports it (unless the run
  * is stopping: an interrupted check is not a completed one). */
 static void check_report(struct sc_check *c, struct sc_run *run) {
@@ -31,8 +44,7 @@ static void check_release(struct sc_check *c, struct sc_run *run) {
 
 int sc_engine_serial(struct sc_run *run) {
   struct sc_check c;
-  sc_check_init(&c, run->o, 1);
-  c.sched = run->sched;
+  check_init(&c, run);
   while (sc_sched_take_wait(run->sched, &c.job) == 1) {
     check_report(&c, run);
     check_release(&c, run);
@@ -78,8 +90,7 @@ static void *thread_main(void *arg) {
   struct worker_arg *wa = arg;
   struct pool *p = wa->p;
   struct sc_check c;
-  sc_check_init(&c, p->run->o, 1);
-  c.sched = p->run->sched;
+  check_init(&c, p->run);
   c.job = wa->first;
   free(wa);
   do {

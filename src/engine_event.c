@@ -121,6 +121,11 @@ static void on_wake(uv_async_t *h) {
   refill_soon(h->data);
 }
 
+/* The check core's keep_fn: the scheduler's answer. */
+static int keep_connection(void *sched, const struct sc_job *job) {
+  return sc_sched_keep_connection(sched, job);
+}
+
 /* The scheduler's wake for this loop's lane (under its lock). */
 static void wake_loop(void *arg) {
   struct ev_loop *ev = arg;
@@ -457,8 +462,9 @@ static void *loop_main(void *arg) {
   ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);
   for (long i = 0; i < ev->nslots; i++) {
     struct ev_slot *s = &ev->slots[i];
-    sc_check_init(&s->check, ev->run->o, 0);
-    s->check.sched = ev->run->sched;
+    sc_check_init(&s->check, ev->run->o, &sc_stop, 0);
+    s->check.keep_fn = keep_connection;
+    s->check.keep_arg = ev->run->sched;
     uv_timer_init(&ev->loop, &s->retry);
     s->retry.data = s;
     s->ev = ev;

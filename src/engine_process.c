@@ -61,7 +61,7 @@ static void worker_main(int fd, const struct sc_opts *o) {
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sc_check_init(&c, o, 1);
+  sc_check_init(&c, o, &sc_stop, 1); /* no keep_fn: no scheduler here */
   for (;;) {
     ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
     if (n < 0 && errno == EINTR) continue;

@@ -16,7 +16,7 @@ struct sc_job {
   int ip_literal; /* the host is an address: no lookup needed */
   int alone;      /* at its start, a new host with no other check in
                      flight or waiting: it connects afresh (set by the
-                     scheduler; see sc_sched_company for keeping) */
+                     scheduler; see sc_sched_keep_connection for keeping) */
   int stolen;     /* taken by a loop other than its host's: it connects
                      afresh and closes (scheduler.c, take_ready) */
 };

@@ -87,8 +87,8 @@ static struct host *host_find(struct sc_sched *s, const char *name,
 /* Hosts are forgotten between their checks (memory stays bounded), but a
  * fixed table remembers the hashes of recently started ones, so that a
  * host coming back is known as one that comes back: its connection is
- * worth keeping (sc_sched_company). 64 Ki slots, 512 KiB: a host is still
- * remembered after 1,000 other hosts' starts with 98.5% chance. */
+ * worth keeping (sc_sched_keep_connection). 64 Ki slots, 512 KiB: a host is
+ * still remembered after 1,000 other hosts' starts with 98.5% chance. */
 #define SEEN_SLOTS 65536
 
 /* The lane of a host new to the hosts table: the one it had if it was
@@ -294,7 +294,7 @@ static int take_ready(struct sc_sched *s, int i, int stolen, struct sc_job *job,
  * waiting and was not seen before, while several run at once, is marked
  * alone: it connects afresh, as no kept connection can be there for it,
  * and libcurl's search for one would cost (check.c). Whether it keeps its
- * connection is asked at its head (sc_sched_company): 10,000 distinct
+ * connection is asked at its head (sc_sched_keep_connection): 10,000 distinct
  * names at -c 1000 took 3.5 s with each connection closed there, 7 s with
  * them kept. */
 static void start(struct sc_sched *s, struct host *h, struct sc_job *job,
@@ -513,8 +513,8 @@ void sc_sched_return(struct sc_sched *s, struct sc_job *job) {
   pthread_mutex_unlock(&s->lock);
 }
 
-/* Takes the lock for sc_sched_company, or returns 0 where waiting for it
- * could cost this check more than a guess does; the job's start-time hint
+/* Takes the lock for sc_sched_keep_connection, or returns 0 where waiting for
+ * it could cost this check more than a guess does; the job's start-time hint
  * (job.h, alone) decides then.
  * - A blocking model's taker holds the lock while it waits for the next
  *   input line, which a slow producer may take seconds to send: wait only
@@ -536,7 +536,7 @@ static int lock_unless_reading(struct sc_sched *s) {
   return 1;
 }
 
-int sc_sched_company(struct sc_sched *s, const struct sc_job *job) {
+int sc_sched_keep_connection(struct sc_sched *s, const struct sc_job *job) {
   if (job->stolen) return 0;
   if (!s->several) return 1;
   if (!lock_unless_reading(s)) return !job->alone;

@@ -61,16 +61,18 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job);
  * turn: spacing is never shortened). *job is emptied. */
 void sc_sched_return(struct sc_sched *s, struct sc_job *job);
 
-/* Whether job (taken, not yet done) should keep its connection: 1 if
- * another check of its host is in flight or waiting, or the host came
- * back before (a repeat) and the input is not exhausted, or only one check
- * runs at a time (the input is then read one line at a time, so nothing
- * is known of the next one). Never waits for input: when a taker holds
- * the scheduler while it reads a line (blocking models), or in the event
- * model whenever another thread holds it, the job's start-time hint
- * answers (job.h, alone); in the blocking models it waits out other
- * holders, who hold the lock only briefly. */
-int sc_sched_company(struct sc_sched *s, const struct sc_job *job);
+/* Whether job (taken, not yet done) should keep its connection for another
+ * check of its host: 1 if another check of its host is in flight or
+ * waiting, or the host came back before (a repeat) and the input is not
+ * exhausted, or only one check runs at a time (the input is then read one
+ * line at a time, so nothing is known of the next one); 0 for a stolen
+ * job. The check core asks it through the keep_fn the engine installs
+ * (check.h). Never waits for input: when a taker holds the scheduler
+ * while it reads a line (blocking models), or in the event model whenever
+ * another thread holds it, the job's start-time hint answers (job.h,
+ * alone); in the blocking models it waits out other holders, who hold the
+ * lock only briefly. */
+int sc_sched_keep_connection(struct sc_sched *s, const struct sc_job *job);
 
 /* Marks a job taken with sc_sched_take as finished: its host slot frees.
  * Call it before clearing the job. */

@@ -119,7 +119,7 @@ TEST(sched_return) {
   rig_close(&r);
 }
 
-/* sc_sched_company in a blocking model: it never waits for input (a
+/* sc_sched_keep_connection in a blocking model: it never waits for input (a
  * taker reading a slow pipe holds the scheduler), where the start-time
  * guess answers; otherwise it waits for the lock and answers from what the
  * scheduler knows. (It used to guess whenever the lock was held at all.) */
@@ -135,9 +135,9 @@ static void *take_wait_in_thread(void *arg) {
   return NULL;
 }
 
-static void *company_in_thread(void *arg) {
+static void *keep_in_thread(void *arg) {
   struct rig_thread *t = arg;
-  atomic_store(&t->r, sc_sched_company(t->s, &t->job));
+  atomic_store(&t->r, sc_sched_keep_connection(t->s, &t->job));
   return NULL;
 }
 
@@ -166,7 +166,7 @@ static void *take_in_a_loop(void *arg) {
   return NULL;
 }
 
-TEST(sched_company_and_slow_input) {
+TEST(sched_keep_connection_and_slow_input) {
   int p[2];
   if (pipe(p) != 0) abort();
   char path[64];
@@ -190,7 +190,7 @@ TEST(sched_company_and_slow_input) {
   pthread_create(&tt, NULL, take_wait_in_thread, &taker);
   usleep(50 * 1000);
   ask.job = a;
-  pthread_create(&ta, NULL, company_in_thread, &ask);
+  pthread_create(&ta, NULL, keep_in_thread, &ask);
   EXPECT(returned_within(&ask, 2000) && atomic_load(&ask.r) == 0);
 
   if (write(p[1], l2, strlen(l2)) < 0) abort();
@@ -198,7 +198,7 @@ TEST(sched_company_and_slow_input) {
   pthread_join(ta, NULL);
   EXPECT(atomic_load(&taker.r) == 1 && taker.job.lineno == 2);
   /* No taker reading: the answer is the scheduler's (a/2 is in flight). */
-  EXPECT(sc_sched_company(s, &a) == 1);
+  EXPECT(sc_sched_keep_connection(s, &a) == 1);
 
   /* Other threads holding the lock briefly (a taker finding nothing, as
    * a finishing thread's sc_sched_done would) are waited out: every answer
@@ -212,7 +212,7 @@ TEST(sched_company_and_slow_input) {
   pthread_create(&th, NULL, take_in_a_loop, &hm);
   long asked = 0, guesses = 0;
   while (atomic_load(&hm.takes) < 200000 && asked < 100000000) {
-    guesses += !sc_sched_company(s, &a);
+    guesses += !sc_sched_keep_connection(s, &a);
     asked++;
   }
   atomic_store(&hm.stop, 1);
@@ -296,9 +296,9 @@ TEST(sched_lanes) {
   EXPECT(sc_sched_take(r.s, 1, &t[1], &wait) == 0 && wait > 50 && wait <= 101);
   usleep(120 * 1000);
   EXPECT(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
-  EXPECT(t[1].stolen && t[1].alone && !sc_sched_company(r.s, &t[1]));
+  EXPECT(t[1].stolen && t[1].alone && !sc_sched_keep_connection(r.s, &t[1]));
   EXPECT(sc_sched_take(r.s, 0, &t[2], &wait) == 1 && t[2].lineno == 3);
-  EXPECT(!t[2].stolen && sc_sched_company(r.s, &t[2]));
+  EXPECT(!t[2].stolen && sc_sched_keep_connection(r.s, &t[2]));
   for (int i = 0; i < 3; i++) done_clear(&r, &t[i]);
   rig_close(&r);
 
@@ -312,7 +312,7 @@ TEST(sched_lanes) {
                  "--per-host", "0", 2);
   EXPECT(sc_sched_take(r.s, 0, &t[0], &wait) == 1 && t[0].lineno == 1);
   EXPECT(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
-  EXPECT(!t[1].stolen && sc_sched_company(r.s, &t[1]));
+  EXPECT(!t[1].stolen && sc_sched_keep_connection(r.s, &t[1]));
   EXPECT(sc_sched_take(r.s, 1, &t[2], &wait) == 1 && t[2].lineno == 3);
   EXPECT(sc_sched_take(r.s, 1, &t[3], &wait) == 0 && wait > 50);
   for (int i = 3; i < 18; i++)
