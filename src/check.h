@@ -11,9 +11,9 @@
  * than an empty one. That deliberate stop (CURLE_WRITE_ERROR) counts as
  * success, as does any error after the final response head was complete.
  *
- * The core knows nothing of the layers that use it: what it needs from
- * them, whether to keep a connection and whether the run stops, comes in
- * through c->keep_fn and c->stop, which the engine sets. */
+ * The core knows nothing of the layers that use it (run.h): what it needs
+ * from them, whether to keep a connection and whether the run stops,
+ * comes in through c->keep_fn and c->stop, which the engine sets. */
 #ifndef SC_CHECK_H
 #define SC_CHECK_H
 
@@ -53,7 +53,7 @@ struct sc_check {
   void *owner;                    /* the engine's per-check data */
   /* Asked when the final head is in whether to keep the connection for
    * another check of the job's host (keeps_connection): the engine
-   * installs the scheduler's answer (sc_sched_keep_connection). NULL: the
+   * installs the scheduler's answer (sc_run_keep_connection). NULL: the
    * job's start-time hint decides (!job.alone). */
   int (*keep_fn)(void *keep_arg, const struct sc_job *job);
   void *keep_arg;

@@ -2,13 +2,13 @@
  * driven by libuv, one uv_poll_t per socket and one timer per loop.
  *
  * A loop keeps at most its share of -c checks in flight; free slots are
- * refilled from the streaming feed after each round of socket events (see
+ * refilled from the scheduler after each round of socket events (see
  * refill_soon), so nothing waits in libcurl's own queue (where its timeout
  * would already be running).
  * --loops N runs N such loops in N threads that share nothing but the
- * scheduler (with the feed behind it) and the sink; each loop takes from
- * its own lane of the scheduler, so a host's checks meet the connections
- * its earlier checks left in that loop's cache.
+ * run (run.h: the scheduler with the source behind it, and the sink);
+ * each loop takes from its own lane of the scheduler, so a host's checks
+ * meet the connections its earlier checks left in that loop's cache.
  *
  * A slot stays with its check through retries: the retry waits on the
  * slot's own timer while the other slots go on.
@@ -31,6 +31,7 @@
 #include "check.h"
 #include "engine.h"
 #include "resolver.h"
+#include "scheduler.h"
 #include "util.h"
 
 struct ev_loop;
@@ -121,11 +122,6 @@ static void on_wake(uv_async_t *h) {
   refill_soon(h->data);
 }
 
-/* The check core's keep_fn: the scheduler's answer. */
-static int keep_connection(void *sched, const struct sc_job *job) {
-  return sc_sched_keep_connection(sched, job);
-}
-
 /* The scheduler's wake for this loop's lane (under its lock). */
 static void wake_loop(void *arg) {
   struct ev_loop *ev = arg;
@@ -146,8 +142,9 @@ static void refill_soon(struct ev_loop *ev) {
   uv_idle_start(&ev->no_wait, on_no_wait);
 }
 
-/* Hands every finished transfer to the core: done ones go to the sink,
- * retries wait on their slot's timer. Then has the loop refilled soon. */
+/* Hands every finished transfer to the core: done ones are completed
+ * (sc_run_complete), retries wait on their slot's timer. Then has the loop
+ * refilled soon. */
 static void drain(struct ev_loop *ev) {
   CURLMsg *m;
   int left;
@@ -160,12 +157,11 @@ static void drain(struct ev_loop *ev) {
     CURLcode rc = m->data.result;
     curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
     enum sc_next next = sc_check_finish(&s->check, rc, &r, &delay);
-    if (next == SC_CHECK_DONE) sc_sink_add(ev->run->sink, &r);
     curl_multi_remove_handle(ev->multi, e);
     s->in_multi = 0;
     ev->fd_used -= fd_cost(s);
     if (next == SC_CHECK_DONE) {
-      sc_sched_done(ev->run->sched, &s->check.job);
+      sc_run_complete(ev->run, &s->check.job, &r);
       release(ev, s);
     } else if (delay > 0)
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
@@ -284,8 +280,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
         SC_CHECK_AGAIN) {
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
     } else {
-      sc_sink_add(ev->run->sink, &r);
-      sc_sched_done(ev->run->sched, &s->check.job);
+      sc_run_complete(ev->run, &s->check.job, &r);
       release(ev, s);
     }
   }
@@ -320,8 +315,7 @@ static void start_try(struct ev_slot *s) {
     struct sc_result r;
     long delay;
     sc_check_finish(&s->check, CURLE_OUT_OF_MEMORY, &r, &delay);
-    sc_sink_add(ev->run->sink, &r);
-    sc_sched_done(ev->run->sched, &s->check.job);
+    sc_run_complete(ev->run, &s->check.job, &r);
     release(ev, s);
     return;
   }
@@ -463,8 +457,8 @@ static void *loop_main(void *arg) {
   for (long i = 0; i < ev->nslots; i++) {
     struct ev_slot *s = &ev->slots[i];
     sc_check_init(&s->check, ev->run->o, &sc_stop, 0);
-    s->check.keep_fn = keep_connection;
-    s->check.keep_arg = ev->run->sched;
+    s->check.keep_fn = sc_run_keep_connection;
+    s->check.keep_arg = ev->run;
     uv_timer_init(&ev->loop, &s->retry);
     s->retry.data = s;
     s->ev = ev;

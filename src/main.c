@@ -1,5 +1,5 @@
 /* main.c - sitecheck's entry point: dispatches `serve` and `demo`, and
- * otherwise runs a check: options -> feed -> engine -> sink. */
+ * otherwise runs a check: options -> run (run.h) -> engine. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,13 +9,11 @@
 #include "check.h"
 #include "demo.h"
 #include "engine.h"
-#include "feed.h"
 #include "opts.h"
 #include "progress.h"
 #include "resolver.h"
-#include "scheduler.h"
+#include "run.h"
 #include "serve.h"
-#include "sink.h"
 #include "util.h"
 
 static int (*const engines[])(struct sc_run *) = {
@@ -118,33 +116,21 @@ static int run_check(int argc, char **argv) {
     sc_opts_free(&o);
     return SC_EXIT_USAGE;
   }
-  struct sc_run run = {.o = &o};
-  run.concurrency = fit_concurrency(&o, &run.fd_budget);
-  run.loops = fit_loops(&o, run.concurrency);
-  run.feed = sc_feed_open(&o);
-  if (!run.feed) return SC_EXIT_USAGE;
-  run.sink = sc_sink_open(&o);
-  if (!run.sink) {
-    sc_feed_close(run.feed);
-    return SC_EXIT_USAGE;
-  }
-  run.sched = sc_sched_new(&o, run.feed, run.sink, run.concurrency, run.loops);
+  struct sc_run run;
+  long fd_budget, concurrency = fit_concurrency(&o, &fd_budget);
+  rc =
+      sc_run_open(&run, &o, concurrency, fd_budget, fit_loops(&o, concurrency));
+  if (rc) return rc;
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
   struct sc_progress *prog =
-      show ? sc_progress_start(run.feed, run.sink, t0) : NULL;
+      show ? sc_progress_start(run.source, run.sink, t0) : NULL;
   int failed = engines[o.model](&run) != 0;
   sc_progress_stop(prog);
-  sc_sched_free(run.sched);
-  int read_error = sc_feed_close(run.feed);
-  rc = sc_sink_close(run.sink, sc_now_ms() - t0);
-  int sig = atomic_load(&sc_stop);
+  rc = sc_run_close(&run, sc_now_ms() - t0, failed);
   sc_opts_free(&o);
   curl_global_cleanup();
-  if (sig > 0) return 128 + sig;
-  if (failed) return SC_EXIT_INTERNAL;
-  if (read_error && rc == SC_EXIT_OK) return SC_EXIT_USAGE;
   return rc;
 }
 

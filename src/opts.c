@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "run.h"
 #include "util.h"
 
 static const char usage_text[] =

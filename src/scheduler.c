@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "htab.h"
+#include "run.h"
 #include "util.h"
 
 struct qjob {
@@ -54,8 +55,9 @@ struct lane {
 struct sc_sched {
   pthread_mutex_t lock;
   pthread_cond_t changed; /* a check finished: blocked takers look again */
-  struct sc_feed *feed;
-  struct sc_sink *sink;
+  struct sc_source *source;
+  void (*complete)(void *arg, struct sc_job *job); /* decided jobs */
+  void *complete_arg;
   long per_host;        /* 0 = unlimited */
   double host_gap, gap; /* ms between starts per host / overall, or 0 */
   double next_ok;       /* --rate: earliest next start */
@@ -66,9 +68,9 @@ struct sc_sched {
   uint64_t *seen;      /* hashes of hosts started, by hash: see SEEN_SLOTS */
   uint8_t *seen_lane;  /* ... and their lanes, with several lanes */
   unsigned long takes; /* for the periodic sweep of idle hosts */
-  int feed_done;
-  int input_blocks;   /* sc_feed_next may wait for a slow producer */
-  atomic_int reading; /* a taker is in it, holding the lock */
+  int source_done;     /* the source returned 0: nothing more comes */
+  int input_blocks;    /* the source may wait for a slow producer */
+  atomic_int reading;  /* a taker is in it, holding the lock */
   struct htab hosts;
   struct lane *lanes;
   int nlanes;
@@ -315,15 +317,17 @@ static void start(struct sc_sched *s, struct host *h, struct sc_job *job,
   if (s->gap > 0) s->next_ok = (s->next_ok > now ? s->next_ok : now) + s->gap;
 }
 
-struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
-                              struct sc_sink *sink, long concurrency,
-                              int lanes) {
+struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_source *src,
+                              long concurrency, int lanes,
+                              void (*complete)(void *arg, struct sc_job *job),
+                              void *arg) {
   struct sc_sched *s = sc_xcalloc(1, sizeof *s);
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->changed, NULL);
-  s->feed = f;
-  s->input_blocks = f && sc_feed_blocks(f);
-  s->sink = sink;
+  s->source = src;
+  s->input_blocks = src && src->blocks;
+  s->complete = complete;
+  s->complete_arg = arg;
   s->per_host = o->per_host;
   s->gap = o->rate > 0 ? 1000.0 / o->rate : 0;
   s->host_gap = o->host_rate > 0 ? 1000.0 / o->host_rate : 0;
@@ -364,13 +368,32 @@ void sc_sched_free(struct sc_sched *s) {
   free(s);
 }
 
-/* sc_sched_take with the lock held. */
-/* How often a non-blocking taker looks again while the input has nothing
- * yet (a slow pipe): short enough to add no visible delay per line. */
+/* How often a non-blocking taker looks again while the source has
+ * nothing yet (a slow pipe): short enough to add no visible delay per
+ * line. */
 #define INPUT_POLL_MS 2
 
+/* Decided jobs one take reads at most before it hands them out. */
+#define DECIDED_MAX 32
+
+/* A take's result beyond those of sc_sched_take: it read decided jobs
+ * that must be handed out (outside the lock) before it goes on. */
+#define TAKE_AGAIN 2
+
+/* The decided jobs a take read (source.h): they take no host slot and no
+ * turn, and go to s->complete once the lock is released, since complete
+ * writes to the sink, whose lock is never taken inside ours (run.h). */
+struct decided {
+  struct sc_job jobs[DECIDED_MAX];
+  int n;
+};
+
+/* sc_sched_take with the lock held, decided jobs put into *d. Returns as
+ * sc_sched_take does, or TAKE_AGAIN: d is full, or the source would have
+ * to wait for its next line (a blocking source is let wait only while d
+ * is empty, so that no record is held back by a slow producer). */
 static int take_locked(struct sc_sched *s, int lane, struct sc_job *job,
-                       long *wait_ms) {
+                       long *wait_ms, struct decided *d) {
   double now = sc_now_ms();
   int input_pending = 0, behind = 0;
   *wait_ms = -1;
@@ -383,19 +406,27 @@ static int take_locked(struct sc_sched *s, int lane, struct sc_job *job,
   while (s->nheap && s->heap[0]->next_ok <= now) place(s, heap_pop(s), now);
   for (;;) {
     if (take_ready(s, lane, 0, job, now)) return 1;
-    if (s->feed_done || s->waiting >= s->max_waiting || behind) break;
-    /* Without a reader thread this waits for a line (the lock keeps the
-     * order); with one, a taker finding none ready looks again soon. */
-    if (s->input_blocks) atomic_store(&s->reading, 1);
-    int got = sc_feed_next(s->feed, s->sink, job);
-    if (s->input_blocks) atomic_store(&s->reading, 0);
+    if (s->source_done || s->waiting >= s->max_waiting || behind) break;
+    /* A blocking source waits for a line (the lock keeps the order); with
+     * a reader thread, a taker finding none ready looks again soon. */
+    int may_wait = d->n == 0, reading = s->input_blocks && may_wait;
+    if (reading) atomic_store(&s->reading, 1);
+    int got = s->source->next(s->source, job, may_wait);
+    if (reading) atomic_store(&s->reading, 0);
     if (got < 0) {
+      if (d->n && s->input_blocks) return TAKE_AGAIN;
       input_pending = 1;
       break;
     }
     if (got == 0) {
-      s->feed_done = 1;
+      s->source_done = 1;
       break;
+    }
+    if (!job->url) { /* decided: no host, no slot, no turn */
+      d->jobs[d->n++] = *job;
+      memset(job, 0, sizeof *job);
+      if (d->n == DECIDED_MAX) return TAKE_AGAIN;
+      continue;
     }
     struct host *h = host_get(s, job->host, lane);
     if (h->lane == lane && !h->qhead && has_room(s, h) && h->next_ok <= now) {
@@ -442,20 +473,35 @@ static int take_locked(struct sc_sched *s, int lane, struct sc_job *job,
   }
   if (input_pending && (*wait_ms < 0 || *wait_ms > INPUT_POLL_MS))
     *wait_ms = INPUT_POLL_MS;
-  return s->feed_done && s->waiting == 0 ? -1 : 0;
+  return s->source_done && s->waiting == 0 ? -1 : 0;
+}
+
+/* Hands the decided jobs of a take to s->complete; no lock is held. */
+static void hand_out(struct sc_sched *s, struct decided *d) {
+  for (int i = 0; i < d->n; i++) {
+    s->complete(s->complete_arg, &d->jobs[i]);
+    sc_job_clear(&d->jobs[i]);
+  }
+  d->n = 0;
 }
 
 int sc_sched_take(struct sc_sched *s, int lane, struct sc_job *job,
                   long *wait_ms) {
-  pthread_mutex_lock(&s->lock);
-  s->lanes[lane].hungry = 0; /* nothing to wake while it takes */
-  int r = take_locked(s, lane, job, wait_ms);
-  s->lanes[lane].hungry = r == 0;
-  /* Exhausted: the other lanes learn it now, not at their next timer. */
-  if (s->feed_done && s->waiting == 0)
-    for (int i = 0; i < s->nlanes; i++)
-      if (i != lane) wake_if_hungry(&s->lanes[i]);
-  pthread_mutex_unlock(&s->lock);
+  struct decided d; /* its jobs are written before they are read */
+  d.n = 0;
+  int r;
+  do {
+    pthread_mutex_lock(&s->lock);
+    s->lanes[lane].hungry = 0; /* nothing to wake while it takes */
+    r = take_locked(s, lane, job, wait_ms, &d);
+    s->lanes[lane].hungry = r == 0;
+    /* Exhausted: the other lanes learn it now, not at their next timer. */
+    if (s->source_done && s->waiting == 0)
+      for (int i = 0; i < s->nlanes; i++)
+        if (i != lane) wake_if_hungry(&s->lanes[i]);
+    pthread_mutex_unlock(&s->lock);
+    hand_out(s, &d);
+  } while (r == TAKE_AGAIN);
   return r;
 }
 
@@ -469,10 +515,19 @@ void sc_sched_on_ready(struct sc_sched *s, int lane, void (*wake)(void *),
 }
 
 int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
+  struct decided d; /* its jobs are written before they are read */
+  d.n = 0;
   long wait;
   int r;
   pthread_mutex_lock(&s->lock);
-  while ((r = take_locked(s, 0, job, &wait)) == 0) {
+  while ((r = take_locked(s, 0, job, &wait, &d)) == 0 || r == TAKE_AGAIN) {
+    if (d.n) {
+      /* Out of the lock to hand them out; then look again at once. */
+      pthread_mutex_unlock(&s->lock);
+      hand_out(s, &d);
+      pthread_mutex_lock(&s->lock);
+      continue;
+    }
     /* Wake for a finished check, the next allowed start, or a stop. */
     long ms = wait < 0 || wait > 100 ? 100 : wait;
     struct timespec ts;
@@ -483,6 +538,7 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job) {
     pthread_cond_timedwait(&s->changed, &s->lock, &ts);
   }
   pthread_mutex_unlock(&s->lock);
+  hand_out(s, &d);
   return r;
 }
 
@@ -541,7 +597,7 @@ int sc_sched_keep_connection(struct sc_sched *s, const struct sc_job *job) {
   if (!s->several) return 1;
   if (!lock_unless_reading(s)) return !job->alone;
   struct host *h = host_find(s, job->host, sc_hash_str(0, job->host));
-  int r = h && (h->inflight > 1 || h->qhead || (h->repeat && !s->feed_done));
+  int r = h && (h->inflight > 1 || h->qhead || (h->repeat && !s->source_done));
   pthread_mutex_unlock(&s->lock);
   return r;
 }

@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "run.h"
+
 void sc_oom(void) {
   static const char msg[] = "sitecheck: out of memory\n";
   fwrite(msg, 1, sizeof msg - 1, stderr);

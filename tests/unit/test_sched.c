@@ -1,9 +1,9 @@
-/* test_sched.c - the politeness scheduler: give-back, lanes, and the
- * keep-the-connection answer under contention. */
+/* test_sched.c - the politeness scheduler over the line-file feed:
+ * give-back, lanes, and the keep-the-connection answer under contention.
+ * (Decided jobs and --dedup: test_source.c.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -13,15 +13,19 @@
 #include "job.h"
 #include "opts.h"
 #include "scheduler.h"
-#include "sink.h"
 #include "util.h"
 #include "unit.h"
+
+/* The scheduler's complete function where no decided job is expected. */
+static void no_decided(void *arg, struct sc_job *job) {
+  (void)arg, (void)job;
+  abort();
+}
 
 /* A scheduler over lines (held in a memfd) with the options args. */
 struct sched_rig {
   struct sc_opts o;
-  struct sc_feed *f;
-  struct sc_sink *sink;
+  struct sc_source *f;
   struct sc_sched *s;
   int fd;
 };
@@ -37,8 +41,7 @@ static void rig_open_lanes(struct sched_rig *r, const char *lines,
   memset(&r->o, 0, sizeof r->o);
   if (sc_opts_parse(&r->o, 7, argv) != 0) abort();
   r->f = sc_feed_open(&r->o);
-  r->sink = sc_sink_open(&r->o);
-  r->s = sc_sched_new(&r->o, r->f, r->sink, 4, lanes);
+  r->s = sc_sched_new(&r->o, r->f, 4, lanes, no_decided, NULL);
 }
 
 static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
@@ -46,22 +49,9 @@ static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
   rig_open_lanes(r, lines, a1, a2, 1);
 }
 
-/* Closes a sink, its tally going to /dev/null. */
-static void sink_close_quietly(struct sc_sink *sink) {
-  int out = dup(1), null = open("/dev/null", O_WRONLY);
-  fflush(stdout);
-  dup2(null, 1); /* the tally of an empty run */
-  sc_sink_close(sink, 0);
-  fflush(stdout);
-  dup2(out, 1);
-  close(out);
-  close(null);
-}
-
 static void rig_close(struct sched_rig *r) {
   sc_sched_free(r->s);
-  sc_feed_close(r->f);
-  sink_close_quietly(r->sink);
+  r->f->close(r->f);
   close(r->fd);
   sc_opts_free(&r->o);
 }
@@ -175,9 +165,8 @@ TEST(sched_keep_connection_and_slow_input) {
   struct sc_opts o;
   memset(&o, 0, sizeof o);
   if (sc_opts_parse(&o, 5, argv) != 0) abort();
-  struct sc_feed *f = sc_feed_open(&o);
-  struct sc_sink *sink = sc_sink_open(&o);
-  struct sc_sched *s = sc_sched_new(&o, f, sink, 4, 1);
+  struct sc_source *f = sc_feed_open(&o);
+  struct sc_sched *s = sc_sched_new(&o, f, 4, 1, no_decided, NULL);
   const char *l1 = "http://a.unit-sitecheck.org/1\n";
   const char *l2 = "http://a.unit-sitecheck.org/2\n";
   if (write(p[1], l1, strlen(l1)) < 0) abort();
@@ -226,8 +215,7 @@ TEST(sched_keep_connection_and_slow_input) {
   struct sc_job end;
   EXPECT(sc_sched_take_wait(s, &end) != 1);
   sc_sched_free(s);
-  sc_feed_close(f);
-  sink_close_quietly(sink);
+  f->close(f);
   close(p[0]);
   sc_opts_free(&o);
 }
