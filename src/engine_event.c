@@ -487,7 +487,7 @@ int sc_engine_event(struct sc_run *run) {
     loops[i].run = run;
     loops[i].lane = (int)i;
     loops[i].nloops = (int)n;
-    loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
+    loops[i].nslots = run->lane_slots[i];
     /* Reuse: the cache holds at most two connections per slot (see
      * loop_main). With c-ares a check needs only its connection, so the
      * checks get the other half. libcurl's resolver adds a socket pair per

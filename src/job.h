@@ -29,7 +29,7 @@ struct sc_job {
                      flight or waiting: it connects afresh (set by the
                      scheduler; see sc_sched_keep_connection for keeping) */
   int stolen;     /* taken by a loop other than its host's: it connects
-                     afresh and closes (scheduler.c, take_ready) */
+                     afresh and closes (lanes.c) */
   int16_t cls;    /* a decided job: enum sc_class, SC_OK when status is
                      the answer (a --dedup repeat's first was answered) */
   int16_t status; /* ... and that status */

@@ -1,6 +1,8 @@
 /* run.c - see run.h. */
 #include "run.h"
 
+#include <stdlib.h>
+
 #include "dedup.h"
 #include "feed.h"
 #include "job.h"
@@ -62,8 +64,13 @@ int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
     run->dedup = sc_dedup_new(run->source);
     run->source = sc_dedup_source(run->dedup);
   }
-  run->sched =
-      sc_sched_new(o, run->source, concurrency, loops, complete_decided, run);
+  /* The checks are split evenly over the loops; the event engine sizes
+   * each loop by it and the scheduler each lane. */
+  run->lane_slots = sc_xcalloc((size_t)loops, sizeof *run->lane_slots);
+  for (int i = 0; i < loops; i++)
+    run->lane_slots[i] = concurrency / loops + (i < concurrency % loops);
+  run->sched = sc_sched_new(o, run->source, run->lane_slots, loops,
+                            complete_decided, run);
   return 0;
 }
 
@@ -71,6 +78,7 @@ int sc_run_close(struct sc_run *run, double elapsed_ms, int failed) {
   sc_sched_free(run->sched);
   int read_error = run->source->close(run->source); /* dedup's too */
   int rc = sc_sink_close(run->sink, elapsed_ms);
+  free(run->lane_slots);
   int sig = atomic_load(&sc_stop);
   if (sig > 0) return 128 + sig;
   if (failed) return SC_EXIT_INTERNAL;

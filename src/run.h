@@ -7,7 +7,7 @@
  *   main           options -> sc_run_open -> an engine -> sc_run_close
  *   engines        engine_*.c: take jobs, run checks, sc_run_complete
  *   run            run.c: wires the pieces, completes jobs
- *   scheduler      scheduler.c: politeness, lanes, reuse hints
+ *   scheduler      scheduler.c (politeness) + lanes.c (lanes, reuse hints)
  *   sources        source.h: feed.c (line files), dedup.c (--dedup)
  *   check          check.c: one URL with libcurl; asks c->keep_fn
  *   sink           sink.c: tally, records, --fail-on
@@ -56,6 +56,7 @@ struct sc_run {
   long concurrency; /* checks in flight in total, already fitted to limits */
   long fd_budget;   /* descriptors the checks may hold in all */
   int loops;        /* event model's loops (the scheduler's lanes), fitted */
+  long *lane_slots; /* checks in flight per loop: concurrency split evenly */
 };
 
 /* Opens the input (a usage error if a file is missing), the record

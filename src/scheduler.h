@@ -39,12 +39,13 @@
 
 struct sc_sched;
 
-/* Takes jobs from src; concurrency sizes the read-ahead; lanes >= 1.
- * complete(arg, job) is given every decided job, with no lock held, on
- * the thread of the take that read it; the job is cleared after it
- * returns. */
+/* Takes jobs from src. Lane i (0 .. lanes-1; lanes >= 1) runs
+ * slots_per_lane[i] checks at once: that sizes the read-ahead and when a
+ * lane falls behind. complete(arg, job) is given every decided job, with
+ * no lock held, on the thread of the take that read it; the job is
+ * cleared after it returns. */
 struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_source *src,
-                              long concurrency, int lanes,
+                              const long *slots_per_lane, int lanes,
                               void (*complete)(void *arg, struct sc_job *job),
                               void *arg);
 void sc_sched_free(struct sc_sched *s);

@@ -14,6 +14,7 @@
 #include "opts.h"
 #include "result.h"
 #include "scheduler.h"
+#include "scheduler_int.h" /* the lock, to see it is not held */
 #include "source.h"
 #include "url.h"
 #include "util.h"
@@ -87,11 +88,16 @@ struct handed {
   int32_t cls[64];
   int read_by[64]; /* items the source had handed out at the call */
   int waits[64];   /* times the source had waited at the call */
+  int under_lock;  /* calls made with the scheduler's lock held */
   int not_decided; /* calls with a job to check */
 };
 
 static void collect(void *arg, struct sc_job *job) {
   struct handed *h = arg;
+  if (pthread_mutex_trylock(&h->s->lock) != 0)
+    h->under_lock++;
+  else
+    pthread_mutex_unlock(&h->s->lock);
   if (job->url) h->not_decided++;
   if (h->n < 64) {
     h->lines[h->n] = job->lineno;
@@ -109,6 +115,8 @@ static struct sc_opts opts_of(const char *a1, const char *a2) {
   return o;
 }
 
+static const long slots_4[] = {4};
+
 #define A "http://a.unit-sitecheck.org/"
 #define B "http://b.unit-sitecheck.org/"
 
@@ -124,7 +132,7 @@ TEST(sched_decided_jobs_take_no_slot_or_turn) {
   struct list_source l;
   list_init(&l, mixed, 6, 0);
   struct handed h = {.src = &l};
-  struct sc_sched *s = sc_sched_new(&o, &l.src, 4, 1, collect, &h);
+  struct sc_sched *s = sc_sched_new(&o, &l.src, slots_4, 1, collect, &h);
   h.s = s;
   struct sc_job a1, b1, x;
   long wait;
@@ -144,6 +152,7 @@ TEST(sched_decided_jobs_take_no_slot_or_turn) {
   EXPECT_EQ(h.cls[1], SC_DNS);
   EXPECT_EQ(h.cls[2], SC_INVALID_URL);
   EXPECT_EQ(h.read_by[0], 6); /* read on, handed out at the take's end */
+  EXPECT_EQ(h.under_lock, 0);
   EXPECT_EQ(h.not_decided, 0);
   sc_sched_done(s, &a1);
   sc_sched_done(s, &b1);
@@ -165,7 +174,7 @@ TEST(sched_decided_jobs_from_a_blocking_source) {
   struct list_source l;
   list_init(&l, paused, 7, 1);
   struct handed h = {.src = &l};
-  struct sc_sched *s = sc_sched_new(&o, &l.src, 4, 1, collect, &h);
+  struct sc_sched *s = sc_sched_new(&o, &l.src, slots_4, 1, collect, &h);
   h.s = s;
   struct sc_job a1, b1, x;
   EXPECT(sc_sched_take_wait(s, &a1) == 1 && a1.lineno == 1);
@@ -178,6 +187,7 @@ TEST(sched_decided_jobs_from_a_blocking_source) {
   EXPECT(h.read_by[0] == 3 && h.read_by[1] == 3); /* not one by one */
   EXPECT(h.waits[2] == 1 && h.read_by[2] == 7);
   EXPECT_EQ(l.waits, 1);
+  EXPECT_EQ(h.under_lock, 0);
   sc_sched_done(s, &a1);
   sc_job_clear(&a1);
   EXPECT(sc_sched_take_wait(s, &a1) == 1 && a1.lineno == 5);
@@ -193,12 +203,13 @@ TEST(sched_decided_jobs_from_a_blocking_source) {
   list_init(&l, paused, 7, 1);
   o = opts_of("--per-host", "1");
   h = (struct handed){.src = &l};
-  s = sc_sched_new(&o, &l.src, 4, 1, collect, &h);
+  s = sc_sched_new(&o, &l.src, slots_4, 1, collect, &h);
   h.s = s;
   long wait;
   EXPECT(sc_sched_take(s, 0, &a1, &wait) == 1 && a1.lineno == 1);
   EXPECT(sc_sched_take(s, 0, &b1, &wait) == 1 && b1.lineno == 7);
   EXPECT(h.n == 3 && h.waits[1] == 0 && h.read_by[1] == 3);
+  EXPECT_EQ(h.under_lock, 0);
   sc_sched_done(s, &a1);
   sc_sched_done(s, &b1);
   sc_job_clear(&a1);
@@ -210,7 +221,7 @@ TEST(sched_decided_jobs_from_a_blocking_source) {
   o = opts_of(NULL, NULL);
   list_init(&l, tail, 3, 0);
   h = (struct handed){.src = &l};
-  s = sc_sched_new(&o, &l.src, 4, 1, collect, &h);
+  s = sc_sched_new(&o, &l.src, slots_4, 1, collect, &h);
   h.s = s;
   EXPECT(sc_sched_take(s, 0, &a1, &wait) == 1);
   EXPECT(sc_sched_take(s, 0, &x, &wait) == -1);
@@ -231,7 +242,7 @@ TEST(sched_decided_jobs_in_bulk) {
   struct list_source l;
   list_init(&l, items, 101, 0);
   struct handed h = {.src = &l};
-  struct sc_sched *s = sc_sched_new(&o, &l.src, 4, 1, collect, &h);
+  struct sc_sched *s = sc_sched_new(&o, &l.src, slots_4, 1, collect, &h);
   h.s = s;
   struct sc_job j;
   long wait;
@@ -240,6 +251,7 @@ TEST(sched_decided_jobs_in_bulk) {
   int in_order = 1;
   for (int i = 0; i < 64; i++) in_order &= h.lines[i] == (uint64_t)i + 1;
   EXPECT(in_order);
+  EXPECT_EQ(h.under_lock, 0);
   sc_sched_done(s, &j);
   sc_job_clear(&j);
   sc_sched_free(s);
@@ -417,7 +429,7 @@ TEST(sched_decided_before_a_slow_pipe) {
   struct sc_opts o;
   if (sc_opts_parse(&o, 5, argv) != 0) abort();
   struct sc_source *f = sc_feed_open(&o);
-  struct sc_sched *s = sc_sched_new(&o, f, 4, 1, count_decided, NULL);
+  struct sc_sched *s = sc_sched_new(&o, f, slots_4, 1, count_decided, NULL);
   const char *lines = A "1\nnot a url\n";
   if (write(p[1], lines, strlen(lines)) < 0) abort();
   struct sc_job a1;
