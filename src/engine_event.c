@@ -132,10 +132,10 @@ static void wake_loop(void *arg) {
  * may hold finished responses libcurl has not read yet, and their
  * connections count as busy until it has. A check added now would run
  * during the next socket's curl_multi_socket_action (libcurl runs due
- * timers in every call) and open a new connection. After a stall, that
- * was one new TLS connection per host of tls5k (64 at once). A check
- * handle runs after the loop's I/O phase; the idle handle makes that
- * phase look without waiting when the round began in a timer. */
+ * timers in every call) and open a new connection, one per busy host
+ * after a stall. A check handle runs after the loop's I/O phase; the idle
+ * handle makes that phase look without waiting when the round began in a
+ * timer. */
 static void refill_soon(struct ev_loop *ev) {
   if (ev->closing) return;
   uv_check_start(&ev->refill_soon, on_refill_soon);
@@ -332,11 +332,11 @@ static void on_sched_timer(uv_timer_t *t) {
  * plus at most this many; the rest wait for the next round, which polls
  * without waiting (refill_soon). libcurl sees a connect finish only when
  * the loop polls its socket, so starting every free slot at once made
- * each check's connect wait until the loop had started all the others
- * (725 ms of "connect" on loopback at -c 10000) and sent all requests
- * together. The credit for freed slots keeps -c in flight: a flat cap
- * ran fewer checks than -c whenever the CPU was the limit. Why 64 and
- * not 16, and the figures: README, "We queue, libcurl does not". */
+ * each check's connect wait until the loop had started all the others,
+ * and sent all requests together: at high -c, "connect" then measured the
+ * loop, not the network. The credit for freed slots keeps -c in flight: a
+ * flat cap ran fewer checks than -c whenever the CPU was the limit. A
+ * smaller step than this one opened more connections and ran slower. */
 enum { START_MORE_PER_ROUND = 64 };
 
 /* Starts what waits for descriptors, then fills free slots from the
@@ -414,13 +414,12 @@ static void *loop_main(void *arg) {
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
   /* Connections kept for reuse hold descriptors too. main.c budgets for
-   * two connections per slot, so the cache may hold that many: over 64
-   * hosts at -c 256 one per slot made libcurl close and reopen connections
-   * (tput: 12.5 s against 9.7 s; tls5k with libcurl's resolver, which had
-   * kept one per slot: 4,345 TLS connections and 9.8 s against 320 and
-   * 1.2 s). MAX_TOTAL makes the bound hard: at the cap libcurl closes the
-   * oldest idle connection before it opens one, and never queues, as fewer
-   * than nslots are in use. */
+   * two connections per slot, so the cache may hold that many: with one
+   * per slot, a run over more hosts than the cache holds made libcurl
+   * close and reopen connections all the time, a new TLS handshake for
+   * most checks. MAX_TOTAL makes the bound hard: at the cap libcurl closes
+   * the oldest idle connection before it opens one, and never queues, as
+   * fewer than nslots are in use. */
   long maxconn = ev->nslots;
   if (ev->run->o->reuse) {
     maxconn = 2 * ev->nslots;

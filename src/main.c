@@ -70,9 +70,8 @@ static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
 /* The event model's loops: --loops N (no more than checks in flight), or
  * by default one per CPU this process may run on, but at most one per 64
  * checks in flight: a loop runs on one core, and a second one pays when
- * the first is busy (100,000 URLs at -c 256 on 2 cores: 1.5 -> 1.1 s in
- * an A/B, see bench/README.md), not for a handful of checks. Other
- * models: 1 (the scheduler's one lane). */
+ * the first is busy, not for a handful of checks (bench/README.md).
+ * Other models: 1 (the scheduler's one lane). */
 static int fit_loops(const struct sc_opts *o, long concurrency) {
   if (o->model != SC_MODEL_EVENT) return 1;
   long n = o->loops;
