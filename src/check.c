@@ -13,14 +13,13 @@
 #include <openssl/x509.h>
 
 #include "resolver.h"
-#include "scheduler.h"
-#include "sink.h"
 #include "url.h"
 #include "util.h"
 
-#define RECV_BUFFER                                                            \
-  1024 /* libcurl's minimum; its default 16 KiB per handle costs memory at 10k \
-          in flight */
+/* libcurl's minimum receive buffer: its default, 16 KiB per handle, would
+ * cost memory in proportion to the checks in flight, and a check reads
+ * little more than a head. */
+#define RECV_BUFFER 1024
 
 int sc_core_global_init(void) {
   signal(SIGPIPE, SIG_IGN);
@@ -45,26 +44,25 @@ static int proxied(const struct sc_opts *o) {
 
 /* Whether this check keeps its connection for the next URL of its host,
  * decided when its final head is in: reuse is on for the run (opts.c) and
- * the scheduler expects more checks of the host (sc_sched_company). It is
- * asked then rather than at the start because it knows more: the first
- * check of a host starts before the host's second URL is read (tls5k: 383
- * TLS connections, 319 when asked at the head). Without a scheduler (a
+ * the engine's keep_fn expects more checks of the host. It is asked then
+ * rather than at the start because more is known: the first check of a
+ * host starts before the host's second URL is read, so a decision at the
+ * start would close connections the next URLs need. Without a keep_fn (a
  * worker process), the job's start-time hint decides (job.h, alone). */
 static int keeps_connection(const struct sc_check *c) {
   if (!c->o->reuse) return 0;
-  return c->sched ? sc_sched_company(c->sched, &c->job) : !c->job.alone;
+  return c->keep_fn ? c->keep_fn(c->keep_arg, &c->job) : !c->job.alone;
 }
 
-void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable) {
+void sc_check_init(struct sc_check *c, const struct sc_opts *o,
+                   atomic_int *stop, int abortable) {
   memset(c, 0, sizeof *c);
   c->o = o;
+  c->stop = stop;
   c->abortable = abortable;
   c->proxied = proxied(o);
   c->easy = curl_easy_init();
-  if (!c->easy) {
-    fputs("sitecheck: out of memory\n", stderr);
-    exit(SC_EXIT_INTERNAL);
-  }
+  if (!c->easy) sc_oom();
 }
 
 void sc_check_cleanup(struct sc_check *c) {
@@ -214,7 +212,7 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
     c->body_stop = 1;
     return 1;
   }
-  return c->abortable && atomic_load(&sc_stop) != 0;
+  return c->abortable && atomic_load(c->stop) != 0;
 }
 
 void sc_check_begin(struct sc_check *c) {
@@ -259,8 +257,8 @@ void sc_check_prepare(struct sc_check *c) {
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
   /* Without reuse, GET stops at the first body byte, which closes an
    * HTTP/1 connection, so searching the cache for a reusable one is wasted
-   * work (0.4 s of CPU at 10k in flight to one host: libcurl walks every
-   * connection to that host). HEAD leaves connections reusable, so it
+   * work, and costly with many checks in flight to one host: libcurl walks
+   * every connection to that host. HEAD leaves connections reusable, so it
    * keeps the search. Redirect hops within one check reuse either way. */
   if (!head && (!o->reuse || c->job.alone))
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
@@ -289,7 +287,7 @@ void sc_check_prepare(struct sc_check *c) {
      * thousands of new hosts a second, let entries go soon. Not after 1 s:
      * libcurl ages entries in whole seconds of time(), so an entry made at
      * the end of one second would be "stale" a moment later, and libcurl
-     * would then look the name up itself (seen: 1 in ~10,000). */
+     * would then look the name up itself. */
     curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 2L);
   } else if (o->resolve) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
@@ -298,8 +296,8 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_PROXY, o->proxy);
   } else if (!c->proxied) {
     /* No proxy variable is set (proxied() read them at the start): saying
-     * so spares libcurl reading the environment again for every transfer
-     * (1% of the instructions per URL). */
+     * so spares libcurl reading the environment again for every transfer,
+     * which shows in the per-URL profile. */
     curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_NOPROXY, "");
   }
@@ -449,7 +447,7 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
    * datagram, an overloaded server) is worth another try, unless lookups
    * of the name have failed that way often enough already. */
   if (status == SC_RESOLVE_NXDOMAIN || status == SC_RESOLVE_FAILED_BEFORE ||
-      atomic_load(&sc_stop) || c->attempts > c->o->retries)
+      atomic_load(c->stop) || c->attempts > c->o->retries)
     return SC_CHECK_DONE;
   *delay_ms = backoff_ms(c);
   return SC_CHECK_AGAIN;
@@ -581,7 +579,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
   interpret(c, rc, r);
   *delay_ms = 0;
-  if (atomic_load(&sc_stop)) return SC_CHECK_DONE;
+  if (atomic_load(c->stop)) return SC_CHECK_DONE;
   if (c->o->head && !c->use_get && head_refused(r)) {
     c->use_get = 1;
     c->attempts--; /* the GET completes this try */
@@ -607,17 +605,17 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
   return SC_CHECK_AGAIN;
 }
 
-/* Sleeps ms in short steps so that a stop request is noticed; returns -1
- * if the run is stopping. */
-static int pause_ms(long ms) {
+/* Sleeps ms in short steps so that a stop request (*stop) is noticed;
+ * returns -1 if the run is stopping. */
+static int pause_ms(atomic_int *stop, long ms) {
   double until = sc_now_ms() + (double)ms;
   while (sc_now_ms() < until) {
-    if (atomic_load(&sc_stop)) return -1;
+    if (atomic_load(stop)) return -1;
     double left = until - sc_now_ms();
     struct timespec ts = {0, (long)((left > 100 ? 100 : left) * 1e6)};
     nanosleep(&ts, NULL);
   }
-  return atomic_load(&sc_stop) ? -1 : 0;
+  return atomic_load(stop) ? -1 : 0;
 }
 
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
@@ -637,13 +635,13 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
     if (sc_check_unresolved(c, st, err, sc_now_ms() - t, r, &delay) ==
         SC_CHECK_DONE)
       return 0;
-    if (pause_ms(delay) != 0) return -1;
+    if (pause_ms(c->stop, delay) != 0) return -1;
   }
   for (;;) {
     sc_check_prepare(c);
     CURLcode rc = curl_easy_perform(c->easy);
-    if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&sc_stop)) return -1;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(c->stop)) return -1;
     if (sc_check_finish(c, rc, r, &delay) == SC_CHECK_DONE) return 0;
-    if (pause_ms(delay) != 0) return -1;
+    if (pause_ms(c->stop, delay) != 0) return -1;
   }
 }

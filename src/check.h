@@ -9,18 +9,22 @@
  * GET without the body: the write callback stops the transfer at the first
  * body byte of the final response, so a 10 GB or endless body costs no more
  * than an empty one. That deliberate stop (CURLE_WRITE_ERROR) counts as
- * success, as does any error after the final response head was complete. */
+ * success, as does any error after the final response head was complete.
+ *
+ * The core knows nothing of the layers that use it (run.h): what it needs
+ * from them, whether to keep a connection and whether the run stops,
+ * comes in through c->keep_fn and c->stop, which the engine sets. */
 #ifndef SC_CHECK_H
 #define SC_CHECK_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 
 #include "job.h"
 #include "opts.h"
 #include "result.h"
 #include "util.h"
 
-struct sc_sched;
 struct sc_dnscache;
 
 struct sc_check {
@@ -34,7 +38,8 @@ struct sc_check {
   int body_stop;       /* we stopped at the body on purpose */
   size_t body_bytes;   /* body bytes let through (connection reuse) */
   double body_until;   /* sc_now_ms() after which a kept body is cut, or 0 */
-  int abortable;       /* blocking models: abort when sc_stop is set */
+  atomic_int *stop;    /* the run's stop flag: set, the check ends early */
+  int abortable;       /* blocking models: abort when *stop is set */
   int proxied;         /* a proxy resolves names: no lookup of ours */
   int attempts;        /* tries made so far (HEAD->GET fallback not counted) */
   int use_get;         /* -X HEAD was refused: this check now uses GET */
@@ -49,8 +54,12 @@ struct sc_check {
   double dns_ms;                  /* our lookup's time, or SC_NO_TIME */
   struct sc_dnscache *dns;        /* the run's DNS cache (blocking models) */
   void *owner;                    /* the engine's per-check data */
-  struct sc_sched *sched;         /* asked at the head whether to keep the
-                                     connection (keeps_connection), or NULL */
+  /* Asked when the final head is in whether to keep the connection for
+   * another check of the job's host (keeps_connection): the engine
+   * installs the scheduler's answer (sc_run_keep_connection). NULL: the
+   * job's start-time hint decides (!job.alone). */
+  int (*keep_fn)(void *keep_arg, const struct sc_job *job);
+  void *keep_arg;
   int keep; /* the final head is in and the connection kept */
   char errbuf[CURL_ERROR_SIZE];
 };
@@ -59,9 +68,12 @@ struct sc_check {
  * ignored. Returns 0 or -1. */
 int sc_core_global_init(void);
 
-/* Creates c's easy handle. abortable: make blocking transfers end when
- * sc_stop is set (the event engine removes its handles itself). */
-void sc_check_init(struct sc_check *c, const struct sc_opts *o, int abortable);
+/* Creates c's easy handle, with no keep_fn. stop: the flag that ends
+ * retries and their waits when set (the run's sc_stop); abortable: make
+ * blocking transfers end then too (the event engine removes its handles
+ * itself). */
+void sc_check_init(struct sc_check *c, const struct sc_opts *o,
+                   atomic_int *stop, int abortable);
 void sc_check_cleanup(struct sc_check *c);
 
 /* A check's life: sc_check_begin() once the caller has filled c->job;
@@ -98,7 +110,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms);
 
 /* Runs c->job to its result with blocking transfers, retries included
- * (their waits end early when sc_stop is set). For the serial, thread and
+ * (their waits end early when *c->stop is set). For the serial, thread and
  * process models. Returns 0 with *r filled, or -1 if the run is stopping. */
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r);
 

@@ -1,29 +1,16 @@
 /* engine.h - the four concurrency models of the talk, as interchangeable
- * engines over one core (check.c), one input path (feed.c behind the
- * politeness scheduler, scheduler.c) and one result sink (sink.c). An engine
- * takes jobs from the scheduler until it is exhausted (or sc_stop is set),
- * checks them, hands every result to the sink and tells the scheduler each
- * job is done. */
+ * engines over one core (check.c) and one run (run.h). An engine takes
+ * jobs from the run's scheduler until it is exhausted (or sc_stop is set),
+ * checks them, and hands each finished one to sc_run_complete, which
+ * writes its result and frees its host slot; freeing its own slot (a
+ * loop's, a thread's, a worker's) stays the engine's. It never sees a
+ * decided job: the scheduler completes those itself. Each check it sets
+ * up gets the run's keep-the-connection answer (c->keep_fn =
+ * sc_run_keep_connection) and the stop flag. */
 #ifndef SC_ENGINE_H
 #define SC_ENGINE_H
 
-#include "feed.h"
-#include "opts.h"
-#include "scheduler.h"
-#include "sink.h"
-
-struct sc_dnscache;
-
-struct sc_run {
-  const struct sc_opts *o;
-  struct sc_feed *feed;
-  struct sc_sched *sched; /* where engines take jobs (it wraps the feed) */
-  struct sc_sink *sink;
-  struct sc_dnscache *dns; /* the DNS cache every check shares, or NULL */
-  long concurrency; /* checks in flight in total, already fitted to limits */
-  long fd_budget;   /* descriptors the checks may hold in all */
-  int loops;        /* event model's loops (the scheduler's lanes), fitted */
-};
+#include "run.h"
 
 /* Each returns 0, or -1 after printing why the engine could not run. */
 int sc_engine_event(struct sc_run *run);   /* libuv + curl multi socket */

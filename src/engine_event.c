@@ -2,13 +2,13 @@
  * driven by libuv, one uv_poll_t per socket and one timer per loop.
  *
  * A loop keeps at most its share of -c checks in flight; free slots are
- * refilled from the streaming feed after each round of socket events (see
+ * refilled from the scheduler after each round of socket events (see
  * refill_soon), so nothing waits in libcurl's own queue (where its timeout
  * would already be running).
  * --loops N runs N such loops in N threads that share nothing but the
- * scheduler (with the feed behind it) and the sink; each loop takes from
- * its own lane of the scheduler, so a host's checks meet the connections
- * its earlier checks left in that loop's cache.
+ * run (run.h: the scheduler with the source behind it, and the sink);
+ * each loop takes from its own lane of the scheduler, so a host's checks
+ * meet the connections its earlier checks left in that loop's cache.
  *
  * A slot stays with its check through retries: the retry waits on the
  * slot's own timer while the other slots go on.
@@ -31,6 +31,7 @@
 #include "check.h"
 #include "engine.h"
 #include "resolver.h"
+#include "scheduler.h"
 #include "util.h"
 
 struct ev_loop;
@@ -131,18 +132,19 @@ static void wake_loop(void *arg) {
  * may hold finished responses libcurl has not read yet, and their
  * connections count as busy until it has. A check added now would run
  * during the next socket's curl_multi_socket_action (libcurl runs due
- * timers in every call) and open a new connection. After a stall, that
- * was one new TLS connection per host of tls5k (64 at once). A check
- * handle runs after the loop's I/O phase; the idle handle makes that
- * phase look without waiting when the round began in a timer. */
+ * timers in every call) and open a new connection, one per busy host
+ * after a stall. A check handle runs after the loop's I/O phase; the idle
+ * handle makes that phase look without waiting when the round began in a
+ * timer. */
 static void refill_soon(struct ev_loop *ev) {
   if (ev->closing) return;
   uv_check_start(&ev->refill_soon, on_refill_soon);
   uv_idle_start(&ev->no_wait, on_no_wait);
 }
 
-/* Hands every finished transfer to the core: done ones go to the sink,
- * retries wait on their slot's timer. Then has the loop refilled soon. */
+/* Hands every finished transfer to the core: done ones are completed
+ * (sc_run_complete), retries wait on their slot's timer. Then has the loop
+ * refilled soon. */
 static void drain(struct ev_loop *ev) {
   CURLMsg *m;
   int left;
@@ -155,12 +157,11 @@ static void drain(struct ev_loop *ev) {
     CURLcode rc = m->data.result;
     curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
     enum sc_next next = sc_check_finish(&s->check, rc, &r, &delay);
-    if (next == SC_CHECK_DONE) sc_sink_add(ev->run->sink, &r);
     curl_multi_remove_handle(ev->multi, e);
     s->in_multi = 0;
     ev->fd_used -= fd_cost(s);
     if (next == SC_CHECK_DONE) {
-      sc_sched_done(ev->run->sched, &s->check.job);
+      sc_run_complete(ev->run, &s->check.job, &r);
       release(ev, s);
     } else if (delay > 0)
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
@@ -279,8 +280,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
         SC_CHECK_AGAIN) {
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
     } else {
-      sc_sink_add(ev->run->sink, &r);
-      sc_sched_done(ev->run->sched, &s->check.job);
+      sc_run_complete(ev->run, &s->check.job, &r);
       release(ev, s);
     }
   }
@@ -315,8 +315,7 @@ static void start_try(struct ev_slot *s) {
     struct sc_result r;
     long delay;
     sc_check_finish(&s->check, CURLE_OUT_OF_MEMORY, &r, &delay);
-    sc_sink_add(ev->run->sink, &r);
-    sc_sched_done(ev->run->sched, &s->check.job);
+    sc_run_complete(ev->run, &s->check.job, &r);
     release(ev, s);
     return;
   }
@@ -333,11 +332,11 @@ static void on_sched_timer(uv_timer_t *t) {
  * plus at most this many; the rest wait for the next round, which polls
  * without waiting (refill_soon). libcurl sees a connect finish only when
  * the loop polls its socket, so starting every free slot at once made
- * each check's connect wait until the loop had started all the others
- * (725 ms of "connect" on loopback at -c 10000) and sent all requests
- * together. The credit for freed slots keeps -c in flight: a flat cap
- * ran fewer checks than -c whenever the CPU was the limit. Why 64 and
- * not 16, and the figures: README, "We queue, libcurl does not". */
+ * each check's connect wait until the loop had started all the others,
+ * and sent all requests together: at high -c, "connect" then measured the
+ * loop, not the network. The credit for freed slots keeps -c in flight: a
+ * flat cap ran fewer checks than -c whenever the CPU was the limit. A
+ * smaller step than this one opened more connections and ran slower. */
 enum { START_MORE_PER_ROUND = 64 };
 
 /* Starts what waits for descriptors, then fills free slots from the
@@ -415,13 +414,12 @@ static void *loop_main(void *arg) {
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
   /* Connections kept for reuse hold descriptors too. main.c budgets for
-   * two connections per slot, so the cache may hold that many: over 64
-   * hosts at -c 256 one per slot made libcurl close and reopen connections
-   * (tput: 12.5 s against 9.7 s; tls5k with libcurl's resolver, which had
-   * kept one per slot: 4,345 TLS connections and 9.8 s against 320 and
-   * 1.2 s). MAX_TOTAL makes the bound hard: at the cap libcurl closes the
-   * oldest idle connection before it opens one, and never queues, as fewer
-   * than nslots are in use. */
+   * two connections per slot, so the cache may hold that many: with one
+   * per slot, a run over more hosts than the cache holds made libcurl
+   * close and reopen connections all the time, a new TLS handshake for
+   * most checks. MAX_TOTAL makes the bound hard: at the cap libcurl closes
+   * the oldest idle connection before it opens one, and never queues, as
+   * fewer than nslots are in use. */
   long maxconn = ev->nslots;
   if (ev->run->o->reuse) {
     maxconn = 2 * ev->nslots;
@@ -457,8 +455,9 @@ static void *loop_main(void *arg) {
   ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);
   for (long i = 0; i < ev->nslots; i++) {
     struct ev_slot *s = &ev->slots[i];
-    sc_check_init(&s->check, ev->run->o, 0);
-    s->check.sched = ev->run->sched;
+    sc_check_init(&s->check, ev->run->o, &sc_stop, 0);
+    s->check.keep_fn = sc_run_keep_connection;
+    s->check.keep_arg = ev->run;
     uv_timer_init(&ev->loop, &s->retry);
     s->retry.data = s;
     s->ev = ev;
@@ -487,7 +486,7 @@ int sc_engine_event(struct sc_run *run) {
     loops[i].run = run;
     loops[i].lane = (int)i;
     loops[i].nloops = (int)n;
-    loops[i].nslots = run->concurrency / n + (i < run->concurrency % n);
+    loops[i].nslots = run->lane_slots[i];
     /* Reuse: the cache holds at most two connections per slot (see
      * loop_main). With c-ares a check needs only its connection, so the
      * checks get the other half. libcurl's resolver adds a socket pair per

@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "scheduler.h"
 #include "url.h"
 #include "util.h"
 
@@ -64,7 +65,7 @@ static void worker_main(int fd, const struct sc_opts *o,
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sc_check_init(&c, o, 1);
+  sc_check_init(&c, o, &sc_stop, 1); /* no keep_fn: no scheduler here */
   c.dns = dns;
   for (;;) {
     ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
@@ -120,7 +121,8 @@ static int spawn(struct procs *ps, long i) {
   return 0;
 }
 
-/* Reads worker i's result into the sink. Returns 0, or -1 if it died. */
+/* Reads worker i's result and completes its job. Returns 0, or -1 if it
+ * died. */
 static int collect(struct procs *ps, long i) {
   static char buf[WIRE_MAX];
   struct worker *w = &ps->w[i];
@@ -146,10 +148,9 @@ static int collect(struct procs *ps, long i) {
   char *chain = t.chain_len ? sc_xstrndup(p + t.final_len, t.chain_len) : NULL;
   r.final_url = final;
   r.chain = chain;
-  sc_sink_add(ps->run->sink, &r);
+  sc_run_complete(ps->run, &w->job, &r);
   free(final);
   free(chain);
-  sc_sched_done(ps->run->sched, &w->job);
   sc_job_clear(&w->job);
   w->busy = 0;
   return 0;
@@ -164,7 +165,9 @@ static void replace(struct procs *ps, long i, int want_new) {
   if (w->busy) kill(w->pid, SIGKILL);
   while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR) {
   }
-  if (w->busy && !atomic_load(&sc_stop)) {
+  if (w->busy) {
+    /* Its URL is reported, unless the run is stopping (then the worker
+     * was abandoned, not dead). */
     struct sc_result r;
     sc_result_for_job(&r, &w->job);
     r.a.cls = SC_OTHER;
@@ -174,9 +177,8 @@ static void replace(struct procs *ps, long i, int want_new) {
     else
       snprintf(r.a.detail, sizeof r.a.detail, "worker process died (exit %d)",
                WEXITSTATUS(st));
-    sc_sink_add(ps->run->sink, &r);
+    sc_run_complete(ps->run, &w->job, atomic_load(&sc_stop) ? NULL : &r);
   }
-  if (w->busy) sc_sched_done(ps->run->sched, &w->job);
   sc_job_clear(&w->job);
   w->busy = 0;
   if (want_new && spawn(ps, i) != 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "reader.h"
+#include "run.h"
 #include "url.h"
 #include "util.h"
 
@@ -27,12 +28,13 @@ struct pending {
 };
 
 struct sc_feed {
+  struct sc_source src;    /* first member: the feed is a source */
   pthread_mutex_t lock;    /* guards the ring and the flags below */
   pthread_cond_t not_full; /* the reader thread waits for room */
   struct pending ring[RING];
   unsigned head, count;
   int done;           /* the input is read to its end (or stopped) */
-  atomic_int closing; /* sc_feed_close: the reader thread must end */
+  atomic_int closing; /* feed_close: the reader thread must end */
   int threaded;       /* a reader thread fills the ring */
   pthread_t thread;
   /* The reader's own (the thread's, or the consumers' under the lock): */
@@ -41,20 +43,28 @@ struct sc_feed {
   const char **names;
   struct sc_reader *rd; /* reader of files[cur], NULL before/after */
   int read_error;
+  int nowait;     /* next_line must not wait for input (blocking feed) */
+  int would_wait; /* ... and it would have */
   /* The consumers': */
-  int dedup;
   atomic_uint_fast64_t taken;
   atomic_int eof;
 };
 
 static void *read_main(void *arg);
+static int feed_next(struct sc_source *src, struct sc_job *job, int wait);
+static uint64_t feed_taken(struct sc_source *src);
+static int feed_eof(struct sc_source *src);
+static int feed_close(struct sc_source *src);
 
-struct sc_feed *sc_feed_open(const struct sc_opts *o) {
+struct sc_source *sc_feed_open(const struct sc_opts *o) {
   struct sc_feed *f = sc_xcalloc(1, sizeof *f);
   pthread_mutex_init(&f->lock, NULL);
   pthread_cond_init(&f->not_full, NULL);
+  f->src.next = feed_next;
+  f->src.taken = feed_taken;
+  f->src.eof = feed_eof;
+  f->src.close = feed_close;
   f->nfiles = o->nfiles;
-  f->dedup = o->dedup;
   f->fds = sc_xcalloc((size_t)o->nfiles, sizeof *f->fds);
   f->names = sc_xcalloc((size_t)o->nfiles, sizeof *f->names);
   for (int i = 0; i < o->nfiles; i++) {
@@ -91,29 +101,37 @@ struct sc_feed *sc_feed_open(const struct sc_opts *o) {
    * happen while another thread may hold a lock (the ASan allocator's
    * deadlocked a forked worker in the sanitizer run). */
   f->threaded = o->model == SC_MODEL_EVENT;
+  f->src.blocks = !f->threaded;
   if (f->threaded && pthread_create(&f->thread, NULL, read_main, f) != 0) {
     fprintf(stderr, "sitecheck: cannot start the input thread\n");
     exit(SC_EXIT_INTERNAL);
   }
-  return f;
+  return &f->src;
 }
 
 /* Waits until fd has something to read (or an end or error, which read()
  * then reports), looking every 100 ms whether the run is stopping or the
- * feed closing: a silent pipe must hold up neither. */
+ * feed closing: a silent pipe must hold up neither. Asked not to wait
+ * (f->nowait), it only looks, and notes when it would have waited. */
 static int wait_input(void *arg, int fd) {
   struct sc_feed *f = arg;
   for (;;) {
     if (atomic_load(&sc_stop) || atomic_load(&f->closing)) return -1;
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = poll(&p, 1, 100);
+    int n = poll(&p, 1, f->nowait ? 0 : 100);
     if (n > 0 || (n < 0 && errno != EINTR)) return 0;
+    if (n == 0 && f->nowait) {
+      f->would_wait = 1;
+      return -1;
+    }
   }
 }
 
 /* Reads the next non-blank, non-comment line from the current file or the
  * ones after it into *p. Returns 1, or 0 at the end of the last file or
- * when stopped. Runs on the reader thread, or with the lock held. */
+ * when stopped, or -1 where it would have waited for input (f->nowait;
+ * the reader keeps its place). Runs on the reader thread, or with the
+ * lock held. */
 static int next_line(struct sc_feed *f, struct pending *p) {
   while (f->cur < f->nfiles) {
     if (!f->rd) {
@@ -132,7 +150,11 @@ static int next_line(struct sc_feed *f, struct pending *p) {
       p->overlong = overlong;
       return 1;
     }
-    if (r < 0 && errno == ECANCELED) return 0; /* stopping */
+    if (r < 0 && errno == ECANCELED) {
+      if (!f->would_wait) return 0; /* stopping */
+      f->would_wait = 0;
+      return -1;
+    }
     if (r < 0) {
       fprintf(stderr, "sitecheck: error reading %s: %s\n", f->names[f->cur],
               strerror(errno));
@@ -153,7 +175,7 @@ static void *read_main(void *arg) {
   pthread_setname_np(pthread_self(), "sc-input");
   for (;;) {
     struct pending p;
-    int got = !atomic_load(&sc_stop) && next_line(f, &p);
+    int got = !atomic_load(&sc_stop) && next_line(f, &p) == 1;
     pthread_mutex_lock(&f->lock);
     while (got && f->count == RING && !atomic_load(&f->closing))
       pthread_cond_wait(&f->not_full, &f->lock);
@@ -170,13 +192,22 @@ static void *read_main(void *arg) {
 }
 
 /* Takes the next line into *job: 1, or 0 at the end of the input, or -1
- * if the reader thread has none ready yet. Without a reader thread the
- * line is read here (blocking, but a stop ends the wait). */
-static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong) {
+ * if none is ready yet: the reader thread has none, or (no reader thread)
+ * reading it would have to wait and wait is 0. Without a reader thread
+ * the line is read here, waiting for it if need be (a stop ends the
+ * wait). */
+static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
+                     int wait) {
   pthread_mutex_lock(&f->lock);
   if (!f->threaded && f->count == 0 && !f->done) {
     struct pending p;
-    if (next_line(f, &p)) {
+    f->nowait = !wait;
+    int got = next_line(f, &p);
+    if (got < 0) {
+      pthread_mutex_unlock(&f->lock);
+      return -1;
+    }
+    if (got) {
       f->ring[f->head] = p;
       f->count = 1;
     } else {
@@ -202,52 +233,38 @@ static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong) {
   return 1;
 }
 
-int sc_feed_next(struct sc_feed *f, struct sc_sink *s, struct sc_job *job) {
+/* The source's next (source.h): the next line as a job, checkable or
+ * decided. Runs under the scheduler's lock. */
+static int feed_next(struct sc_source *src, struct sc_job *job, int wait) {
+  struct sc_feed *f = (struct sc_feed *)src;
+  int overlong = 0;
   memset(job, 0, sizeof *job);
-  for (;;) {
-    int overlong = 0;
-    if (atomic_load(&sc_stop)) return 0;
-    int got = take_line(f, job, &overlong);
-    if (got != 1) return got;
-
-    const char *why;
-    struct sc_url u;
-    enum sc_class cls =
-        sc_url_normalize(job->line, job->len, overlong, &u, &why);
-    if (cls == SC_OK) {
-      job->url = u.url;
-      job->host = u.host;
-      job->port = u.port;
-      job->ip_literal = u.ip_literal;
-      if (!f->dedup || !sc_sink_duplicate(s, job)) return 1;
-      sc_job_clear(job); /* a repeat: the sink answers it */
-      continue;
-    }
-
-    /* Decided without the network: report it here and read on. */
-    struct sc_result r;
-    sc_result_for_job(&r, job);
-    r.a.cls = cls;
-    r.a.attempts = 0;
-    sc_strcpy_cut(r.a.detail, sizeof r.a.detail, why);
-    sc_sink_add(s, &r);
-    sc_job_clear(job);
+  if (atomic_load(&sc_stop)) return 0;
+  int got = take_line(f, job, &overlong, wait);
+  if (got != 1) return got;
+  struct sc_url u;
+  enum sc_class cls =
+      sc_url_normalize(job->line, job->len, overlong, &u, &job->why);
+  if (cls == SC_OK) {
+    job->url = u.url;
+    job->host = u.host;
+    job->port = u.port;
+    job->ip_literal = u.ip_literal;
   }
+  job->cls = (int16_t)cls; /* decided without the network unless SC_OK */
+  return 1;
 }
 
-int sc_feed_blocks(const struct sc_feed *f) {
-  return !f->threaded;
+static uint64_t feed_taken(struct sc_source *src) {
+  return atomic_load(&((struct sc_feed *)src)->taken);
 }
 
-uint64_t sc_feed_taken(struct sc_feed *f) {
-  return atomic_load(&f->taken);
+static int feed_eof(struct sc_source *src) {
+  return atomic_load(&((struct sc_feed *)src)->eof);
 }
 
-int sc_feed_eof(struct sc_feed *f) {
-  return atomic_load(&f->eof);
-}
-
-int sc_feed_close(struct sc_feed *f) {
+static int feed_close(struct sc_source *src) {
+  struct sc_feed *f = (struct sc_feed *)src;
   pthread_mutex_lock(&f->lock);
   atomic_store(&f->closing, 1);
   pthread_cond_broadcast(&f->not_full);

@@ -5,11 +5,14 @@
 #include <string.h>
 
 #include "result.h"
+#include "util.h"
 
 void sc_job_clear(struct sc_job *j) {
   free(j->line);
-  free(j->url);
-  free(j->host);
+  if (j->url) {
+    free(j->url);
+    free(j->host);
+  }
   memset(j, 0, sizeof *j);
 }
 
@@ -24,4 +27,13 @@ void sc_result_for_job(struct sc_result *r, const struct sc_job *j) {
   r->a.cert_days_left = SC_NO_DAYS;
   r->a.attempts = 1;
   r->a.dns_ms = r->a.connect_ms = r->a.tls_ms = r->a.ttfb_ms = SC_NO_TIME;
+}
+
+void sc_result_decided(struct sc_result *r, const struct sc_job *j) {
+  sc_result_for_job(r, j);
+  r->a.cls = j->cls;
+  r->a.status = j->status;
+  r->a.attempts = 0;
+  if (j->why) sc_strcpy_cut(r->a.detail, sizeof r->a.detail, j->why);
+  r->duplicate_of = j->duplicate_of;
 }

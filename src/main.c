@@ -1,5 +1,5 @@
 /* main.c - sitecheck's entry point: dispatches `serve` and `demo`, and
- * otherwise runs a check: options -> feed -> engine -> sink. */
+ * otherwise runs a check: options -> run (run.h) -> engine. */
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,15 +9,13 @@
 #include "demo.h"
 #include "dnscache.h"
 #include "engine.h"
-#include "feed.h"
 #include "msg.h"
 #include "opts.h"
 #include "progress.h"
 #include "report_main.h"
 #include "resolver.h"
-#include "scheduler.h"
+#include "run.h"
 #include "serve.h"
-#include "sink.h"
 #include "util.h"
 
 static int (*const engines[])(struct sc_run *) = {
@@ -73,9 +71,8 @@ static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
 /* The event model's loops: --loops N (no more than checks in flight), or
  * by default one per CPU this process may run on, but at most one per 64
  * checks in flight: a loop runs on one core, and a second one pays when
- * the first is busy (100,000 URLs at -c 256 on 2 cores: 1.5 -> 1.1 s in
- * an A/B, see bench/README.md), not for a handful of checks. Other
- * models: 1 (the scheduler's one lane). */
+ * the first is busy, not for a handful of checks (bench/README.md).
+ * Other models: 1 (the scheduler's one lane). */
 static int fit_loops(const struct sc_opts *o, long concurrency) {
   if (o->model != SC_MODEL_EVENT) return 1;
   long n = o->loops;
@@ -131,35 +128,23 @@ static int run_check(int argc, char **argv) {
     sc_opts_free(&o);
     return SC_EXIT_USAGE;
   }
-  struct sc_run run = {.o = &o};
-  run.concurrency = fit_concurrency(&o, &run.fd_budget);
-  run.loops = fit_loops(&o, run.concurrency);
-  run.feed = sc_feed_open(&o);
-  if (!run.feed) return SC_EXIT_USAGE;
-  run.sink = sc_sink_open(&o);
-  if (!run.sink) {
-    sc_feed_close(run.feed);
-    return SC_EXIT_USAGE;
-  }
-  run.sched = sc_sched_new(&o, run.feed, run.sink, run.concurrency, run.loops);
+  struct sc_run run;
+  long fd_budget, concurrency = fit_concurrency(&o, &fd_budget);
+  rc =
+      sc_run_open(&run, &o, concurrency, fd_budget, fit_loops(&o, concurrency));
+  if (rc) return rc;
   run.dns = o.use_cares ? new_dns_cache(&o) : NULL;
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
   struct sc_progress *prog =
-      show ? sc_progress_start(run.feed, run.sink, t0) : NULL;
+      show ? sc_progress_start(run.source, run.sink, t0) : NULL;
   int failed = engines[o.model](&run) != 0;
   sc_progress_stop(prog);
-  sc_sched_free(run.sched);
+  rc = sc_run_close(&run, sc_now_ms() - t0, failed);
   sc_dnscache_free(run.dns);
-  int read_error = sc_feed_close(run.feed);
-  rc = sc_sink_close(run.sink, sc_now_ms() - t0);
-  int sig = atomic_load(&sc_stop);
   sc_opts_free(&o);
   curl_global_cleanup();
-  if (sig > 0) return 128 + sig;
-  if (failed) return SC_EXIT_INTERNAL;
-  if (read_error && rc == SC_EXIT_OK) return SC_EXIT_USAGE;
   return rc;
 }
 

@@ -19,6 +19,7 @@
 
 #include "msg.h"
 #include "record.h"
+#include "run.h"
 #include "util.h"
 
 /* What an option's value is: how it is parsed, stored and named. */

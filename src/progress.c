@@ -13,16 +13,16 @@ struct sc_progress {
   pthread_mutex_t lock;
   pthread_cond_t cond;
   int stop;
-  struct sc_feed *feed;
+  struct sc_source *src;
   struct sc_sink *sink;
   double t0;
 };
 
 static void draw(struct sc_progress *p) {
-  uint64_t done = sc_sink_count(p->sink), taken = sc_feed_taken(p->feed);
+  uint64_t done = sc_sink_count(p->sink), taken = p->src->taken(p->src);
   double secs = (sc_now_ms() - p->t0) / 1000.0;
   char total[32] = "?";
-  if (sc_feed_eof(p->feed))
+  if (p->src->eof(p->src))
     snprintf(total, sizeof total, "%llu", (unsigned long long)taken);
   fprintf(stderr, "\r\033[K%llu/%s done, %.0f URLs/s, %llu in flight, %.1f s",
           (unsigned long long)done, total, secs > 0 ? (double)done / secs : 0,
@@ -47,10 +47,10 @@ static void *progress_main(void *arg) {
   return NULL;
 }
 
-struct sc_progress *sc_progress_start(struct sc_feed *f, struct sc_sink *s,
+struct sc_progress *sc_progress_start(struct sc_source *src, struct sc_sink *s,
                                       double t0_ms) {
   struct sc_progress *p = sc_xcalloc(1, sizeof *p);
-  p->feed = f;
+  p->src = src;
   p->sink = s;
   p->t0 = t0_ms;
   pthread_mutex_init(&p->lock, NULL);

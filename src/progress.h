@@ -5,13 +5,13 @@
 #ifndef SC_PROGRESS_H
 #define SC_PROGRESS_H
 
-#include "feed.h"
 #include "sink.h"
+#include "source.h"
 
 struct sc_progress;
 
 /* Starts drawing on stderr; returns NULL (and draws nothing) when off. */
-struct sc_progress *sc_progress_start(struct sc_feed *f, struct sc_sink *s,
+struct sc_progress *sc_progress_start(struct sc_source *src, struct sc_sink *s,
                                       double t0_ms);
 /* Stops the thread and clears the line. NULL is fine. */
 void sc_progress_stop(struct sc_progress *p);

@@ -289,10 +289,7 @@ struct sc_report *sc_report_new(const struct sc_report_opts *o) {
   sc_topk_init(&rep->fail_hosts, rep->max_hosts);
   sc_topk_init(&rep->time_hosts, rep->max_hosts);
   rep->cu = curl_url();
-  if (!rep->cu) {
-    fputs("sitecheck: out of memory\n", stderr);
-    exit(SC_EXIT_INTERNAL);
-  }
+  if (!rep->cu) sc_oom();
   return rep;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "run.h"
 #include "util.h"
 
 #define LINE_LIMIT (1 << 20) /* a longer line is not a record */

@@ -1,14 +1,20 @@
-/* scheduler.h - the politeness scheduler between the feed and the engines.
+/* scheduler.h - the politeness scheduler between the job source and the
+ * engines.
  *
  * It decides which job may start now: at most --per-host checks in flight
  * per host, check starts spaced by --rate overall and --host-rate per host.
  * Jobs that must wait are queued per host, in our code and never in
- * libcurl's (where a queued transfer's timeout would already run). Input
- * is read ahead only while fewer than a bounded number of jobs wait, so
- * memory stays bounded: a list of 100,000 URLs on one host is read as
- * fast as its per-host limit lets it be checked. Thread-safe: the loops
+ * libcurl's (where a queued transfer's timeout would already run). The
+ * source is read ahead only while fewer than a bounded number of jobs
+ * wait, so memory stays bounded: a long list of one host's URLs is read
+ * as fast as its per-host limit lets it be checked. Thread-safe: the loops
  * of --loops and the threads of the thread model share one scheduler, so
  * the limits hold for the whole run.
+ *
+ * Decided jobs (source.h: an invalid line, a --dedup repeat) take no host
+ * slot and no turn: the take that read them hands them to the complete
+ * function given to sc_sched_new, after releasing the lock and before it
+ * returns. Takers never see them.
  *
  * Lanes: each loop of --loops takes from its own lane, and every host
  * belongs to one lane (a new host to the lane with the fewest jobs, a
@@ -20,20 +26,28 @@
  * reading ahead for it stops), or the job waited there 100 ms (its loop's
  * slots held by slow checks). A lane's taker that found nothing is woken
  * (its wake function) when a job of its lane becomes ready or the input
- * is exhausted. */
+ * is exhausted.
+ *
+ * Locks (run.h): the source is asked for jobs under the scheduler's lock;
+ * nothing else is called under it but a lane's wake function. */
 #ifndef SC_SCHED_H
 #define SC_SCHED_H
 
-#include "feed.h"
 #include "job.h"
 #include "opts.h"
-#include "sink.h"
+#include "source.h"
 
 struct sc_sched;
 
-/* Wraps the feed; concurrency sizes the read-ahead; lanes >= 1. */
-struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_feed *f,
-                              struct sc_sink *s, long concurrency, int lanes);
+/* Takes jobs from src. Lane i (0 .. lanes-1; lanes >= 1) runs
+ * slots_per_lane[i] checks at once: that sizes the read-ahead and when a
+ * lane falls behind. complete(arg, job) is given every decided job, with
+ * no lock held, on the thread of the take that read it; the job is
+ * cleared after it returns. */
+struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_source *src,
+                              const long *slots_per_lane, int lanes,
+                              void (*complete)(void *arg, struct sc_job *job),
+                              void *arg);
 void sc_sched_free(struct sc_sched *s);
 
 /* Takes the next job allowed to start now into *job (which then owns its
@@ -61,16 +75,18 @@ int sc_sched_take_wait(struct sc_sched *s, struct sc_job *job);
  * turn: spacing is never shortened). *job is emptied. */
 void sc_sched_return(struct sc_sched *s, struct sc_job *job);
 
-/* Whether job (taken, not yet done) should keep its connection: 1 if
- * another check of its host is in flight or waiting, or the host came
- * back before (a repeat) and the input is not exhausted, or only one check
- * runs at a time (the input is then read one line at a time, so nothing
- * is known of the next one). Never waits for input: when a taker holds
- * the scheduler while it reads a line (blocking models), or in the event
- * model whenever another thread holds it, the job's start-time hint
+/* Whether job (taken, not yet done) should keep its connection for another
+ * check of its host: 1 if another check of its host is in flight or
+ * waiting, or the host came back before (a repeat) and the input is not
+ * exhausted, or only one check runs at a time (the input is then read one
+ * line at a time, so nothing is known of the next one); 0 for a stolen
+ * job. The check core asks it through the keep_fn the engine installs
+ * (check.h, sc_run_keep_connection). Never waits for input: when a taker
+ * holds the scheduler while it reads a line (blocking models), or in the
+ * event model whenever another thread holds it, the job's start-time hint
  * answers (job.h, alone); in the blocking models it waits out other
  * holders, who hold the lock only briefly. */
-int sc_sched_company(struct sc_sched *s, const struct sc_job *job);
+int sc_sched_keep_connection(struct sc_sched *s, const struct sc_job *job);
 
 /* Marks a job taken with sc_sched_take as finished: its host slot frees.
  * Call it before clearing the job. */

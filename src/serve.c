@@ -98,6 +98,7 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
+#include "run.h"
 #include "util.h"
 
 #define SERVE_HEAD_MAX 16384    /* longest request head accepted */

@@ -4,14 +4,15 @@
  * One sink per run, shared by all engines and threads: sc_sink_add is
  * thread-safe and writes each record whole (records are formatted into a
  * buffer and written with write(2) only at record boundaries, so a record
- * is never torn or interleaved). */
+ * is never torn or interleaved). Results reach it through sc_run_complete
+ * only. Its lock is a leaf: it is never taken with another held, and
+ * nothing else is called under it (run.h). An output error sets sc_stop,
+ * which ends the run. */
 #ifndef SC_SINK_H
 #define SC_SINK_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 
-#include "job.h"
 #include "opts.h"
 #include "result.h"
 
@@ -24,13 +25,6 @@ struct sc_sink *sc_sink_open(const struct sc_opts *o);
 /* Counts r in the tally and writes its record. Thread-safe. */
 void sc_sink_add(struct sc_sink *s, const struct sc_result *r);
 
-/* --dedup: called by the feed for each checkable line. Returns 0 for the
- * first occurrence of job's URL (check it; the sink remembers it), or 1
- * for a repeat: its record (marked duplicate_of the first line, with the
- * first's status or class) is written now if the first is done, else as
- * soon as it is. Memory: one entry per distinct URL. Thread-safe. */
-int sc_sink_duplicate(struct sc_sink *s, const struct sc_job *job);
-
 /* Results taken so far (for progress). */
 uint64_t sc_sink_count(struct sc_sink *s);
 
@@ -39,9 +33,5 @@ uint64_t sc_sink_count(struct sc_sink *s);
  * run earned: 0, 1 (--fail-on matched) or 2 (an output error happened). The
  * sink is freed. */
 int sc_sink_close(struct sc_sink *s, double elapsed_ms);
-
-/* Set when the run must stop early: a signal (its number) or an output
- * error (-1). Engines stop reading input when it is non-zero. */
-extern atomic_int sc_stop;
 
 #endif

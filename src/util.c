@@ -11,7 +11,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static void oom(void) {
+#include "run.h"
+
+void sc_oom(void) {
   static const char msg[] = "sitecheck: out of memory\n";
   fwrite(msg, 1, sizeof msg - 1, stderr);
   exit(SC_EXIT_INTERNAL);
@@ -19,19 +21,19 @@ static void oom(void) {
 
 void *sc_xmalloc(size_t n) {
   void *p = malloc(n ? n : 1);
-  if (!p) oom();
+  if (!p) sc_oom();
   return p;
 }
 
 void *sc_xcalloc(size_t count, size_t n) {
   void *p = calloc(count ? count : 1, n ? n : 1);
-  if (!p) oom();
+  if (!p) sc_oom();
   return p;
 }
 
 void *sc_xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
-  if (!q) oom();
+  if (!q) sc_oom();
   return q;
 }
 

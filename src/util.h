@@ -1,19 +1,17 @@
 /* util.h - the one out-of-memory policy, clocks and small string helpers.
  *
  * Every allocation in sitecheck goes through sc_xmalloc() and friends: on
- * failure they print "sitecheck: out of memory" and exit with status 3, so
- * no caller has to handle NULL from an allocator. */
+ * failure they print "sitecheck: out of memory" and exit with status 3
+ * (SC_EXIT_INTERNAL, run.h), so no caller has to handle NULL from an
+ * allocator. An allocation made by a library (an easy handle) that fails
+ * ends the same way through sc_oom(). */
 #ifndef SC_UTIL_H
 #define SC_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define SC_EXIT_OK 0
-#define SC_EXIT_FAILON 1
-#define SC_EXIT_USAGE 2
-#define SC_EXIT_INTERNAL 3
-
+_Noreturn void sc_oom(void);
 void *sc_xmalloc(size_t n);
 void *sc_xcalloc(size_t count, size_t n);
 void *sc_xrealloc(void *p, size_t n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "opts.h"
+#include "run.h"
 #include "util.h"
 #include "unit.h"
 

@@ -1,9 +1,9 @@
-/* test_sched.c - the politeness scheduler: give-back, lanes, and the
- * keep-the-connection answer under contention. */
+/* test_sched.c - the politeness scheduler over the line-file feed:
+ * give-back, lanes, and the keep-the-connection answer under contention.
+ * (Decided jobs and --dedup: test_source.c.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -13,15 +13,22 @@
 #include "job.h"
 #include "opts.h"
 #include "scheduler.h"
-#include "sink.h"
 #include "util.h"
 #include "unit.h"
+
+/* The scheduler's complete function where no decided job is expected. */
+static void no_decided(void *arg, struct sc_job *job) {
+  (void)arg, (void)job;
+  abort();
+}
+
+/* 4 checks in flight, split over 1 or 2 lanes as the run splits them. */
+static const long slots_1[] = {4}, slots_2[] = {2, 2};
 
 /* A scheduler over lines (held in a memfd) with the options args. */
 struct sched_rig {
   struct sc_opts o;
-  struct sc_feed *f;
-  struct sc_sink *sink;
+  struct sc_source *f;
   struct sc_sched *s;
   int fd;
 };
@@ -37,8 +44,8 @@ static void rig_open_lanes(struct sched_rig *r, const char *lines,
   memset(&r->o, 0, sizeof r->o);
   if (sc_opts_parse(&r->o, 7, argv) != 0) abort();
   r->f = sc_feed_open(&r->o);
-  r->sink = sc_sink_open(&r->o);
-  r->s = sc_sched_new(&r->o, r->f, r->sink, 4, lanes);
+  r->s = sc_sched_new(&r->o, r->f, lanes == 1 ? slots_1 : slots_2, lanes,
+                      no_decided, NULL);
 }
 
 static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
@@ -46,22 +53,9 @@ static void rig_open(struct sched_rig *r, const char *lines, const char *a1,
   rig_open_lanes(r, lines, a1, a2, 1);
 }
 
-/* Closes a sink, its tally going to /dev/null. */
-static void sink_close_quietly(struct sc_sink *sink) {
-  int out = dup(1), null = open("/dev/null", O_WRONLY);
-  fflush(stdout);
-  dup2(null, 1); /* the tally of an empty run */
-  sc_sink_close(sink, 0);
-  fflush(stdout);
-  dup2(out, 1);
-  close(out);
-  close(null);
-}
-
 static void rig_close(struct sched_rig *r) {
   sc_sched_free(r->s);
-  sc_feed_close(r->f);
-  sink_close_quietly(r->sink);
+  r->f->close(r->f);
   close(r->fd);
   sc_opts_free(&r->o);
 }
@@ -119,7 +113,7 @@ TEST(sched_return) {
   rig_close(&r);
 }
 
-/* sc_sched_company in a blocking model: it never waits for input (a
+/* sc_sched_keep_connection in a blocking model: it never waits for input (a
  * taker reading a slow pipe holds the scheduler), where the start-time
  * guess answers; otherwise it waits for the lock and answers from what the
  * scheduler knows. (It used to guess whenever the lock was held at all.) */
@@ -135,9 +129,9 @@ static void *take_wait_in_thread(void *arg) {
   return NULL;
 }
 
-static void *company_in_thread(void *arg) {
+static void *keep_in_thread(void *arg) {
   struct rig_thread *t = arg;
-  atomic_store(&t->r, sc_sched_company(t->s, &t->job));
+  atomic_store(&t->r, sc_sched_keep_connection(t->s, &t->job));
   return NULL;
 }
 
@@ -166,7 +160,7 @@ static void *take_in_a_loop(void *arg) {
   return NULL;
 }
 
-TEST(sched_company_and_slow_input) {
+TEST(sched_keep_connection_and_slow_input) {
   int p[2];
   if (pipe(p) != 0) abort();
   char path[64];
@@ -175,9 +169,8 @@ TEST(sched_company_and_slow_input) {
   struct sc_opts o;
   memset(&o, 0, sizeof o);
   if (sc_opts_parse(&o, 5, argv) != 0) abort();
-  struct sc_feed *f = sc_feed_open(&o);
-  struct sc_sink *sink = sc_sink_open(&o);
-  struct sc_sched *s = sc_sched_new(&o, f, sink, 4, 1);
+  struct sc_source *f = sc_feed_open(&o);
+  struct sc_sched *s = sc_sched_new(&o, f, slots_1, 1, no_decided, NULL);
   const char *l1 = "http://a.unit-sitecheck.org/1\n";
   const char *l2 = "http://a.unit-sitecheck.org/2\n";
   if (write(p[1], l1, strlen(l1)) < 0) abort();
@@ -190,7 +183,7 @@ TEST(sched_company_and_slow_input) {
   pthread_create(&tt, NULL, take_wait_in_thread, &taker);
   usleep(50 * 1000);
   ask.job = a;
-  pthread_create(&ta, NULL, company_in_thread, &ask);
+  pthread_create(&ta, NULL, keep_in_thread, &ask);
   EXPECT(returned_within(&ask, 2000) && atomic_load(&ask.r) == 0);
 
   if (write(p[1], l2, strlen(l2)) < 0) abort();
@@ -198,7 +191,7 @@ TEST(sched_company_and_slow_input) {
   pthread_join(ta, NULL);
   EXPECT(atomic_load(&taker.r) == 1 && taker.job.lineno == 2);
   /* No taker reading: the answer is the scheduler's (a/2 is in flight). */
-  EXPECT(sc_sched_company(s, &a) == 1);
+  EXPECT(sc_sched_keep_connection(s, &a) == 1);
 
   /* Other threads holding the lock briefly (a taker finding nothing, as
    * a finishing thread's sc_sched_done would) are waited out: every answer
@@ -212,7 +205,7 @@ TEST(sched_company_and_slow_input) {
   pthread_create(&th, NULL, take_in_a_loop, &hm);
   long asked = 0, guesses = 0;
   while (atomic_load(&hm.takes) < 200000 && asked < 100000000) {
-    guesses += !sc_sched_company(s, &a);
+    guesses += !sc_sched_keep_connection(s, &a);
     asked++;
   }
   atomic_store(&hm.stop, 1);
@@ -226,8 +219,7 @@ TEST(sched_company_and_slow_input) {
   struct sc_job end;
   EXPECT(sc_sched_take_wait(s, &end) != 1);
   sc_sched_free(s);
-  sc_feed_close(f);
-  sink_close_quietly(sink);
+  f->close(f);
   close(p[0]);
   sc_opts_free(&o);
 }
@@ -296,9 +288,9 @@ TEST(sched_lanes) {
   EXPECT(sc_sched_take(r.s, 1, &t[1], &wait) == 0 && wait > 50 && wait <= 101);
   usleep(120 * 1000);
   EXPECT(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
-  EXPECT(t[1].stolen && t[1].alone && !sc_sched_company(r.s, &t[1]));
+  EXPECT(t[1].stolen && t[1].alone && !sc_sched_keep_connection(r.s, &t[1]));
   EXPECT(sc_sched_take(r.s, 0, &t[2], &wait) == 1 && t[2].lineno == 3);
-  EXPECT(!t[2].stolen && sc_sched_company(r.s, &t[2]));
+  EXPECT(!t[2].stolen && sc_sched_keep_connection(r.s, &t[2]));
   for (int i = 0; i < 3; i++) done_clear(&r, &t[i]);
   rig_close(&r);
 
@@ -312,7 +304,7 @@ TEST(sched_lanes) {
                  "--per-host", "0", 2);
   EXPECT(sc_sched_take(r.s, 0, &t[0], &wait) == 1 && t[0].lineno == 1);
   EXPECT(sc_sched_take(r.s, 1, &t[1], &wait) == 1 && t[1].lineno == 2);
-  EXPECT(!t[1].stolen && sc_sched_company(r.s, &t[1]));
+  EXPECT(!t[1].stolen && sc_sched_keep_connection(r.s, &t[1]));
   EXPECT(sc_sched_take(r.s, 1, &t[2], &wait) == 1 && t[2].lineno == 3);
   EXPECT(sc_sched_take(r.s, 1, &t[3], &wait) == 0 && wait > 50);
   for (int i = 3; i < 18; i++)

@@ -1,0 +1,87 @@
+/* run.c - see run.h. */
+#include "run.h"
+
+#include <stdlib.h>
+
+#include "dedup.h"
+#include "feed.h"
+#include "job.h"
+#include "opts.h"
+#include "result.h"
+#include "scheduler.h"
+#include "sink.h"
+#include "util.h"
+
+atomic_int sc_stop;
+
+/* A repeat of a URL that was just answered (dedup.c): its record. */
+static void complete_repeat(void *arg, struct sc_job *repeat) {
+  struct sc_run *run = arg;
+  struct sc_result r;
+  sc_result_decided(&r, repeat);
+  sc_sink_add(run->sink, &r);
+}
+
+void sc_run_complete(struct sc_run *run, struct sc_job *job,
+                     const struct sc_result *r) {
+  struct sc_result decided;
+  if (!job->url) {
+    sc_result_decided(&decided, job);
+    sc_sink_add(run->sink, &decided);
+    return;
+  }
+  if (r) {
+    sc_sink_add(run->sink, r);
+    if (run->dedup) sc_dedup_answer(run->dedup, job, r, complete_repeat, run);
+  }
+  sc_sched_done(run->sched, job);
+}
+
+/* The scheduler's complete function: a decided job read by a take. */
+static void complete_decided(void *arg, struct sc_job *job) {
+  sc_run_complete(arg, job, NULL);
+}
+
+int sc_run_keep_connection(void *arg, const struct sc_job *job) {
+  struct sc_run *run = arg;
+  return sc_sched_keep_connection(run->sched, job);
+}
+
+int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
+                long fd_budget, int loops) {
+  *run = (struct sc_run){.o = o,
+                         .concurrency = concurrency,
+                         .fd_budget = fd_budget,
+                         .loops = loops};
+  run->source = sc_feed_open(o);
+  if (!run->source) return SC_EXIT_USAGE;
+  run->sink = sc_sink_open(o);
+  if (!run->sink) {
+    run->source->close(run->source);
+    return SC_EXIT_USAGE;
+  }
+  if (o->dedup) {
+    run->dedup = sc_dedup_new(run->source);
+    run->source = sc_dedup_source(run->dedup);
+  }
+  /* The checks are split evenly over the loops; the event engine sizes
+   * each loop by it and the scheduler each lane. */
+  run->lane_slots = sc_xcalloc((size_t)loops, sizeof *run->lane_slots);
+  for (int i = 0; i < loops; i++)
+    run->lane_slots[i] = concurrency / loops + (i < concurrency % loops);
+  run->sched = sc_sched_new(o, run->source, run->lane_slots, loops,
+                            complete_decided, run);
+  return 0;
+}
+
+int sc_run_close(struct sc_run *run, double elapsed_ms, int failed) {
+  sc_sched_free(run->sched);
+  int read_error = run->source->close(run->source); /* dedup's too */
+  int rc = sc_sink_close(run->sink, elapsed_ms);
+  free(run->lane_slots);
+  int sig = atomic_load(&sc_stop);
+  if (sig > 0) return 128 + sig;
+  if (failed) return SC_EXIT_INTERNAL;
+  if (read_error && rc == SC_EXIT_OK) return SC_EXIT_USAGE;
+  return rc;
+}

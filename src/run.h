@@ -1,0 +1,92 @@
+/* run.h - one run of checks: the object that ties the layers together,
+ * the one place a finished job goes, and what every layer may read of the
+ * run (its stop flag, the exit statuses).
+ *
+ * Layers, each using only those below it (a lower one calls back up only
+ * through a function pointer the upper one installs):
+ *   main           options -> sc_run_open -> an engine -> sc_run_close
+ *   engines        engine_*.c: take jobs, run checks, sc_run_complete
+ *   run            run.c: wires the pieces, completes jobs
+ *   scheduler      scheduler.c (politeness) + lanes.c (lanes, reuse hints)
+ *   sources        source.h: feed.c (line files), dedup.c (--dedup)
+ *   check          check.c: one URL with libcurl; asks c->keep_fn
+ *   sink           sink.c: tally, records, --fail-on
+ * This header includes no other layer's header (the run's members are
+ * opaque pointers), so the exit statuses and sc_stop can be read anywhere.
+ *
+ * Locks: the only nesting is the engine's own (engine_blocking.c's pool)
+ * -> the scheduler's -> a source's, in that order. The scheduler asks its
+ * source for jobs under its lock, so the feed's ring lock and dedup's
+ * table lock are taken inside it (one after the other, never together).
+ * The sink's lock is taken with no other held, and sc_run_complete holds
+ * none while it calls the sink, dedup and the scheduler in turn. A lane's
+ * wake function runs under the scheduler's lock and takes no lock of
+ * ours (uv_async_send). */
+#ifndef SC_RUN_H
+#define SC_RUN_H
+
+#include <stdatomic.h>
+
+/* Exit statuses of `sitecheck` (and of serve and demo). A run stopped by
+ * a signal exits 128 + its number. */
+#define SC_EXIT_OK 0
+#define SC_EXIT_FAILON 1   /* --fail-on matched */
+#define SC_EXIT_USAGE 2    /* usage, input or output error */
+#define SC_EXIT_INTERNAL 3 /* out of memory, cannot start a thread ... */
+
+/* Set when the run must stop early: a signal (its number) or an output
+ * error (-1). Sources stop handing out jobs, engines abandon what is in
+ * flight, and checks end their waits. */
+extern atomic_int sc_stop;
+
+struct sc_opts;
+struct sc_source;
+struct sc_dedup;
+struct sc_sched;
+struct sc_sink;
+struct sc_dnscache;
+struct sc_job;
+struct sc_result;
+
+struct sc_run {
+  const struct sc_opts *o;
+  struct sc_source *source; /* the input; the scheduler takes from it */
+  struct sc_dedup *dedup;   /* --dedup (its source wraps the feed), or NULL */
+  struct sc_sched *sched;   /* where engines take jobs */
+  struct sc_sink *sink;
+  struct sc_dnscache *dns; /* the DNS cache every check shares, or NULL */
+  long concurrency; /* checks in flight in total, already fitted to limits */
+  long fd_budget;   /* descriptors the checks may hold in all */
+  int loops;        /* event model's loops (the scheduler's lanes), fitted */
+  long *lane_slots; /* checks in flight per loop: concurrency split evenly */
+};
+
+/* Opens the input (a usage error if a file is missing), the record
+ * output and the scheduler for a run of concurrency checks in flight in
+ * loops lanes. Returns 0, or SC_EXIT_USAGE after printing why. */
+int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
+                long fd_budget, int loops);
+
+/* The one place a finished job goes. r is its result: written to the sink
+ * (the tally, the record, --fail-on). With --dedup, the repeats of its URL
+ * parked while it ran are written too, with its answer. A checked job's
+ * host slot is then freed in the scheduler (the scheduler was told of it
+ * when it was taken). r NULL: a decided job (job->url NULL) whose result it
+ * carries, or a check abandoned because the run stops (no record). The
+ * job stays the caller's; r may borrow its strings. Thread-safe; call it
+ * with no lock held. */
+void sc_run_complete(struct sc_run *run, struct sc_job *job,
+                     const struct sc_result *r);
+
+/* The check core's keep_fn (check.h) for a run: whether job, at its final
+ * head, should keep its connection, as the scheduler sees it. arg is the
+ * struct sc_run. */
+int sc_run_keep_connection(void *arg, const struct sc_job *job);
+
+/* Frees what sc_run_open made, flushes the records and prints the tally.
+ * Returns the exit status the run earned: 128 + a signal, SC_EXIT_INTERNAL
+ * if an engine failed (failed), SC_EXIT_USAGE for an input or output
+ * error, SC_EXIT_FAILON, or SC_EXIT_OK. */
+int sc_run_close(struct sc_run *run, double elapsed_ms, int failed);
+
+#endif
