@@ -36,10 +36,10 @@ def help_options():
 
 
 def subcommand_options():
-    """Long options of `sitecheck serve` and `sitecheck demo`, from their
+    """Long options of `sitecheck serve`, `demo` and `report`, from their
     own --help."""
     opts = set()
-    for sub in ("serve", "demo"):
+    for sub in ("serve", "demo", "report"):
         found = set(LONG_OPT.findall(help_text(sub)))
         assert found, f"sitecheck {sub} --help names no option"
         opts |= found
