@@ -269,7 +269,7 @@ void sc_check_prepare(struct sc_check *c) {
   curl_easy_setopt(e, CURLOPT_USERAGENT,
                    o->user_agent ? o->user_agent : "sitecheck/" SC_VERSION);
   /* With no CA path, libcurl's per-multi CA cache works instead of
-   * re-reading the bundle for every connection (../shared/LIBCURL.md). */
+   * re-reading the bundle for every connection (docs/DESIGN.md). */
   curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
   if (o->cacert) curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert);
   if (o->insecure) {
