@@ -568,8 +568,7 @@ static int head_refused(const struct sc_result *r) {
 /* Exponential backoff from 250 ms after try c->attempts, with jitter in
  * [0.5, 1.5), capped by --max-retry-wait. */
 static long backoff_ms(struct sc_check *c) {
-  c->rng ^= c->rng << 13, c->rng ^= c->rng >> 7, c->rng ^= c->rng << 17;
-  double jitter = 0.5 + (double)(c->rng >> 11) / 9007199254740992.0;
+  double jitter = 0.5 + sc_rand_unit(&c->rng);
   int k = c->attempts < 1 ? 0 : c->attempts > 16 ? 15 : c->attempts - 1;
   long wait = (long)(250.0 * (double)(1u << k) * jitter);
   return wait > c->o->max_retry_wait_ms ? c->o->max_retry_wait_ms : wait;

@@ -18,7 +18,7 @@ struct parked {
 
 /* What is known of one distinct URL. */
 struct seen {
-  struct hnode h; /* in the table, by URL (first member) */
+  struct sc_hnode h; /* in the table, by URL (first member) */
   char *url;
   uint64_t first_line;
   int done;
@@ -31,15 +31,12 @@ struct sc_dedup {
   struct sc_source src; /* first member: the wrapper source */
   struct sc_source *inner;
   pthread_mutex_t lock; /* guards the table */
-  struct htab seen;     /* one entry per distinct URL */
+  struct sc_htab seen;  /* one entry per distinct URL */
 };
 
 static struct seen *seen_find(struct sc_dedup *d, const char *url,
                               uint64_t hash) {
-  for (struct hnode *n = ht_chain(&d->seen, hash); n; n = n->next)
-    if (n->hash == hash && strcmp(((struct seen *)n)->url, url) == 0)
-      return (struct seen *)n;
-  return NULL;
+  return SC_HT_FIND_PTR(&d->seen, hash, url, struct seen, h, url);
 }
 
 /* Makes *job, a repeat of e's answered URL, the decided job that
@@ -68,7 +65,7 @@ static int intake(struct sc_dedup *d, struct sc_job *job) {
     e->url = sc_xstrdup(job->url);
     e->first_line = job->lineno;
     e->h.hash = hash;
-    ht_add(&d->seen, &e->h);
+    sc_ht_add(&d->seen, &e->h);
   } else if (e->done) {
     decide_repeat(e, job);
   } else {
@@ -109,7 +106,7 @@ static int dedup_close(struct sc_source *src) {
   struct sc_dedup *d = (struct sc_dedup *)src;
   int err = d->inner->close(d->inner);
   for (size_t i = 0; i <= d->seen.mask; i++)
-    for (struct hnode *n = d->seen.b[i], *next; n; n = next) {
+    for (struct sc_hnode *n = d->seen.b[i], *next; n; n = next) {
       struct seen *e = (struct seen *)n;
       next = n->next;
       for (struct parked *k = e->parked, *kn; k; k = kn) {
@@ -121,7 +118,7 @@ static int dedup_close(struct sc_source *src) {
       free(e->detail);
       free(e);
     }
-  ht_free(&d->seen);
+  sc_ht_free(&d->seen);
   pthread_mutex_destroy(&d->lock);
   free(d);
   return err;
@@ -136,7 +133,7 @@ struct sc_dedup *sc_dedup_new(struct sc_source *inner) {
   d->src.blocks = inner->blocks;
   d->inner = inner;
   pthread_mutex_init(&d->lock, NULL);
-  ht_init(&d->seen);
+  sc_ht_init(&d->seen);
   return d;
 }
 

@@ -32,8 +32,7 @@ static void make_latencies(long *ms, int n, double scale) {
   double *x = sc_xcalloc((size_t)n, sizeof *x), sum = 0, max = 0, min = 1e9;
   uint64_t s = 0x5EED2017u;
   for (int i = 0; i < n; i++) {
-    s ^= s << 13, s ^= s >> 7, s ^= s << 17; /* xorshift64 */
-    double u = (double)(s >> 11) / 9007199254740992.0;
+    double u = sc_rand_unit(&s);
     x[i] = u * u; /* most sites quick, a few slow */
     sum += x[i];
     if (x[i] > max) max = x[i];

@@ -19,7 +19,7 @@
 
 /* One entry: header, key, NUL, data, NUL. */
 struct entry {
-  struct hnode h;       /* in c->entries */
+  struct sc_hnode h;    /* in c->entries */
   struct sc_link age;   /* in c->age, oldest first */
   double expires;       /* sc_now_ms() */
   uint32_t cost;        /* bytes counted against max_bytes */
@@ -31,7 +31,7 @@ struct entry {
 /* A blocking lookup of one name, and the threads waiting for it. Freed by
  * the last of the claimer and its waiters to let go. */
 struct claim {
-  struct hnode h; /* in c->claims until released */
+  struct sc_hnode h; /* in c->claims until released */
   pthread_cond_t done_cv;
   int done;
   int refs; /* the claimer (until release) and each waiter */
@@ -48,7 +48,7 @@ struct sc_dnscache {
   long fail_ttl_ms;
   size_t max_entries, max_bytes, bytes;
   uint64_t seed;
-  struct htab entries, claims;
+  struct sc_htab entries, claims;
   struct sc_link age;
 };
 
@@ -67,8 +67,8 @@ struct sc_dnscache *sc_dnscache_new(size_t max_entries, size_t max_bytes,
   c->max_entries = max_entries ? max_entries : 1;
   c->max_bytes = max_bytes ? max_bytes : 1;
   c->seed = sc_hash_u64((uint64_t)(sc_now_ms() * 1e3) ^ (uintptr_t)c);
-  ht_init(&c->entries);
-  ht_init(&c->claims);
+  sc_ht_init(&c->entries);
+  sc_ht_init(&c->claims);
   sc_link_init(&c->age);
   if (locked) {
     pthread_mutex_init(&c->lock, NULL);
@@ -87,7 +87,7 @@ void sc_dnscache_remember_failures(struct sc_dnscache *c, int fail_after,
 }
 
 static void entry_del(struct sc_dnscache *c, struct entry *e) {
-  ht_del(&c->entries, &e->h);
+  sc_ht_del(&c->entries, &e->h);
   sc_link_del(&e->age);
   c->bytes -= e->cost;
   free(e);
@@ -99,15 +99,15 @@ void sc_dnscache_free(struct sc_dnscache *c) {
     entry_del(c, SC_CONTAINER(c->age.next, struct entry, age));
   /* Claims left over belong to threads that are gone; none normally. */
   for (size_t i = 0; i <= c->claims.mask; i++)
-    for (struct hnode *n = c->claims.b[i], *next; n; n = next) {
+    for (struct sc_hnode *n = c->claims.b[i], *next; n; n = next) {
       struct claim *cl = SC_CONTAINER(n, struct claim, h);
       next = n->next;
       pthread_cond_destroy(&cl->done_cv);
       free(cl->text);
       free(cl);
     }
-  ht_free(&c->entries);
-  ht_free(&c->claims);
+  sc_ht_free(&c->entries);
+  sc_ht_free(&c->claims);
   if (c->locked) {
     pthread_condattr_destroy(&c->cattr);
     pthread_mutex_destroy(&c->lock);
@@ -117,11 +117,7 @@ void sc_dnscache_free(struct sc_dnscache *c) {
 
 static struct entry *entry_find(struct sc_dnscache *c, const char *key,
                                 uint64_t hash) {
-  for (struct hnode *n = ht_chain(&c->entries, hash); n; n = n->next) {
-    struct entry *e = SC_CONTAINER(n, struct entry, h);
-    if (n->hash == hash && strcmp(e->key, key) == 0) return e;
-  }
-  return NULL;
+  return SC_HT_FIND(&c->entries, hash, key, struct entry, h, key);
 }
 
 static const char *entry_data(const struct entry *e) {
@@ -167,7 +163,7 @@ static struct entry *store(struct sc_dnscache *c, const char *key, int kind,
   e->kind = (unsigned char)kind;
   memcpy(e->key, key, klen + 1);
   memcpy(e->key + klen + 1, data, dlen + 1);
-  ht_add(&c->entries, &e->h);
+  sc_ht_add(&c->entries, &e->h);
   sc_link_add_tail(&c->age, &e->age);
   c->bytes += cost;
   return e;
@@ -246,11 +242,7 @@ size_t sc_dnscache_count(struct sc_dnscache *c, size_t *bytes) {
 
 static struct claim *claim_find(struct sc_dnscache *c, const char *key,
                                 uint64_t hash) {
-  for (struct hnode *n = ht_chain(&c->claims, hash); n; n = n->next) {
-    struct claim *cl = SC_CONTAINER(n, struct claim, h);
-    if (n->hash == hash && strcmp(cl->key, key) == 0) return cl;
-  }
-  return NULL;
+  return SC_HT_FIND(&c->claims, hash, key, struct claim, h, key);
 }
 
 static void claim_unref(struct claim *cl) {
@@ -281,7 +273,7 @@ int sc_dnscache_claim(struct sc_dnscache *c, const char *key,
     cl->h.hash = hash;
     cl->refs = 1;
     pthread_cond_init(&cl->done_cv, &c->cattr);
-    ht_add(&c->claims, &cl->h);
+    sc_ht_add(&c->claims, &cl->h);
     rc = SC_DNSCACHE_MINE;
   } else {
     long long ms = deadline_ms > 0 ? (long long)deadline_ms : 0;
@@ -307,7 +299,7 @@ void sc_dnscache_release(struct sc_dnscache *c, const char *key, int value,
   lock(c);
   struct claim *cl = claim_find(c, key, sc_hash_str(c->seed, key));
   if (cl) {
-    ht_del(&c->claims, &cl->h);
+    sc_ht_del(&c->claims, &cl->h);
     cl->done = 1;
     cl->value = value;
     cl->text = sc_xstrdup(text);

@@ -30,6 +30,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "list.h"
 #include "resolver.h"
 #include "scheduler.h"
 #include "util.h"
@@ -42,9 +43,9 @@ struct ev_slot {
   struct sc_check check;
   uv_timer_t retry;
   struct ev_loop *ev;
-  struct ev_slot *next_held; /* in the loop's queue waiting for descriptors */
-  int in_multi;              /* its easy handle is added to the multi */
-  unsigned long lookup_id;   /* its c-ares lookup under way, or 0 */
+  struct sc_link held;     /* in the loop's queue waiting for descriptors */
+  int in_multi;            /* its easy handle is added to the multi */
+  unsigned long lookup_id; /* its c-ares lookup under way, or 0 */
   double lookup_t0;
 };
 
@@ -64,9 +65,9 @@ struct ev_loop {
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
   long nslots, nidle;
-  long freed;                            /* slots freed since the last refill */
-  long fd_budget, fd_used;               /* descriptors allowed / in use */
-  struct ev_slot *held_head, *held_tail; /* FIFO waiting for descriptors */
+  long freed;              /* slots freed since the last refill */
+  long fd_budget, fd_used; /* descriptors allowed / in use */
+  struct sc_link held;     /* slots waiting for descriptors, first out first */
   int input_done;
   int closing;
   int failed;
@@ -302,12 +303,7 @@ static void start_try(struct ev_slot *s) {
   }
   long cost = fd_cost(s);
   if (ev->fd_used > 0 && ev->fd_used + cost > ev->fd_budget) {
-    s->next_held = NULL;
-    if (ev->held_tail)
-      ev->held_tail->next_held = s;
-    else
-      ev->held_head = s;
-    ev->held_tail = s;
+    sc_link_add_tail(&ev->held, &s->held);
     return;
   }
   sc_check_prepare(&s->check);
@@ -345,17 +341,15 @@ enum { START_MORE_PER_ROUND = 64 };
  * a check finishes; a loop with nothing in flight (its hosts busy in other
  * loops) looks every 20 ms. */
 static void refill(struct ev_loop *ev) {
-  while (ev->held_head &&
-         (ev->fd_used == 0 ||
-          ev->fd_used + fd_cost(ev->held_head) <= ev->fd_budget)) {
-    struct ev_slot *s = ev->held_head;
-    ev->held_head = s->next_held;
-    if (!ev->held_head) ev->held_tail = NULL;
+  for (struct sc_link *l; (l = sc_link_first(&ev->held));) {
+    struct ev_slot *s = SC_CONTAINER(l, struct ev_slot, held);
+    if (ev->fd_used > 0 && ev->fd_used + fd_cost(s) > ev->fd_budget) break;
+    sc_link_del(l);
     start_try(s);
   }
   long started = 0, most = ev->freed + START_MORE_PER_ROUND;
   ev->freed = 0;
-  while (!ev->input_done && !ev->held_head && ev->nidle > 0) {
+  while (!ev->input_done && sc_link_empty(&ev->held) && ev->nidle > 0) {
     struct ev_slot *s = ev->idle[ev->nidle - 1];
     if (started == most) {
       refill_soon(ev); /* the rest after this round's socket events */
@@ -387,7 +381,7 @@ static void on_tick(uv_timer_t *t) {
   struct ev_loop *ev = t->data;
   if (!atomic_load(&sc_stop)) return;
   ev->input_done = 1;
-  ev->held_head = ev->held_tail = NULL;
+  while (!sc_link_empty(&ev->held)) sc_link_del(ev->held.next);
   for (long i = 0; i < ev->nslots; i++) {
     struct ev_slot *s = &ev->slots[i];
     if (!s->check.job.url) continue;
@@ -408,6 +402,7 @@ static void *loop_main(void *arg) {
   /* Named on its own thread (top -H, and the tests count them). */
   if (ev->nloops > 1) pthread_setname_np(pthread_self(), "sc-loop");
   uv_loop_init(&ev->loop);
+  sc_link_init(&ev->held);
   ev->multi = curl_multi_init();
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);

@@ -12,24 +12,24 @@
 
 #include "util.h"
 
-void ht_init(struct htab *t) {
+void sc_ht_init(struct sc_htab *t) {
   t->mask = 63;
   t->n = 0;
   t->b = sc_xcalloc(t->mask + 1, sizeof *t->b);
 }
 
-void ht_free(struct htab *t) {
+void sc_ht_free(struct sc_htab *t) {
   free(t->b);
   t->b = NULL;
   t->n = 0;
 }
 
-void ht_add(struct htab *t, struct hnode *e) {
+void sc_ht_add(struct sc_htab *t, struct sc_hnode *e) {
   if (t->n > t->mask) { /* load 1: double */
     size_t nmask = t->mask * 2 + 1;
-    struct hnode **nb = sc_xcalloc(nmask + 1, sizeof *nb);
+    struct sc_hnode **nb = sc_xcalloc(nmask + 1, sizeof *nb);
     for (size_t i = 0; i <= t->mask; i++)
-      for (struct hnode *p = t->b[i], *next; p; p = next) {
+      for (struct sc_hnode *p = t->b[i], *next; p; p = next) {
         next = p->next;
         p->next = nb[p->hash & nmask];
         nb[p->hash & nmask] = p;
@@ -43,14 +43,14 @@ void ht_add(struct htab *t, struct hnode *e) {
   t->n++;
 }
 
-void ht_del(struct htab *t, struct hnode *e) {
-  struct hnode **p = &t->b[e->hash & t->mask];
+void sc_ht_del(struct sc_htab *t, struct sc_hnode *e) {
+  struct sc_hnode **p = &t->b[e->hash & t->mask];
   while (*p != e) p = &(*p)->next;
   *p = e->next;
   t->n--;
 }
 
-struct hnode *ht_chain(const struct htab *t, uint64_t hash) {
+struct sc_hnode *sc_ht_chain(const struct sc_htab *t, uint64_t hash) {
   return t->b[hash & t->mask];
 }
 

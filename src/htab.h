@@ -1,33 +1,35 @@
-/* htab.h - a chained hash table of intrusive nodes, shared by the
- * resolver's cache, the scheduler's hosts and the sink's --dedup table.
- * A struct that lives in a table starts with a struct hnode; callers hash
- * their keys with sc_hash_str (keyed, see below) and compare keys
- * themselves while walking a chain. The table grows at load 1 and never
- * allocates per node. */
+/* htab.h - the one chained hash table of intrusive nodes (scheduler
+ * hosts, --dedup, the resolver and the DNS cache, the report's tables).
+ * A struct that lives in a table holds a struct sc_hnode; callers hash their
+ * keys with sc_hash_str (keyed, see below) and find a node by its string
+ * key with SC_HT_FIND. The table grows at load 1 and never allocates per
+ * node. */
 #ifndef SC_HTAB_H
 #define SC_HTAB_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-struct hnode {
-  struct hnode *next;
+struct sc_hnode {
+  struct sc_hnode *next;
   uint64_t hash;
 };
 
-struct htab {
-  struct hnode **b;
+struct sc_htab {
+  struct sc_hnode **b;
   size_t mask; /* buckets - 1 */
   size_t n;
 };
 
-void ht_init(struct htab *t);
+void sc_ht_init(struct sc_htab *t);
 /* Frees the buckets only; the nodes are the caller's. */
-void ht_free(struct htab *t);
-void ht_add(struct htab *t, struct hnode *e); /* e->hash set by the caller */
-void ht_del(struct htab *t, struct hnode *e);
+void sc_ht_free(struct sc_htab *t);
+void sc_ht_add(struct sc_htab *t,
+               struct sc_hnode *e); /* e->hash set by the caller */
+void sc_ht_del(struct sc_htab *t, struct sc_hnode *e);
 /* The chain where nodes of this hash live. */
-struct hnode *ht_chain(const struct htab *t, uint64_t hash);
+struct sc_hnode *sc_ht_chain(const struct sc_htab *t, uint64_t hash);
 
 /* Mixes a 64-bit value into a well-spread hash (splitmix64's finalizer).
  * Not keyed: only for values an outsider does not choose. */
@@ -51,5 +53,42 @@ uint64_t sc_hash_str(uint64_t seed, const char *s);
  * published SipHash-2-4 vectors. */
 uint64_t sc_siphash(uint64_t k0, uint64_t k1, int c, int d, const void *data,
                     size_t n);
+
+/* The node of t with this hash whose string key equals key; NULL if none.
+ * A node's key is the string key_at bytes from its hnode (a char array
+ * member), or with indirect the string a char * member there points to.
+ * Use SC_HT_FIND or SC_HT_FIND_PTR, which work key_at out. */
+static inline struct sc_hnode *sc_ht_find_str(const struct sc_htab *t,
+                                              uint64_t hash, const char *key,
+                                              ptrdiff_t key_at, int indirect) {
+  for (struct sc_hnode *n = sc_ht_chain(t, hash); n; n = n->next) {
+    const char *at = (const char *)n + key_at;
+    if (n->hash == hash &&
+        strcmp(indirect ? *(char *const *)(const void *)at : at, key) == 0)
+      return n;
+  }
+  return NULL;
+}
+
+static inline void *sc_ht_entry_or_null(struct sc_hnode *n, size_t node_at) {
+  return n ? (void *)((char *)n - node_at) : NULL;
+}
+
+#define SC_HT_FIND_(t, hash, k, type, node, key, indirect)                  \
+  ((type *)sc_ht_entry_or_null(                                             \
+      sc_ht_find_str(                                                       \
+          (t), (hash), (k),                                                 \
+          (ptrdiff_t)offsetof(type, key) - (ptrdiff_t)offsetof(type, node), \
+          (indirect)),                                                      \
+      offsetof(type, node)))
+
+/* The struct `type` in table t whose key equals the string k (hash is
+ * k's sc_hash_str), found through its struct sc_hnode member `node`; NULL if
+ * there is none. SC_HT_FIND for a `char key[]` member, SC_HT_FIND_PTR for
+ * a `char *key` member. */
+#define SC_HT_FIND(t, hash, k, type, node, key) \
+  SC_HT_FIND_(t, hash, k, type, node, key, 0)
+#define SC_HT_FIND_PTR(t, hash, k, type, node, key) \
+  SC_HT_FIND_(t, hash, k, type, node, key, 1)
 
 #endif

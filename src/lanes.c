@@ -32,8 +32,10 @@
 void sc_lanes_init(struct sc_sched *s, const long *slots) {
   s->seen = sc_xcalloc(SC_SEEN_SLOTS, sizeof *s->seen);
   s->lanes = sc_xcalloc((size_t)s->nlanes, sizeof *s->lanes);
-  for (int i = 0; i < s->nlanes; i++)
+  for (int i = 0; i < s->nlanes; i++) {
     s->lanes[i].behind = BEHIND_PER_SLOT * slots[i];
+    sc_link_init(&s->lanes[i].ready);
+  }
   if (s->nlanes > 1) s->seen_lane = sc_xcalloc(SC_SEEN_SLOTS, 1);
 }
 
@@ -77,9 +79,12 @@ int sc_lanes_pick(const struct sc_sched *s, const struct host *h, int taker) {
  *   empty opened many more connections and was no faster. */
 static double steal_after(const struct sc_sched *s, int i, int *keep) {
   const struct lane *l = &s->lanes[i];
-  if (!l->ready_head) return -1;
+  struct sc_link *first = sc_link_first(&l->ready);
+  if (!first) return -1;
   *keep = l->ready_jobs >= l->behind || s->waiting >= s->max_waiting;
-  return *keep ? 0 : l->ready_head->ready_at + STEAL_WAIT_MS;
+  return *keep ? 0
+               : SC_CONTAINER(first, struct host, ready)->ready_at +
+                     STEAL_WAIT_MS;
 }
 
 /* A stolen job connects afresh and does not keep its connection: its
@@ -138,7 +143,7 @@ int sc_sched_keep_connection(struct sc_sched *s, const struct sc_job *job) {
   if (!s->several) return 1;
   if (!lock_unless_reading(s)) return !job->alone;
   struct host *h = sc_sched_host_find(s, job->host, sc_hash_str(0, job->host));
-  int r = h && (h->inflight > 1 || h->qhead || (h->repeat && !s->source_done));
+  int r = h && (h->inflight > 1 || h->nq || (h->repeat && !s->source_done));
   pthread_mutex_unlock(&s->lock);
   return r;
 }

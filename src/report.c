@@ -54,7 +54,7 @@ struct slow {
 
 /* A host whose certificate expires within expiry_days. */
 struct cert {
-  struct hnode node;
+  struct sc_hnode node;
   char *host;
   int32_t days;
   int64_t expiry;
@@ -87,7 +87,7 @@ struct sc_report {
   size_t nchains;
   uint64_t chains_more;
 
-  struct htab certs;
+  struct sc_htab certs;
   size_t ncerts;
   uint64_t certs_more; /* URLs of hosts past CERTS_MAX */
 
@@ -285,7 +285,7 @@ struct sc_report *sc_report_new(const struct sc_report_opts *o) {
   rep->max_hosts = o->max_hosts ? o->max_hosts : 100000;
   rep->expiry_days = o->expiry_days ? o->expiry_days : 30;
   sc_hist_init(&rep->times);
-  ht_init(&rep->certs);
+  sc_ht_init(&rep->certs);
   sc_topk_init(&rep->fail_hosts, rep->max_hosts);
   sc_topk_init(&rep->time_hosts, rep->max_hosts);
   rep->cu = curl_url();
@@ -425,16 +425,15 @@ static void add_row(struct sc_report *rep, const struct sc_report_rec *v,
 static void add_cert(struct sc_report *rep, const struct sc_report_rec *v,
                      const char *host) {
   uint64_t hash = sc_hash_str(0, host);
-  for (struct hnode *p = ht_chain(&rep->certs, hash); p; p = p->next) {
-    struct cert *c = (struct cert *)p;
-    if (p->hash == hash && strcmp(c->host, host) == 0) {
-      c->urls++;
-      if (v->cert_days_left < c->days) {
-        c->days = v->cert_days_left;
-        c->expiry = v->cert_expiry;
-      }
-      return;
+  struct cert *found =
+      SC_HT_FIND_PTR(&rep->certs, hash, host, struct cert, node, host);
+  if (found) {
+    found->urls++;
+    if (v->cert_days_left < found->days) {
+      found->days = v->cert_days_left;
+      found->expiry = v->cert_expiry;
     }
+    return;
   }
   if (rep->ncerts == CERTS_MAX) {
     rep->certs_more++;
@@ -446,7 +445,7 @@ static void add_cert(struct sc_report *rep, const struct sc_report_rec *v,
   c->expiry = v->cert_expiry;
   c->urls = 1;
   c->node.hash = hash;
-  ht_add(&rep->certs, &c->node);
+  sc_ht_add(&rep->certs, &c->node);
   rep->ncerts++;
 }
 
@@ -490,12 +489,12 @@ void sc_report_free(struct sc_report *rep) {
   free(rep->rows);
   for (int i = 0; i < rep->nslow; i++) free(rep->slow[i].url);
   for (size_t i = 0; i <= rep->certs.mask; i++)
-    for (struct hnode *p = rep->certs.b[i], *next; p; p = next) {
+    for (struct sc_hnode *p = rep->certs.b[i], *next; p; p = next) {
       next = p->next;
       free(((struct cert *)p)->host);
       free(p);
     }
-  ht_free(&rep->certs);
+  sc_ht_free(&rep->certs);
   sc_topk_free(&rep->fail_hosts);
   sc_topk_free(&rep->time_hosts);
   curl_url_cleanup(rep->cu);
@@ -1199,7 +1198,7 @@ static void certs(struct w *w, const struct sc_report *rep) {
   struct cert **c = sc_xcalloc(rep->ncerts, sizeof *c);
   size_t n = 0;
   for (size_t i = 0; i <= rep->certs.mask; i++)
-    for (struct hnode *p = rep->certs.b[i]; p; p = p->next)
+    for (struct sc_hnode *p = rep->certs.b[i]; p; p = p->next)
       c[n++] = (struct cert *)p;
   qsort(c, n, sizeof *c, cmp_cert);
   sc_buf_adds(b,

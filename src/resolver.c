@@ -44,7 +44,7 @@ enum { Q_PENDING, Q_ACTIVE, Q_DETACHED };
  * query has timed out (its waiters are answered) but c-ares still owns it:
  * its answer only goes into the cache. */
 struct query {
-  struct hnode h;       /* in r->inflight by key, unless detached */
+  struct sc_hnode h;    /* in r->inflight by key, unless detached */
   struct sc_link all;   /* r->queries: every query, owned by the resolver */
   struct sc_link order; /* r->deadlines, creation order, until answered */
   struct sc_link pend;  /* r->pending while Q_PENDING */
@@ -58,7 +58,7 @@ struct query {
 
 /* One caller waiting for a query. In r->ids while its callback may run. */
 struct waiter {
-  struct hnode h;
+  struct sc_hnode h;
   struct waiter *next;
   struct query *q; /* NULL once taken off the query for delivery */
   unsigned long id;
@@ -86,7 +86,7 @@ struct sc_resolver {
   uint64_t seed;
   struct sc_dnscache *front;  /* this resolver's own, unlocked */
   struct sc_dnscache *shared; /* the run's, behind it, or NULL */
-  struct htab inflight, ids;
+  struct sc_htab inflight, ids;
   struct sc_link queries, deadlines, pending;
   struct sock *socks;
   long nactive;    /* lookups handed to c-ares */
@@ -328,7 +328,7 @@ static void query_free(struct query *q) {
   /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): link_del unlinks q */
   for (struct waiter *w = q->first, *next; w; w = next) {
     next = w->next;
-    if (w->cb) ht_del(&q->r->ids, &w->h);
+    if (w->cb) sc_ht_del(&q->r->ids, &w->h);
     free(w);
   }
   sc_link_del(&q->all);
@@ -337,11 +337,7 @@ static void query_free(struct query *q) {
 
 static struct query *query_find(struct sc_resolver *r, const char *key,
                                 uint64_t hash) {
-  for (struct hnode *n = ht_chain(&r->inflight, hash); n; n = n->next) {
-    struct query *q = SC_CONTAINER(n, struct query, h);
-    if (n->hash == hash && strcmp(q->key, key) == 0) return q;
-  }
-  return NULL;
+  return SC_HT_FIND(&r->inflight, hash, key, struct query, h, key);
 }
 
 /* Takes the waiters off q (its lists stay as they are). */
@@ -360,7 +356,7 @@ static void deliver(struct sc_resolver *r, struct waiter *w, int status,
   while (w) {
     struct waiter *next = w->next;
     if (w->cb) {
-      ht_del(&r->ids, &w->h);
+      sc_ht_del(&r->ids, &w->h);
       if (!r->closing) w->cb(w->arg, status, addrs, err);
     }
     free(w);
@@ -454,7 +450,7 @@ static void on_addrinfo(void *arg, int status, int timeouts,
       negative_msg(err, sizeof err, r->family, q->key, kind, 0);
     if (st != SC_RESOLVE_OK && kind < 0 && server_failure(status))
       cache_failed(r, q->key, err);
-    ht_del(&r->inflight, &q->h);
+    sc_ht_del(&r->inflight, &q->h);
     sc_link_del(&q->order);
     deliver(r, query_take_waiters(q), st, addrs.len ? addrs.data : "", err);
   }
@@ -497,7 +493,7 @@ static void on_deadline(uv_timer_t *t) {
     int was_pending = q->state == Q_PENDING;
     if (q->deadline > now) break;
     sc_link_del(&q->order);
-    ht_del(&r->inflight, &q->h);
+    sc_ht_del(&r->inflight, &q->h);
     if (was_pending)
       sc_link_del(&q->pend);
     else
@@ -603,7 +599,7 @@ static int answer_cached(struct sc_resolver *r, int shared, const char *key,
 
 static struct waiter *waiter_find(struct sc_resolver *r, unsigned long id) {
   uint64_t hash = sc_hash_u64(r->seed ^ id);
-  for (struct hnode *n = ht_chain(&r->ids, hash); n; n = n->next) {
+  for (struct sc_hnode *n = sc_ht_chain(&r->ids, hash); n; n = n->next) {
     struct waiter *w = SC_CONTAINER(n, struct waiter, h);
     if (w->id == id) return w;
   }
@@ -650,7 +646,7 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
     q->h.hash = hash;
     q->state = Q_PENDING;
     q->deadline = uv_now(r->loop) + (uint64_t)r->timeout_ms;
-    ht_add(&r->inflight, &q->h);
+    sc_ht_add(&r->inflight, &q->h);
     sc_link_add_tail(&r->queries, &q->all);
     sc_link_add_tail(&r->deadlines, &q->order);
     sc_link_add_tail(&r->pending, &q->pend);
@@ -667,7 +663,7 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
     q->first = w;
   q->last = w;
   q->live++;
-  ht_add(&r->ids, &w->h);
+  sc_ht_add(&r->ids, &w->h);
 
   pump(r); /* may answer at once, from /etc/hosts */
   if (!waiter_find(r, id)) id = 0;
@@ -678,13 +674,13 @@ unsigned long sc_resolver_lookup(struct sc_resolver *r, const char *host,
 void sc_resolver_cancel(struct sc_resolver *r, unsigned long id) {
   struct waiter *w;
   if (id == 0 || r->finalized || !(w = waiter_find(r, id))) return;
-  ht_del(&r->ids, &w->h);
+  sc_ht_del(&r->ids, &w->h);
   w->cb = NULL;
   struct query *q = w->q;
   /* A query nobody waits for any more is dropped if not yet sent; one on
    * the wire runs on to fill the cache. */
   if (q && --q->live == 0 && q->state == Q_PENDING) {
-    ht_del(&r->inflight, &q->h);
+    sc_ht_del(&r->inflight, &q->h);
     sc_link_del(&q->order);
     sc_link_del(&q->pend);
     query_free(q);
@@ -823,8 +819,8 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, struct sc_dnscache *shared,
   r->seed = sc_hash_u64(uv_hrtime() ^ (uint64_t)(uintptr_t)r);
   r->front = sc_dnscache_new(SC_RESOLVER_CACHE_MAX, SC_RESOLVER_CACHE_BYTES, 0);
   r->shared = shared;
-  ht_init(&r->inflight);
-  ht_init(&r->ids);
+  sc_ht_init(&r->inflight);
+  sc_ht_init(&r->ids);
   sc_link_init(&r->queries);
   sc_link_init(&r->deadlines);
   sc_link_init(&r->pending);
@@ -858,8 +854,8 @@ static void finalize(struct sc_resolver *r) {
     s->closing = 1;
     uv_close((uv_handle_t *)&s->poll, on_sock_closed);
   }
-  ht_free(&r->inflight);
-  ht_free(&r->ids);
+  sc_ht_free(&r->inflight);
+  sc_ht_free(&r->ids);
   uv_close((uv_handle_t *)&r->ares_timer, on_handle_closed);
   uv_close((uv_handle_t *)&r->deadline_timer, on_handle_closed);
 }

@@ -31,10 +31,7 @@ struct decided {
 
 struct host *sc_sched_host_find(struct sc_sched *s, const char *name,
                                 uint64_t hash) {
-  for (struct hnode *n = ht_chain(&s->hosts, hash); n; n = n->next)
-    if (n->hash == hash && strcmp(((struct host *)n)->name, name) == 0)
-      return (struct host *)n;
-  return NULL;
+  return SC_HT_FIND_PTR(&s->hosts, hash, name, struct host, h, name);
 }
 
 static struct host *host_of(struct sc_sched *s, const struct sc_job *job) {
@@ -48,19 +45,21 @@ static struct host *host_get(struct sc_sched *s, const char *name, int lane) {
   h = sc_xcalloc(1, sizeof *h);
   h->name = sc_xstrdup(name);
   h->heap_at = -1;
+  sc_link_init(&h->queue);
+  sc_link_init(&h->ready);
   h->h.hash = hash;
   h->repeat = sc_lanes_seen(s, hash);
   h->lane = sc_lanes_pick(s, h, lane);
-  ht_add(&s->hosts, &h->h);
+  sc_ht_add(&s->hosts, &h->h);
   return h;
 }
 
 /* Forgets h if nothing about it matters any more. */
 static void host_maybe_free(struct sc_sched *s, struct host *h, double now) {
-  if (h->inflight || h->qhead || h->on_ready || h->heap_at >= 0 ||
+  if (h->inflight || h->nq || h->on_ready || h->heap_at >= 0 ||
       h->next_ok > now)
     return;
-  ht_del(&s->hosts, &h->h);
+  sc_ht_del(&s->hosts, &h->h);
   free(h->name);
   free(h);
 }
@@ -70,7 +69,7 @@ static void host_maybe_free(struct sc_sched *s, struct host *h, double now) {
  * run every few thousand takes, keeps such hosts from piling up. */
 static void sweep(struct sc_sched *s, double now) {
   for (size_t i = 0; i <= s->hosts.mask; i++)
-    for (struct hnode *n = s->hosts.b[i], *next; n; n = next) {
+    for (struct sc_hnode *n = s->hosts.b[i], *next; n; n = next) {
       next = n->next;
       host_maybe_free(s, (struct host *)n, now);
     }
@@ -126,7 +125,7 @@ static int has_room(const struct sc_sched *s, const struct host *h) {
 /* Puts a host with waiting jobs where it belongs: ready in its lane,
  * asleep, or nowhere (full: sc_sched_done brings it back). */
 static void place(struct sc_sched *s, struct host *h, double now) {
-  if (!h->qhead || h->on_ready || h->heap_at >= 0 || !has_room(s, h)) return;
+  if (!h->nq || h->on_ready || h->heap_at >= 0 || !has_room(s, h)) return;
   if (h->next_ok > now)
     heap_push(s, h);
   else
@@ -137,18 +136,10 @@ static void place(struct sc_sched *s, struct host *h, double now) {
  * waiting, in its lane and ready there if h is. */
 static void enqueue(struct sc_sched *s, struct host *h, struct qjob *q,
                     int first) {
-  if (first) {
-    q->next = h->qhead;
-    h->qhead = q;
-    if (!h->qtail) h->qtail = q;
-  } else {
-    q->next = NULL;
-    if (h->qtail)
-      h->qtail->next = q;
-    else
-      h->qhead = q;
-    h->qtail = q;
-  }
+  if (first)
+    sc_link_add_head(&h->queue, &q->link);
+  else
+    sc_link_add_tail(&h->queue, &q->link);
   h->nq++;
   s->waiting++;
   s->lanes[h->lane].waiting++;
@@ -174,9 +165,8 @@ int sc_sched_take_ready(struct sc_sched *s, int i, int stolen,
                         struct sc_job *job, double now) {
   struct host *h = sc_lanes_pop(s, i);
   if (!h) return 0;
-  struct qjob *q = h->qhead;
-  h->qhead = q->next;
-  if (!h->qhead) h->qtail = NULL;
+  struct qjob *q = SC_CONTAINER(sc_link_first(&h->queue), struct qjob, link);
+  sc_link_del(&q->link);
   h->nq--;
   *job = q->job;
   free(q);
@@ -208,24 +198,25 @@ struct sc_sched *sc_sched_new(const struct sc_opts *o, struct sc_source *src,
   s->max_waiting = concurrency * 4 > 4096 ? concurrency * 4 : 4096;
   s->several = concurrency > 1;
   sc_lanes_init(s, slots_per_lane);
-  ht_init(&s->hosts);
+  sc_ht_init(&s->hosts);
   return s;
 }
 
 void sc_sched_free(struct sc_sched *s) {
   for (size_t i = 0; i <= s->hosts.mask; i++)
-    for (struct hnode *n = s->hosts.b[i], *next; n; n = next) {
+    for (struct sc_hnode *n = s->hosts.b[i], *next; n; n = next) {
       struct host *h = (struct host *)n;
       next = n->next;
-      for (struct qjob *q = h->qhead, *qn; q; q = qn) {
-        qn = q->next;
+      for (struct sc_link *l = h->queue.next, *ln; l != &h->queue; l = ln) {
+        struct qjob *q = SC_CONTAINER(l, struct qjob, link);
+        ln = l->next;
         sc_job_clear(&q->job);
         free(q);
       }
       free(h->name);
       free(h);
     }
-  ht_free(&s->hosts);
+  sc_ht_free(&s->hosts);
   free(s->heap);
   sc_lanes_free(s);
   pthread_cond_destroy(&s->changed);
@@ -269,7 +260,7 @@ static enum intake intake(struct sc_sched *s, int lane, struct sc_job *job,
     return d->n == DECIDED_MAX ? INTAKE_HAND_OUT : INTAKE_QUEUED;
   }
   struct host *h = host_get(s, job->host, lane);
-  if (h->lane == lane && !h->qhead && has_room(s, h) && h->next_ok <= now) {
+  if (h->lane == lane && !h->nq && has_room(s, h) && h->next_ok <= now) {
     start(s, h, job, now);
     return INTAKE_STARTED;
   }

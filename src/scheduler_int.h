@@ -23,24 +23,25 @@
 #include <stdint.h>
 
 #include "htab.h"
+#include "list.h"
 #include "scheduler.h"
 
 struct qjob {
   struct sc_job job;
-  struct qjob *next;
+  struct sc_link link; /* in its host's queue */
 };
 
 struct host {
-  struct hnode h; /* in the hosts table, by name (first member) */
+  struct sc_hnode h; /* in the hosts table, by name (first member) */
   char *name;
   long inflight;
   double next_ok;      /* --host-rate: earliest next start */
   double undo_next_ok; /* next_ok before the last start (sc_sched_return) */
   uint64_t last_line;  /* the job of that start, by input line */
   int repeat; /* started twice, or seen before this struct (seen table) */
-  struct qjob *qhead, *qtail;
-  long nq;            /* jobs queued */
-  struct host *rnext; /* ready list */
+  struct sc_link queue; /* its waiting jobs (struct qjob), first out first */
+  long nq;              /* jobs queued */
+  struct sc_link ready; /* in its lane's ready list while on_ready */
   int on_ready;
   double ready_at; /* when it went on the ready list */
   int lane;
@@ -50,7 +51,7 @@ struct host {
 /* A lane (scheduler.h): its ready hosts, the jobs of its hosts, and how
  * to wake its taker. */
 struct lane {
-  struct host *ready_head, *ready_tail;
+  struct sc_link ready;   /* its ready hosts, first come first served */
   long waiting, inflight; /* jobs of its hosts queued / started */
   long ready_jobs;        /* queued on its ready hosts */
   long behind;            /* ready_jobs this many: its loop falls behind */
@@ -78,7 +79,7 @@ struct sc_sched {
   int source_done;     /* the source returned 0: nothing more comes */
   int input_blocks;    /* the source may wait for a slow producer */
   atomic_int reading;  /* a taker is in it, holding the lock */
-  struct htab hosts;
+  struct sc_htab hosts;
   struct lane *lanes;
   int nlanes;
   struct host **heap; /* min-heap on next_ok */
@@ -147,22 +148,17 @@ static inline void sc_lanes_ready(struct sc_sched *s, struct host *h,
   h->on_ready = 1;
   h->ready_at = now;
   l->ready_jobs += h->nq;
-  h->rnext = NULL;
-  if (l->ready_tail)
-    l->ready_tail->rnext = h;
-  else
-    l->ready_head = h;
-  l->ready_tail = h;
+  sc_link_add_tail(&l->ready, &h->ready);
   sc_lanes_wake_if_hungry(l);
 }
 
 /* Takes lane i's first ready host off its ready list, or returns NULL. */
 static inline struct host *sc_lanes_pop(struct sc_sched *s, int i) {
   struct lane *l = &s->lanes[i];
-  struct host *h = l->ready_head;
-  if (!h) return NULL;
-  l->ready_head = h->rnext;
-  if (!l->ready_head) l->ready_tail = NULL;
+  struct sc_link *first = sc_link_first(&l->ready);
+  if (!first) return NULL;
+  struct host *h = SC_CONTAINER(first, struct host, ready);
+  sc_link_del(first);
   h->on_ready = 0;
   l->ready_jobs -= h->nq;
   return h;
@@ -185,7 +181,7 @@ static inline int sc_lanes_behind(const struct sc_sched *s, int i) {
  * the seen table, with its lane. */
 static inline void sc_lanes_started(struct sc_sched *s, struct host *h,
                                     struct sc_job *job) {
-  job->alone = s->several && h->inflight == 1 && !h->qhead && !h->repeat;
+  job->alone = s->several && h->inflight == 1 && !h->nq && !h->repeat;
   uint64_t *seen = &s->seen[h->h.hash & (SC_SEEN_SLOTS - 1)];
   if (*seen == (h->h.hash | 1)) h->repeat = 1; /* a start before this one */
   *seen = h->h.hash | 1;

@@ -10,7 +10,7 @@
 
 void sc_topk_init(struct sc_topk *t, size_t capacity) {
   memset(t, 0, sizeof *t);
-  ht_init(&t->ht);
+  sc_ht_init(&t->ht);
   t->cap = capacity ? capacity : 1;
 }
 
@@ -20,7 +20,7 @@ void sc_topk_free(struct sc_topk *t) {
     free(t->heap[i]);
   }
   free(t->heap);
-  ht_free(&t->ht);
+  sc_ht_free(&t->ht);
   memset(t, 0, sizeof *t);
 }
 
@@ -58,7 +58,7 @@ static void sift_down(struct sc_topk *t, size_t i) {
 
 static struct sc_topk_item *find(const struct sc_topk *t, const char *key,
                                  uint64_t hash) {
-  for (struct hnode *p = ht_chain(&t->ht, hash); p; p = p->next) {
+  for (struct sc_hnode *p = sc_ht_chain(&t->ht, hash); p; p = p->next) {
     struct sc_topk_item *it = (struct sc_topk_item *)p;
     if (p->hash == hash && strcmp(it->key, key) == 0) return it;
   }
@@ -85,7 +85,7 @@ void sc_topk_add(struct sc_topk *t, const char *key, double w) {
     it->n = 1;
     it->max = w;
     it->node.hash = hash;
-    ht_add(&t->ht, &it->node);
+    sc_ht_add(&t->ht, &it->node);
     t->n++;
     put(t, t->n - 1, it);
     sift_up(t, t->n - 1);
@@ -93,7 +93,7 @@ void sc_topk_add(struct sc_topk *t, const char *key, double w) {
   }
   /* Space-Saving: the lightest key makes room and lends its weight. */
   it = t->heap[0];
-  ht_del(&t->ht, &it->node);
+  sc_ht_del(&t->ht, &it->node);
   free(it->key);
   it->key = sc_xstrndup(key, len);
   it->err = it->weight;
@@ -101,7 +101,7 @@ void sc_topk_add(struct sc_topk *t, const char *key, double w) {
   it->n = 1;
   it->max = w;
   it->node.hash = hash;
-  ht_add(&t->ht, &it->node);
+  sc_ht_add(&t->ht, &it->node);
   sift_down(t, 0);
   t->replaced++;
 }

@@ -17,17 +17,17 @@
 #include "htab.h"
 
 struct sc_topk_item {
-  struct hnode node; /* by key */
-  size_t heap;       /* position in the summary's min-heap */
-  double weight;     /* counted weight: true weight <= weight <= + err */
-  double err;        /* weight inherited from the key it replaced */
-  uint64_t n;        /* adds counted since the key entered */
-  double max;        /* the largest single weight added since then */
+  struct sc_hnode node; /* by key */
+  size_t heap;          /* position in the summary's min-heap */
+  double weight;        /* counted weight: true weight <= weight <= + err */
+  double err;           /* weight inherited from the key it replaced */
+  uint64_t n;           /* adds counted since the key entered */
+  double max;           /* the largest single weight added since then */
   char *key;
 };
 
 struct sc_topk {
-  struct htab ht;
+  struct sc_htab ht;
   struct sc_topk_item **heap; /* min-heap by weight */
   size_t n, cap;
   uint64_t replaced; /* keys that replaced another: 0 while exact */

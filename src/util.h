@@ -37,6 +37,16 @@ int sc_parse_long(const char *s, long min, long max, long *out);
  * limit (or the old one if it could not be raised). */
 long sc_raise_nofile(void);
 
+/* The one pseudo-random generator (xorshift64): retry jitter, the demo's
+ * latencies. Not for secrets (the hash key comes from getrandom). Returns
+ * a number in [0, 1) and advances *state, which must not be 0. */
+static inline double sc_rand_unit(uint64_t *state) {
+  uint64_t s = *state;
+  s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+  *state = s;
+  return (double)(s >> 11) / 9007199254740992.0; /* 53 bits over 2^53 */
+}
+
 /* Growable byte buffer. Owned by the caller; sc_buf_free releases it. */
 struct sc_buf {
   char *data;
