@@ -2,12 +2,16 @@
  * in the talk), each checking one URL at a time with a blocking transfer.
  *
  * Unlike the talk, the list is not split up front: the parent streams jobs
- * to whichever worker is idle over a SOCK_SEQPACKET socket pair (one
- * message per job, one per result) and merges results into the sink, so
- * memory does not grow with the list. Workers are forked before any
- * transfer (resolver threads do not survive fork). A worker that dies
- * mid-check costs only its URL, reported as `other`; a replacement is
- * started and the run goes on. */
+ * to whichever worker is idle over a socket pair and merges results into
+ * the sink, so memory does not grow with the list. Workers are forked
+ * before any transfer (resolver threads do not survive fork). A worker
+ * that dies mid-check costs only its URL, reported as `other`; a
+ * replacement is started and the run goes on.
+ *
+ * Messages are framed on a stream (SOCK_STREAM): a job is its URL's length
+ * and bytes; a result is struct sc_answer, then the lengths and bytes of
+ * final_url and chain. Strings cross whole, however long, so a record
+ * reads the same in every model. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,16 +29,15 @@
 #include "url.h"
 #include "util.h"
 
-#define SC_LINE_MAX_WIRE 16384 /* longest URL string sent either way */
+/* A string on the wire: its length + 1, or 0 for NULL, then its bytes. */
+typedef uint64_t wire_len;
 
-/* A result on the wire: struct sc_answer, then the lengths and bytes of
- * final_url and chain. */
+/* What follows struct sc_answer in a result. */
 struct wire_tail {
-  uint32_t final_len, chain_len;
+  wire_len final_len, chain_len;
 };
 
-#define WIRE_MAX \
-  (sizeof(struct sc_answer) + sizeof(struct wire_tail) + 2 * SC_LINE_MAX_WIRE)
+#define RECV_STEP 65536 /* a string grows by at most this per read */
 
 struct worker {
   pid_t pid;
@@ -49,29 +52,80 @@ struct procs {
   long n;
 };
 
-static size_t cap_len(const char *s, size_t max) {
+/* Sends all n bytes. Returns 0, or -1 if the peer is gone. */
+static int send_all(int fd, const void *p, size_t n) {
+  const char *b = p;
+  while (n) {
+    ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    b += k, n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Receives exactly n bytes. Returns 0, or -1 at an early end or error. */
+static int recv_all(int fd, void *p, size_t n) {
+  char *b = p;
+  while (n) {
+    ssize_t k = recv(fd, b, n, 0);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    b += k, n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Sends s (NULL allowed) as a length and its bytes. Returns 0 or -1. */
+static int send_str(int fd, const char *s) {
   size_t n = s ? strlen(s) : 0;
-  return n > max ? max : n;
+  wire_len len = s ? (wire_len)n + 1 : 0;
+  if (send_all(fd, &len, sizeof len) != 0) return -1;
+  return n ? send_all(fd, s, n) : 0;
+}
+
+/* Receives the bytes of a string sent with len (length + 1, 0 for NULL)
+ * into *out, NUL-terminated (the caller frees it). The buffer grows only
+ * as bytes arrive, so a length is never trusted with an allocation.
+ * Returns 0, or -1 (and *out NULL) at an early end. */
+static int recv_str(int fd, wire_len len, char **out) {
+  struct sc_buf b = {0};
+  *out = NULL;
+  if (len == 0) return 0;
+  for (wire_len left = len - 1; left;) {
+    size_t step = left < RECV_STEP ? (size_t)left : RECV_STEP;
+    sc_buf_reserve(&b, step);
+    if (recv_all(fd, b.data + b.len, step) != 0) {
+      sc_buf_free(&b);
+      return -1;
+    }
+    b.len += step, left -= step;
+  }
+  sc_buf_addc(&b, '\0');
+  *out = b.data;
+  return 0;
 }
 
 /* The worker's life: receive a URL, check it, send the result back. */
 static void worker_main(int fd, const struct sc_opts *o) {
-  static char in[SC_LINE_MAX_WIRE + 1], out[WIRE_MAX];
   struct sc_check c;
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sc_check_init(&c, o, 1);
   for (;;) {
-    ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    in[n] = '\0';
+    wire_len len;
+    char *in;
+    if (recv_all(fd, &len, sizeof len) != 0 || recv_str(fd, len, &in) != 0 ||
+        !in)
+      break;
     /* Only the URL crosses the socket; its host, port and kind are parsed
      * again here (the parent already validated it). */
     struct sc_url u;
     const char *why;
-    if (sc_url_normalize(in, (size_t)n, 0, &u, &why) != SC_OK) break;
+    enum sc_class cls = sc_url_normalize(in, strlen(in), 0, &u, &why);
+    free(in);
+    if (cls != SC_OK) break;
     c.job.url = u.url;
     c.job.host = u.host;
     c.job.port = u.port;
@@ -79,15 +133,15 @@ static void worker_main(int fd, const struct sc_opts *o) {
     c.job.line = NULL;
     struct sc_result r;
     if (sc_check_run_blocking(&c, &r) != 0) break;
-    struct wire_tail t = {(uint32_t)cap_len(r.final_url, SC_LINE_MAX_WIRE),
-                          (uint32_t)cap_len(r.chain, SC_LINE_MAX_WIRE)};
-    char *p = out;
-    memcpy(p, &r.a, sizeof r.a), p += sizeof r.a;
-    memcpy(p, &t, sizeof t), p += sizeof t;
-    if (t.final_len) memcpy(p, r.final_url, t.final_len), p += t.final_len;
-    if (t.chain_len) memcpy(p, r.chain, t.chain_len), p += t.chain_len;
+    struct wire_tail t = {r.final_url ? strlen(r.final_url) + 1 : 0,
+                          r.chain ? strlen(r.chain) + 1 : 0};
+    int sent =
+        send_all(fd, &r.a, sizeof r.a) == 0 &&
+        send_all(fd, &t, sizeof t) == 0 &&
+        (!r.final_url || send_all(fd, r.final_url, t.final_len - 1) == 0) &&
+        (!r.chain || send_all(fd, r.chain, t.chain_len - 1) == 0);
     sc_job_clear(&c.job);
-    if (send(fd, out, (size_t)(p - out), MSG_NOSIGNAL) < 0) break;
+    if (!sent) break;
   }
   sc_check_cleanup(&c);
 }
@@ -95,7 +149,7 @@ static void worker_main(int fd, const struct sc_opts *o) {
 /* Forks worker i. Returns 0 or -1. */
 static int spawn(struct procs *ps, long i) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
   pid_t pid = fork();
   if (pid < 0) {
     close(sv[0]);
@@ -118,28 +172,25 @@ static int spawn(struct procs *ps, long i) {
 
 /* Reads worker i's result into the sink. Returns 0, or -1 if it died. */
 static int collect(struct procs *ps, long i) {
-  static char buf[WIRE_MAX];
   struct worker *w = &ps->w[i];
-  ssize_t n;
-  do {
-    n = recv(w->fd, buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
   struct sc_result r;
   struct wire_tail t;
-  size_t head = sizeof r.a + sizeof t;
-  if (n < (ssize_t)head) return -1;
+  char *final, *chain;
+  /* poll() saw the result begin; the worker sends the rest at once. */
   sc_result_for_job(&r, &w->job);
-  memcpy(&r.a, buf, sizeof r.a);
-  memcpy(&t, buf + sizeof r.a, sizeof t);
-  if (head + (size_t)t.final_len + t.chain_len != (size_t)n) return -1;
+  if (recv_all(w->fd, &r.a, sizeof r.a) != 0 ||
+      recv_all(w->fd, &t, sizeof t) != 0 ||
+      recv_str(w->fd, t.final_len, &final) != 0)
+    return -1;
+  if (recv_str(w->fd, t.chain_len, &chain) != 0) {
+    free(final);
+    return -1;
+  }
   /* The strings of the answer come from another process: terminate them. */
   r.a.detail[sizeof r.a.detail - 1] = r.a.ip[sizeof r.a.ip - 1] = '\0';
   r.a.content_type[sizeof r.a.content_type - 1] = '\0';
   r.a.server[sizeof r.a.server - 1] = r.a.method[sizeof r.a.method - 1] = '\0';
   r.a.http_version[sizeof r.a.http_version - 1] = '\0';
-  const char *p = buf + head;
-  char *final = t.final_len ? sc_xstrndup(p, t.final_len) : NULL;
-  char *chain = t.chain_len ? sc_xstrndup(p + t.final_len, t.chain_len) : NULL;
   r.final_url = final;
   r.chain = chain;
   sc_sink_add(ps->run->sink, &r);
@@ -189,9 +240,8 @@ static int dispatch(struct procs *ps, long i, long *wait_ms) {
   struct worker *w = &ps->w[i];
   int got = sc_sched_take(ps->run->sched, 0, &w->job, wait_ms);
   if (got != 1) return got;
-  size_t n = cap_len(w->job.url, SC_LINE_MAX_WIRE);
   for (int attempt = 0; attempt < 2; attempt++) {
-    if (w->fd >= 0 && send(w->fd, w->job.url, n, MSG_NOSIGNAL) >= 0) break;
+    if (w->fd >= 0 && send_str(w->fd, w->job.url) == 0) break;
     struct sc_job keep = w->job;
     memset(&w->job, 0, sizeof w->job);
     w->busy = 0;
