@@ -1,12 +1,20 @@
-/* engine_process.c - the process model: -c worker processes (default 3, as
- * in the talk), each checking one URL at a time with a blocking transfer.
+/* engine_process.c - the process model: up to -c worker processes (default
+ * 3, as in the talk), each checking one URL at a time with a blocking
+ * transfer.
  *
  * Unlike the talk, the list is not split up front: the parent streams jobs
  * to whichever worker is idle over a socket pair and merges results into
- * the sink, so memory does not grow with the list. Workers are forked
- * before any transfer (resolver threads do not survive fork). A worker
- * that dies mid-check costs only its URL, reported as `other`; a
- * replacement is started and the run goes on.
+ * the sink, so memory does not grow with the list. Workers are started as
+ * the thread model starts threads: a new one only when a job may start and
+ * every worker is busy, so a 1-URL list forks one process, not -c. Forking
+ * during the run is safe because the parent never runs a transfer or a
+ * lookup (no resolver thread, no libcurl state to copy) and has no reader
+ * thread (feed.c); the progress thread, if any, is held while a fork
+ * happens (progress.c). A worker that dies mid-check costs only its URL,
+ * reported as `other`; the next job starts a replacement when it needs
+ * one. A worker that cannot be started leaves its job to the workers
+ * running (and no more are started), or with none running, reports the job
+ * as `other`, so the run always ends.
  *
  * Messages are framed on a stream (SOCK_STREAM): a job is its URL's length
  * and bytes; a result is struct sc_answer, then the lengths and bytes of
@@ -26,6 +34,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "msg.h"
 #include "url.h"
 #include "util.h"
 
@@ -48,8 +57,11 @@ struct worker {
 
 struct procs {
   struct sc_run *run;
-  struct worker *w;
+  struct worker *w; /* n slots; fd -1 where no worker runs */
   long n;
+  long live;  /* workers running */
+  long cap;   /* workers that may run: n, fewer once a fork failed */
+  int warned; /* a failed start was reported */
 };
 
 /* Sends all n bytes. Returns 0, or -1 if the peer is gone. */
@@ -146,14 +158,17 @@ static void worker_main(int fd, const struct sc_opts *o) {
   sc_check_cleanup(&c);
 }
 
-/* Forks worker i. Returns 0 or -1. */
+/* Forks a worker into empty slot i. Returns 0, or -1 with errno set. */
 static int spawn(struct procs *ps, long i) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  fflush(NULL); /* a worker that exits must not write the parent's buffers */
   pid_t pid = fork();
   if (pid < 0) {
+    int err = errno;
     close(sv[0]);
     close(sv[1]);
+    errno = err;
     return -1;
   }
   if (pid == 0) {
@@ -167,6 +182,7 @@ static int spawn(struct procs *ps, long i) {
   ps->w[i].pid = pid;
   ps->w[i].fd = sv[0];
   ps->w[i].busy = 0;
+  ps->live++;
   return 0;
 }
 
@@ -202,12 +218,14 @@ static int collect(struct procs *ps, long i) {
   return 0;
 }
 
-/* Reaps dead worker i, reports the URL it held, starts a replacement. */
-static void replace(struct procs *ps, long i, int want_new) {
+/* Ends worker i (killed if busy) and reaps it, reporting the URL it held;
+ * its slot is empty afterwards. */
+static void retire(struct procs *ps, long i) {
   struct worker *w = &ps->w[i];
   int st = 0;
   close(w->fd); /* an idle worker sees end of input and exits */
   w->fd = -1;
+  ps->live--;
   if (w->busy) kill(w->pid, SIGKILL);
   while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR) {
   }
@@ -226,60 +244,100 @@ static void replace(struct procs *ps, long i, int want_new) {
   if (w->busy) sc_sched_done(ps->run->sched, &w->job);
   sc_job_clear(&w->job);
   w->busy = 0;
-  if (want_new && spawn(ps, i) != 0)
-    fprintf(stderr, "sitecheck: cannot start a worker process: %s\n",
-            strerror(errno));
 }
 
-/* Sends worker i the next job the scheduler allows. Returns 1 if sent; 0
- * if none may start yet (*wait_ms: when to look again, -1 after a check
- * finishes); -1 when the input is done. A worker found dead before it got
- * the job is replaced and the job resent, so a URL is never reported as
- * lost without having been tried. */
+/* The job taken for empty slot i found no worker: one could not be
+ * started (err). With workers running, the job goes back to the scheduler
+ * for them, and no more are started; with none, nothing can check it, so
+ * it is reported as `other` (the next job tries again). */
+static void unstarted(struct procs *ps, long i, int err) {
+  struct worker *w = &ps->w[i];
+  if (!ps->warned) {
+    ps->warned = 1;
+    if (ps->live > 0)
+      sc_warn(
+          "cannot start more than %ld worker processes (%s); going on "
+          "with those",
+          ps->live, strerror(err));
+    else
+      sc_warn("cannot start a worker process: %s", strerror(err));
+  }
+  if (ps->live > 0) {
+    ps->cap = ps->live;
+    sc_sched_return(ps->run->sched, &w->job);
+    return;
+  }
+  struct sc_result r;
+  sc_result_for_job(&r, &w->job);
+  r.a.cls = SC_OTHER;
+  r.a.attempts = 0;
+  snprintf(r.a.detail, sizeof r.a.detail,
+           "the worker process could not be started: %s", strerror(err));
+  sc_sink_add(ps->run->sink, &r);
+  sc_sched_done(ps->run->sched, &w->job);
+  sc_job_clear(&w->job);
+}
+
+/* The slot for the next job: an idle worker's; else, while every worker
+ * is busy, an empty one if another worker may start (always when none
+ * runs); else -1. */
+static long next_slot(const struct procs *ps) {
+  long empty = -1;
+  for (long i = 0; i < ps->n; i++) {
+    if (ps->w[i].fd >= 0 && !ps->w[i].busy) return i;
+    if (ps->w[i].fd < 0 && empty < 0) empty = i;
+  }
+  return ps->live < ps->cap || ps->live == 0 ? empty : -1;
+}
+
+/* Takes the next job the scheduler allows for slot i and sends it to the
+ * slot's worker, forking one into an empty slot. Returns 1 if a job was
+ * taken (and sent, given back or reported: unstarted); 0 if none may start
+ * yet (*wait_ms: when to look again, -1 after a check finishes); -1 when
+ * the input is done. A worker found dead before it got the job is retired
+ * and a new one tried, so a URL is never reported as lost without having
+ * been tried. */
 static int dispatch(struct procs *ps, long i, long *wait_ms) {
   struct worker *w = &ps->w[i];
   int got = sc_sched_take(ps->run->sched, 0, &w->job, wait_ms);
   if (got != 1) return got;
-  for (int attempt = 0; attempt < 2; attempt++) {
-    if (w->fd >= 0 && send_str(w->fd, w->job.url) == 0) break;
+  for (int attempt = 0;; attempt++) {
+    if (w->fd < 0 && spawn(ps, i) != 0) {
+      unstarted(ps, i, errno);
+      return 1;
+    }
+    if (send_str(w->fd, w->job.url) == 0 || attempt == 1) break;
     struct sc_job keep = w->job;
     memset(&w->job, 0, sizeof w->job);
-    w->busy = 0;
-    replace(ps, i, 1);
+    retire(ps, i); /* not busy: nothing to report */
     w->job = keep;
   }
-  /* If both sends failed, poll() sees the hang-up and reports the URL. */
+  /* If the new worker died too, poll() sees the hang-up: the URL is
+   * reported as lost with its worker. */
   w->busy = 1;
   return 1;
 }
 
 int sc_engine_process(struct sc_run *run) {
   struct procs ps = {.run = run, .n = run->concurrency};
+  ps.cap = ps.n;
   ps.w = sc_xcalloc((size_t)ps.n, sizeof *ps.w);
   struct pollfd *pfd = sc_xcalloc((size_t)ps.n, sizeof *pfd);
   int input_done = 0;
   for (long i = 0; i < ps.n; i++) ps.w[i].fd = -1;
-  fflush(NULL);
-  for (long i = 0; i < ps.n; i++)
-    if (spawn(&ps, i) != 0) {
-      fprintf(stderr, "sitecheck: cannot start a worker process: %s\n",
-              strerror(errno));
-      exit(SC_EXIT_INTERNAL);
-    }
   for (;;) {
-    long busy = 0, timeout = 100;
-    int not_yet = 0;
+    long busy = 0, timeout = 100, slot;
+    /* Jobs to idle workers, then to new ones while all are busy. */
+    while (!input_done && !atomic_load(&sc_stop) &&
+           (slot = next_slot(&ps)) >= 0) {
+      long wait;
+      int r = dispatch(&ps, slot, &wait);
+      if (r < 0) input_done = 1;
+      if (r == 0 && wait >= 0 && wait < timeout) timeout = wait;
+      if (r != 1) break;
+    }
     for (long i = 0; i < ps.n; i++) {
       struct worker *w = &ps.w[i];
-      if (w->fd >= 0 && !w->busy && !input_done && !not_yet) {
-        long wait;
-        int r = dispatch(&ps, i, &wait);
-        if (r < 0) input_done = 1;
-        if (r == 0) {
-          not_yet = 1;
-          if (wait >= 0 && wait < timeout) timeout = wait;
-        }
-      }
       pfd[i].fd = w->busy ? w->fd : -1;
       pfd[i].events = POLLIN;
       busy += w->busy;
@@ -289,11 +347,11 @@ int sc_engine_process(struct sc_run *run) {
     if (n < 0 && errno != EINTR) break;
     for (long i = 0; n > 0 && i < ps.n; i++) {
       if (!pfd[i].revents) continue;
-      if (collect(&ps, i) != 0) replace(&ps, i, !input_done);
+      if (collect(&ps, i) != 0) retire(&ps, i);
     }
   }
   for (long i = 0; i < ps.n; i++)
-    if (ps.w[i].fd >= 0) replace(&ps, i, 0); /* busy ones: abandoned */
+    if (ps.w[i].fd >= 0) retire(&ps, i); /* busy ones: abandoned */
   free(pfd);
   free(ps.w);
   return 0;
