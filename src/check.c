@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "pins.h"
 #include "resolver.h"
 #include "url.h"
 #include "util.h"
@@ -128,6 +129,35 @@ static long parse_retry_after(const char *v, size_t n) {
   return ms < 0 ? 0 : ms > 86400e3 * 365 ? -1 : (long)ms;
 }
 
+/* Whether a Location value (n bytes) that libcurl is about to follow
+ * leads to a host:port, other than the check's own, with a --resolve entry
+ * of its own. libcurl follows a redirect within the transfer, knowing only
+ * the entries it was handed when the transfer started (see prepare). */
+static int location_pinned(const struct sc_check *c, const char *v, size_t n) {
+  if (!c->o->pins || !c->o->follow || c->pins_all) return 0;
+  /* Only an absolute or scheme-relative target can change the host. */
+  if (!(n > 2 && v[0] == '/' && v[1] == '/') &&
+      !(n > 5 && strncasecmp(v, "http", 4) == 0 && memchr(v, ':', n)))
+    return 0;
+  char *base = NULL, *host = NULL, *port = NULL, *loc = sc_xstrndup(v, n);
+  int pinned = 0;
+  CURLU *u = curl_url();
+  curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &base);
+  if (u && base && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+      curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    long p = strtol(port, NULL, 10);
+    pinned = sc_pins_has(c->o->pins, host, p) &&
+             !(p == c->job.port && strcasecmp(host, c->job.host) == 0);
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  free(loc);
+  return pinned;
+}
+
 #define BODY_KEEP 16384     /* body bytes read for the sake of reuse */
 #define BODY_GRACE_MS 200.0 /* and the time they may take */
 
@@ -140,7 +170,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     c->head_final = 0;
     c->redirect_3xx = 0;
     c->off_web = 0;
-    c->to_invalid = 0;
+    c->to_invalid = c->to_pinned = 0;
     c->server[0] = '\0';
     note_certificate(c);
   } else if (len >= 12 && strncasecmp(buf, "retry-after:", 12) == 0) {
@@ -156,6 +186,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     c->redirect_3xx = 1;
     c->off_web = location_off_web(v, vn);
     c->to_invalid = !c->off_web && sc_url_location_is_invalid(v, vn);
+    c->to_pinned = !c->off_web && !c->to_invalid && location_pinned(c, v, vn);
   } else if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
     long code = 0;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -169,6 +200,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
       /* Following to a .invalid host would ask DNS for a name that never
        * resolves (RFC 6761): stop here and report it as `dns`. */
       if (follows && c->to_invalid) return 0;
+      /* The next hop needs a --resolve entry this transfer was not given:
+       * stop, and try again with every entry (sc_check_finish). */
+      if (follows && c->to_pinned) {
+        c->pins_all = 1;
+        return 0;
+      }
       if (c->head_final && !(c->o->head && !c->use_get)) {
         /* The final head is complete: that is the answer. Without reuse,
          * stop now (no need to wait for a body that may never come); with
@@ -220,6 +257,7 @@ void sc_check_begin(struct sc_check *c) {
   c->resolve_entry.len = 0;
   c->dns_ms = SC_NO_TIME;
   c->use_get = 0;
+  c->pins_all = 0;
   c->t0 = sc_now_ms();
   c->rng = (uint64_t)(uintptr_t)c ^ (uint64_t)(c->t0 * 1000.0) ^ c->job.lineno;
   if (!c->rng) c->rng = 1;
@@ -233,7 +271,7 @@ void sc_check_prepare(struct sc_check *c) {
   c->attempts++;
   c->retry_after_ms = -1;
   c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
-  c->to_invalid = 0;
+  c->to_invalid = c->to_pinned = 0;
   c->body_bytes = 0;
   c->body_until = 0;
   c->keep = 0;
@@ -278,9 +316,14 @@ void sc_check_prepare(struct sc_check *c) {
   }
   if (head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   if (o->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
+  /* libcurl loads the whole CURLOPT_RESOLVE list into its DNS cache at
+   * the start of every transfer: it gets the --resolve entry of the host
+   * it requests (pins.h), not all of them. */
+  struct curl_slist *pins =
+      c->pins_all ? o->resolve : sc_pins_for(o->pins, c->job.host, c->job.port);
   if (c->resolve_entry.len) {
     c->resolve_node.data = c->resolve_entry.data;
-    c->resolve_node.next = o->resolve;
+    c->resolve_node.next = pins;
     curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
     /* Our entry only has to last until the transfer has used it, and
      * libcurl walks its whole DNS cache after every transfer: with
@@ -289,8 +332,8 @@ void sc_check_prepare(struct sc_check *c) {
      * the end of one second would be "stale" a moment later, and libcurl
      * would then look the name up itself. */
     curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 2L);
-  } else if (o->resolve) {
-    curl_easy_setopt(e, CURLOPT_RESOLVE, o->resolve);
+  } else if (pins) {
+    curl_easy_setopt(e, CURLOPT_RESOLVE, pins);
   }
   if (o->proxy) {
     curl_easy_setopt(e, CURLOPT_PROXY, o->proxy);
@@ -405,21 +448,9 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
 
 static long backoff_ms(struct sc_check *c);
 
-/* True when --resolve already names host:port. */
-static int user_resolves(const struct sc_opts *o, const char *host, long port) {
-  char key[300];
-  int n = snprintf(key, sizeof key, "%s:%ld:", host, port);
-  if (n <= 0 || (size_t)n >= sizeof key) return 0;
-  for (const struct curl_slist *l = o->resolve; l; l = l->next) {
-    const char *d = l->data + (l->data[0] == '+' || l->data[0] == '-');
-    if (strncasecmp(d, key, (size_t)n) == 0) return 1;
-  }
-  return 0;
-}
-
 int sc_check_needs_lookup(const struct sc_check *c) {
   return c->o->use_cares && !c->job.ip_literal && !c->resolve_entry.len &&
-         !c->proxied && !user_resolves(c->o, c->job.host, c->job.port);
+         !c->proxied && !sc_pins_has(c->o->pins, c->job.host, c->job.port);
 }
 
 void sc_check_resolved(struct sc_check *c, const char *addrs, double ms) {
@@ -578,6 +609,10 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
   interpret(c, rc, r);
   *delay_ms = 0;
+  if (c->to_pinned && c->pins_all) {
+    c->attempts--; /* stopped for the entries (on_header): not a try */
+    return SC_CHECK_AGAIN;
+  }
   if (atomic_load(c->stop)) return SC_CHECK_DONE;
   if (c->o->head && !c->use_get && head_refused(r)) {
     c->use_get = 1;

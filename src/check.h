@@ -35,6 +35,9 @@ struct sc_check {
   int redirect_3xx;    /* the current head is a 3xx curl will follow */
   int off_web;         /* the current 3xx points off http(s) */
   int to_invalid;      /* the current 3xx points to a .invalid host */
+  int to_pinned;       /* it points to another host:port with a --resolve
+                          entry of its own (see on_header) */
+  int pins_all;        /* this check hands libcurl every --resolve entry */
   int body_stop;       /* we stopped at the body on purpose */
   size_t body_bytes;   /* body bytes let through (connection reuse) */
   double body_until;   /* sc_now_ms() after which a kept body is cut, or 0 */

@@ -1,13 +1,25 @@
-/* engine_process.c - the process model: -c worker processes (default 3, as
- * in the talk), each checking one URL at a time with a blocking transfer.
+/* engine_process.c - the process model: up to -c worker processes (default
+ * 3, as in the talk), each checking one URL at a time with a blocking
+ * transfer.
  *
  * Unlike the talk, the list is not split up front: the parent streams jobs
- * to whichever worker is idle over a SOCK_SEQPACKET socket pair (one
- * message per job, one per result) and merges results into the sink, so
- * memory does not grow with the list. Workers are forked before any
- * transfer (resolver threads do not survive fork). A worker that dies
- * mid-check costs only its URL, reported as `other`; a replacement is
- * started and the run goes on. */
+ * to whichever worker is idle over a socket pair and merges results into
+ * the sink, so memory does not grow with the list. Workers are started as
+ * the thread model starts threads: a new one only when a job may start and
+ * every worker is busy, so a 1-URL list forks one process, not -c. Forking
+ * during the run is safe because the parent never runs a transfer or a
+ * lookup (no resolver thread, no libcurl state to copy) and has no reader
+ * thread (feed.c); the progress thread, if any, is held while a fork
+ * happens (progress.c). A worker that dies mid-check costs only its URL,
+ * reported as `other`; the next job starts a replacement when it needs
+ * one. A worker that cannot be started leaves its job to the workers
+ * running (and no more are started), or with none running, reports the job
+ * as `other`, so the run always ends.
+ *
+ * Messages are framed on a stream (SOCK_STREAM): a job is its URL's length
+ * and bytes; a result is struct sc_answer, then the lengths and bytes of
+ * final_url and chain. Strings cross whole, however long, so a record
+ * reads the same in every model. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,19 +35,19 @@
 #include "check.h"
 #include "engine.h"
 #include "scheduler.h"
+#include "msg.h"
 #include "url.h"
 #include "util.h"
 
-#define SC_LINE_MAX_WIRE 16384 /* longest URL string sent either way */
+/* A string on the wire: its length + 1, or 0 for NULL, then its bytes. */
+typedef uint64_t wire_len;
 
-/* A result on the wire: struct sc_answer, then the lengths and bytes of
- * final_url and chain. */
+/* What follows struct sc_answer in a result. */
 struct wire_tail {
-  uint32_t final_len, chain_len;
+  wire_len final_len, chain_len;
 };
 
-#define WIRE_MAX \
-  (sizeof(struct sc_answer) + sizeof(struct wire_tail) + 2 * SC_LINE_MAX_WIRE)
+#define RECV_STEP 65536 /* a string grows by at most this per read */
 
 struct worker {
   pid_t pid;
@@ -46,13 +58,65 @@ struct worker {
 
 struct procs {
   struct sc_run *run;
-  struct worker *w;
+  struct worker *w; /* n slots; fd -1 where no worker runs */
   long n;
+  long live;  /* workers running */
+  long cap;   /* workers that may run: n, fewer once a fork failed */
+  int warned; /* a failed start was reported */
 };
 
-static size_t cap_len(const char *s, size_t max) {
+/* Sends all n bytes. Returns 0, or -1 if the peer is gone. */
+static int send_all(int fd, const void *p, size_t n) {
+  const char *b = p;
+  while (n) {
+    ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    b += k, n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Receives exactly n bytes. Returns 0, or -1 at an early end or error. */
+static int recv_all(int fd, void *p, size_t n) {
+  char *b = p;
+  while (n) {
+    ssize_t k = recv(fd, b, n, 0);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    b += k, n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* Sends s (NULL allowed) as a length and its bytes. Returns 0 or -1. */
+static int send_str(int fd, const char *s) {
   size_t n = s ? strlen(s) : 0;
-  return n > max ? max : n;
+  wire_len len = s ? (wire_len)n + 1 : 0;
+  if (send_all(fd, &len, sizeof len) != 0) return -1;
+  return n ? send_all(fd, s, n) : 0;
+}
+
+/* Receives the bytes of a string sent with len (length + 1, 0 for NULL)
+ * into *out, NUL-terminated (the caller frees it). The buffer grows only
+ * as bytes arrive, so a length is never trusted with an allocation.
+ * Returns 0, or -1 (and *out NULL) at an early end. */
+static int recv_str(int fd, wire_len len, char **out) {
+  struct sc_buf b = {0};
+  *out = NULL;
+  if (len == 0) return 0;
+  for (wire_len left = len - 1; left;) {
+    size_t step = left < RECV_STEP ? (size_t)left : RECV_STEP;
+    sc_buf_reserve(&b, step);
+    if (recv_all(fd, b.data + b.len, step) != 0) {
+      sc_buf_free(&b);
+      return -1;
+    }
+    b.len += step, left -= step;
+  }
+  sc_buf_addc(&b, '\0');
+  *out = b.data;
+  return 0;
 }
 
 /* The worker's life: receive a URL, check it, send the result back. dns
@@ -60,7 +124,6 @@ static size_t cap_len(const char *s, size_t max) {
  * own), so each worker caches for itself. */
 static void worker_main(int fd, const struct sc_opts *o,
                         struct sc_dnscache *dns) {
-  static char in[SC_LINE_MAX_WIRE + 1], out[WIRE_MAX];
   struct sc_check c;
   signal(SIGINT, SIG_IGN); /* the parent decides when we stop */
   signal(SIGTERM, SIG_DFL);
@@ -68,15 +131,18 @@ static void worker_main(int fd, const struct sc_opts *o,
   sc_check_init(&c, o, &sc_stop, 1); /* no keep_fn: no scheduler here */
   c.dns = dns;
   for (;;) {
-    ssize_t n = recv(fd, in, SC_LINE_MAX_WIRE, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    in[n] = '\0';
+    wire_len len;
+    char *in;
+    if (recv_all(fd, &len, sizeof len) != 0 || recv_str(fd, len, &in) != 0 ||
+        !in)
+      break;
     /* Only the URL crosses the socket; its host, port and kind are parsed
      * again here (the parent already validated it). */
     struct sc_url u;
     const char *why;
-    if (sc_url_normalize(in, (size_t)n, 0, &u, &why) != SC_OK) break;
+    enum sc_class cls = sc_url_normalize(in, strlen(in), 0, &u, &why);
+    free(in);
+    if (cls != SC_OK) break;
     c.job.url = u.url;
     c.job.host = u.host;
     c.job.port = u.port;
@@ -84,27 +150,30 @@ static void worker_main(int fd, const struct sc_opts *o,
     c.job.line = NULL;
     struct sc_result r;
     if (sc_check_run_blocking(&c, &r) != 0) break;
-    struct wire_tail t = {(uint32_t)cap_len(r.final_url, SC_LINE_MAX_WIRE),
-                          (uint32_t)cap_len(r.chain, SC_LINE_MAX_WIRE)};
-    char *p = out;
-    memcpy(p, &r.a, sizeof r.a), p += sizeof r.a;
-    memcpy(p, &t, sizeof t), p += sizeof t;
-    if (t.final_len) memcpy(p, r.final_url, t.final_len), p += t.final_len;
-    if (t.chain_len) memcpy(p, r.chain, t.chain_len), p += t.chain_len;
+    struct wire_tail t = {r.final_url ? strlen(r.final_url) + 1 : 0,
+                          r.chain ? strlen(r.chain) + 1 : 0};
+    int sent =
+        send_all(fd, &r.a, sizeof r.a) == 0 &&
+        send_all(fd, &t, sizeof t) == 0 &&
+        (!r.final_url || send_all(fd, r.final_url, t.final_len - 1) == 0) &&
+        (!r.chain || send_all(fd, r.chain, t.chain_len - 1) == 0);
     sc_job_clear(&c.job);
-    if (send(fd, out, (size_t)(p - out), MSG_NOSIGNAL) < 0) break;
+    if (!sent) break;
   }
   sc_check_cleanup(&c);
 }
 
-/* Forks worker i. Returns 0 or -1. */
+/* Forks a worker into empty slot i. Returns 0, or -1 with errno set. */
 static int spawn(struct procs *ps, long i) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  fflush(NULL); /* a worker that exits must not write the parent's buffers */
   pid_t pid = fork();
   if (pid < 0) {
+    int err = errno;
     close(sv[0]);
     close(sv[1]);
+    errno = err;
     return -1;
   }
   if (pid == 0) {
@@ -118,34 +187,32 @@ static int spawn(struct procs *ps, long i) {
   ps->w[i].pid = pid;
   ps->w[i].fd = sv[0];
   ps->w[i].busy = 0;
+  ps->live++;
   return 0;
 }
 
 /* Reads worker i's result and completes its job. Returns 0, or -1 if it
  * died. */
 static int collect(struct procs *ps, long i) {
-  static char buf[WIRE_MAX];
   struct worker *w = &ps->w[i];
-  ssize_t n;
-  do {
-    n = recv(w->fd, buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
   struct sc_result r;
   struct wire_tail t;
-  size_t head = sizeof r.a + sizeof t;
-  if (n < (ssize_t)head) return -1;
+  char *final, *chain;
+  /* poll() saw the result begin; the worker sends the rest at once. */
   sc_result_for_job(&r, &w->job);
-  memcpy(&r.a, buf, sizeof r.a);
-  memcpy(&t, buf + sizeof r.a, sizeof t);
-  if (head + (size_t)t.final_len + t.chain_len != (size_t)n) return -1;
+  if (recv_all(w->fd, &r.a, sizeof r.a) != 0 ||
+      recv_all(w->fd, &t, sizeof t) != 0 ||
+      recv_str(w->fd, t.final_len, &final) != 0)
+    return -1;
+  if (recv_str(w->fd, t.chain_len, &chain) != 0) {
+    free(final);
+    return -1;
+  }
   /* The strings of the answer come from another process: terminate them. */
   r.a.detail[sizeof r.a.detail - 1] = r.a.ip[sizeof r.a.ip - 1] = '\0';
   r.a.content_type[sizeof r.a.content_type - 1] = '\0';
   r.a.server[sizeof r.a.server - 1] = r.a.method[sizeof r.a.method - 1] = '\0';
   r.a.http_version[sizeof r.a.http_version - 1] = '\0';
-  const char *p = buf + head;
-  char *final = t.final_len ? sc_xstrndup(p, t.final_len) : NULL;
-  char *chain = t.chain_len ? sc_xstrndup(p + t.final_len, t.chain_len) : NULL;
   r.final_url = final;
   r.chain = chain;
   sc_run_complete(ps->run, &w->job, &r);
@@ -156,12 +223,14 @@ static int collect(struct procs *ps, long i) {
   return 0;
 }
 
-/* Reaps dead worker i, reports the URL it held, starts a replacement. */
-static void replace(struct procs *ps, long i, int want_new) {
+/* Ends worker i (killed if busy) and reaps it, reporting the URL it held;
+ * its slot is empty afterwards. */
+static void retire(struct procs *ps, long i) {
   struct worker *w = &ps->w[i];
   int st = 0;
   close(w->fd); /* an idle worker sees end of input and exits */
   w->fd = -1;
+  ps->live--;
   if (w->busy) kill(w->pid, SIGKILL);
   while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR) {
   }
@@ -181,61 +250,99 @@ static void replace(struct procs *ps, long i, int want_new) {
   }
   sc_job_clear(&w->job);
   w->busy = 0;
-  if (want_new && spawn(ps, i) != 0)
-    fprintf(stderr, "sitecheck: cannot start a worker process: %s\n",
-            strerror(errno));
 }
 
-/* Sends worker i the next job the scheduler allows. Returns 1 if sent; 0
- * if none may start yet (*wait_ms: when to look again, -1 after a check
- * finishes); -1 when the input is done. A worker found dead before it got
- * the job is replaced and the job resent, so a URL is never reported as
- * lost without having been tried. */
+/* The job taken for empty slot i found no worker: one could not be
+ * started (err). With workers running, the job goes back to the scheduler
+ * for them, and no more are started; with none, nothing can check it, so
+ * it is reported as `other` (the next job tries again). */
+static void unstarted(struct procs *ps, long i, int err) {
+  struct worker *w = &ps->w[i];
+  if (!ps->warned) {
+    ps->warned = 1;
+    if (ps->live > 0)
+      sc_warn(
+          "cannot start more than %ld worker processes (%s); going on "
+          "with those",
+          ps->live, strerror(err));
+    else
+      sc_warn("cannot start a worker process: %s", strerror(err));
+  }
+  if (ps->live > 0) {
+    ps->cap = ps->live;
+    sc_sched_return(ps->run->sched, &w->job);
+    return;
+  }
+  struct sc_result r;
+  sc_result_for_job(&r, &w->job);
+  r.a.cls = SC_OTHER;
+  r.a.attempts = 0;
+  snprintf(r.a.detail, sizeof r.a.detail,
+           "the worker process could not be started: %s", strerror(err));
+  sc_run_complete(ps->run, &w->job, &r);
+  sc_job_clear(&w->job);
+}
+
+/* The slot for the next job: an idle worker's; else, while every worker
+ * is busy, an empty one if another worker may start (always when none
+ * runs); else -1. */
+static long next_slot(const struct procs *ps) {
+  long empty = -1;
+  for (long i = 0; i < ps->n; i++) {
+    if (ps->w[i].fd >= 0 && !ps->w[i].busy) return i;
+    if (ps->w[i].fd < 0 && empty < 0) empty = i;
+  }
+  return ps->live < ps->cap || ps->live == 0 ? empty : -1;
+}
+
+/* Takes the next job the scheduler allows for slot i and sends it to the
+ * slot's worker, forking one into an empty slot. Returns 1 if a job was
+ * taken (and sent, given back or reported: unstarted); 0 if none may start
+ * yet (*wait_ms: when to look again, -1 after a check finishes); -1 when
+ * the input is done. A worker found dead before it got the job is retired
+ * and a new one tried, so a URL is never reported as lost without having
+ * been tried. */
 static int dispatch(struct procs *ps, long i, long *wait_ms) {
   struct worker *w = &ps->w[i];
   int got = sc_sched_take(ps->run->sched, 0, &w->job, wait_ms);
   if (got != 1) return got;
-  size_t n = cap_len(w->job.url, SC_LINE_MAX_WIRE);
-  for (int attempt = 0; attempt < 2; attempt++) {
-    if (w->fd >= 0 && send(w->fd, w->job.url, n, MSG_NOSIGNAL) >= 0) break;
+  for (int attempt = 0;; attempt++) {
+    if (w->fd < 0 && spawn(ps, i) != 0) {
+      unstarted(ps, i, errno);
+      return 1;
+    }
+    if (send_str(w->fd, w->job.url) == 0 || attempt == 1) break;
     struct sc_job keep = w->job;
     memset(&w->job, 0, sizeof w->job);
-    w->busy = 0;
-    replace(ps, i, 1);
+    retire(ps, i); /* not busy: nothing to report */
     w->job = keep;
   }
-  /* If both sends failed, poll() sees the hang-up and reports the URL. */
+  /* If the new worker died too, poll() sees the hang-up: the URL is
+   * reported as lost with its worker. */
   w->busy = 1;
   return 1;
 }
 
 int sc_engine_process(struct sc_run *run) {
   struct procs ps = {.run = run, .n = run->concurrency};
+  ps.cap = ps.n;
   ps.w = sc_xcalloc((size_t)ps.n, sizeof *ps.w);
   struct pollfd *pfd = sc_xcalloc((size_t)ps.n, sizeof *pfd);
   int input_done = 0;
   for (long i = 0; i < ps.n; i++) ps.w[i].fd = -1;
-  fflush(NULL);
-  for (long i = 0; i < ps.n; i++)
-    if (spawn(&ps, i) != 0) {
-      fprintf(stderr, "sitecheck: cannot start a worker process: %s\n",
-              strerror(errno));
-      exit(SC_EXIT_INTERNAL);
-    }
   for (;;) {
-    long busy = 0, timeout = 100;
-    int not_yet = 0;
+    long busy = 0, timeout = 100, slot;
+    /* Jobs to idle workers, then to new ones while all are busy. */
+    while (!input_done && !atomic_load(&sc_stop) &&
+           (slot = next_slot(&ps)) >= 0) {
+      long wait;
+      int r = dispatch(&ps, slot, &wait);
+      if (r < 0) input_done = 1;
+      if (r == 0 && wait >= 0 && wait < timeout) timeout = wait;
+      if (r != 1) break;
+    }
     for (long i = 0; i < ps.n; i++) {
       struct worker *w = &ps.w[i];
-      if (w->fd >= 0 && !w->busy && !input_done && !not_yet) {
-        long wait;
-        int r = dispatch(&ps, i, &wait);
-        if (r < 0) input_done = 1;
-        if (r == 0) {
-          not_yet = 1;
-          if (wait >= 0 && wait < timeout) timeout = wait;
-        }
-      }
       pfd[i].fd = w->busy ? w->fd : -1;
       pfd[i].events = POLLIN;
       busy += w->busy;
@@ -245,11 +352,11 @@ int sc_engine_process(struct sc_run *run) {
     if (n < 0 && errno != EINTR) break;
     for (long i = 0; n > 0 && i < ps.n; i++) {
       if (!pfd[i].revents) continue;
-      if (collect(&ps, i) != 0) replace(&ps, i, !input_done);
+      if (collect(&ps, i) != 0) retire(&ps, i);
     }
   }
   for (long i = 0; i < ps.n; i++)
-    if (ps.w[i].fd >= 0) replace(&ps, i, 0); /* busy ones: abandoned */
+    if (ps.w[i].fd >= 0) retire(&ps, i); /* busy ones: abandoned */
   free(pfd);
   free(ps.w);
   return 0;

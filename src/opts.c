@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "pins.h"
 #include "record.h"
 #include "run.h"
 #include "util.h"
@@ -500,6 +501,7 @@ int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err) {
     seen[i] = 1;
   }
   if ((rc = cross_check(o, seen, err)) != 0) return rc;
+  o->pins = sc_pins_new(o->resolve);
   if (optind < argc) {
     o->files = argv + optind;
     o->nfiles = argc - optind;
@@ -635,6 +637,8 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
 }
 
 void sc_opts_free(struct sc_opts *o) {
+  sc_pins_free(o->pins);
+  o->pins = NULL;
   for (size_t i = 0; i < NOPTS; i++)
     if (table[i].kind == OPT_LIST) {
       struct curl_slist **l = (struct curl_slist **)((char *)o + table[i].at);

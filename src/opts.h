@@ -6,6 +6,8 @@
 #include <curl/curl.h>
 #include <stdint.h>
 
+struct sc_pins;
+
 /* SC_VERSION, the version string, comes from the file VERSION (Makefile). */
 
 enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
@@ -45,6 +47,7 @@ struct sc_opts {
   long max_retry_wait_ms;  /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;
   struct curl_slist *resolve;
+  struct sc_pins *pins; /* --resolve indexed by host:port (pins.h) */
   const char *user_agent;
   int insecure;
   const char *cacert;

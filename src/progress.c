@@ -18,6 +18,25 @@ struct sc_progress {
   double t0;
 };
 
+/* The progress line of the run, if any. A fork (the process model starts
+ * workers during the run) waits until a draw is over, so that a worker
+ * never starts with a lock this thread held mid-draw (stdio's, the
+ * allocator's): in the child no thread would ever release it. */
+static struct sc_progress *live;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void before_fork(void) {
+  if (live) pthread_mutex_lock(&live->lock);
+}
+
+static void after_fork(void) {
+  if (live) pthread_mutex_unlock(&live->lock);
+}
+
+static void hold_at_fork(void) {
+  pthread_atfork(before_fork, after_fork, NULL);
+}
+
 static void draw(struct sc_progress *p) {
   uint64_t done = sc_sink_count(p->sink), taken = p->src->taken(p->src);
   double secs = (sc_now_ms() - p->t0) / 1000.0;
@@ -55,10 +74,12 @@ struct sc_progress *sc_progress_start(struct sc_source *src, struct sc_sink *s,
   p->t0 = t0_ms;
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->cond, NULL);
+  pthread_once(&atfork_once, hold_at_fork);
   if (pthread_create(&p->tid, NULL, progress_main, p) != 0) {
     free(p);
     return NULL;
   }
+  live = p; /* started and stopped on the thread that forks */
   return p;
 }
 
@@ -69,6 +90,7 @@ void sc_progress_stop(struct sc_progress *p) {
   pthread_cond_signal(&p->cond);
   pthread_mutex_unlock(&p->lock);
   pthread_join(p->tid, NULL);
+  live = NULL;
   pthread_cond_destroy(&p->cond);
   pthread_mutex_destroy(&p->lock);
   free(p);

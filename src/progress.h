@@ -1,7 +1,8 @@
 /* progress.h - the progress line on a terminal: done / total (total once
  * the input is exhausted), rate, in flight, elapsed; redrawn in place by a
  * small thread, so it works the same for every model, and cleared at the
- * end. */
+ * end. A fork waits until a draw is over (the process model starts workers
+ * during the run; they must not inherit a lock the thread held). */
 #ifndef SC_PROGRESS_H
 #define SC_PROGRESS_H
 
