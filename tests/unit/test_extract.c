@@ -1,0 +1,502 @@
+/* test_extract.c - the link extractors. Each extractor's output is
+ * written as one line per link, "LINE ELEMENT.ATTR SKIP URL[#FRAGMENT]",
+ * so a test states exactly what a document yields. */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract.h"
+#include "extract_html.h"
+#include "util.h"
+#include "unit.h"
+
+/* What an extractor reported. */
+struct got {
+  struct sc_buf links, anchors;
+  long n, anchors_n;
+  long stop_after; /* the callback says stop at this link, 0: never */
+  long quiet;      /* count only, do not print */
+  uint64_t last_line;
+  int lines_decrease;
+};
+
+static int on_link(const struct sc_link *l, void *arg) {
+  struct got *g = arg;
+  g->n++;
+  if (l->line < g->last_line) g->lines_decrease = 1;
+  g->last_line = l->line;
+  if (!g->quiet) {
+    sc_buf_printf(&g->links, "%llu %s.%s %s %s", (unsigned long long)l->line,
+                  l->element, l->attr, sc_link_skip_name(l->skip), l->url);
+    if (l->fragment) sc_buf_printf(&g->links, "#%s", l->fragment);
+    if (l->rel) sc_buf_printf(&g->links, " rel=%s", l->rel);
+    if (l->flags & SC_LINK_CHILD_SITEMAP) sc_buf_adds(&g->links, " child");
+    sc_buf_addc(&g->links, '\n');
+  }
+  return g->stop_after && g->n >= g->stop_after;
+}
+
+static int on_anchor(const char *id, uint64_t line, void *arg) {
+  struct got *g = arg;
+  g->anchors_n++;
+  sc_buf_printf(&g->anchors, "%llu %s\n", (unsigned long long)line, id);
+  return 0;
+}
+
+static void got_free(struct got *g) {
+  sc_buf_free(&g->links);
+  sc_buf_free(&g->anchors);
+}
+
+static const char *links(const struct got *g) {
+  return g->links.data ? g->links.data : "";
+}
+
+static const char *anchors(const struct got *g) {
+  return g->anchors.data ? g->anchors.data : "";
+}
+
+/* Runs the HTML extractor over text, fed chunk bytes at a time. */
+static int html_run(struct got *g, const char *base, const char *text,
+                    size_t chunk) {
+  struct sc_html *h = sc_html_new(base, NULL, on_link, on_anchor, g);
+  size_t n = strlen(text);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i += chunk)
+    rc = sc_html_feed(h, text + i, n - i < chunk ? n - i : chunk);
+  if (rc == 0) rc = sc_html_finish(h);
+  sc_html_free(h);
+  return rc;
+}
+
+#define PAGE "https://example.com/dir/page.html?x=1"
+
+/* Feeds a string literal, NUL bytes in it included. */
+#define html_feed_lit(h, lit) sc_html_feed((h), (lit), sizeof(lit) - 1)
+
+TEST(extract_html_elements) {
+  static const char page[] =
+      "<!doctype html>\n"
+      "<html><head>\n"
+      "<link rel=stylesheet href=/s.css>\n"
+      "<script src=app.js></script>\n"
+      "<meta http-equiv=\"Refresh\" content=\"5; url=/next\">\n"
+      "<meta name=x content=\"0; url=/not-a-refresh\">\n"
+      "</head><body>\n"
+      "<a href=\"a.html\" rel=\"nofollow\">a</a>\n"
+      "<map><area href=\"/area\"></map>\n"
+      "<img src=i.png srcset=\"i2.png 2x\">\n"
+      "<iframe src=\"//frames.example.org/f\"></iframe>\n"
+      "<picture><source src=v.mp4 srcset=\"s1.webp 1x, s2.webp 2x\">"
+      "</picture>\n"
+      "<form action=\"?search\"></form>\n"
+      "<p href=\"/not-a-link\" src=\"/nor-this\">x</p>\n"
+      "<A HREF=/UPPER>x</A>\n"
+      "</body></html>\n";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, sizeof page), 0);
+  EXPECT_STR(links(&g),
+             "3 link.href ok https://example.com/s.css rel=stylesheet\n"
+             "4 script.src ok https://example.com/dir/app.js\n"
+             "5 meta.content ok https://example.com/next\n"
+             "8 a.href ok https://example.com/dir/a.html rel=nofollow\n"
+             "9 area.href ok https://example.com/area\n"
+             "10 img.src ok https://example.com/dir/i.png\n"
+             "10 img.srcset ok https://example.com/dir/i2.png\n"
+             "11 iframe.src ok https://frames.example.org/f\n"
+             "12 source.src ok https://example.com/dir/v.mp4\n"
+             "12 source.srcset ok https://example.com/dir/s1.webp\n"
+             "12 source.srcset ok https://example.com/dir/s2.webp\n"
+             "13 form.action ok https://example.com/dir/page.html?search\n"
+             "15 a.href ok https://example.com/UPPER\n");
+  got_free(&g);
+}
+
+TEST(extract_html_resolve) {
+  static const char page[] =
+      "<a href=\"../up\">1</a>\n"
+      "<a href=\"//other.example.net/p\">2</a>\n"
+      "<a href=\"?q=2\">3</a>\n"
+      "<a href=\"#frag\">4</a>\n"
+      "<a href=\"\">5</a>\n"
+      "<a href=\"  /trim \t\">6</a>\n"
+      "<a href=\"/ta\tb\nc\">7</a>\n"
+      "<a href=\"/x#caf%C3%A9%20y\">8</a>\n"
+      "<a href=\"HTTPS://Example.com/Up?A#B\">9</a>\n"
+      "<a href=\"../../../../z\">10</a>\n"
+      "<a href=\"/sp ace/caf\xC3\xA9\">11</a>\n"
+      "<a href=\"/a&amp;b\">12</a>\n"
+      "<a href=\"#\">13</a>\n";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, sizeof page), 0);
+  EXPECT_STR(links(&g),
+             "1 a.href ok https://example.com/up\n"
+             "2 a.href ok https://other.example.net/p\n"
+             "3 a.href ok https://example.com/dir/page.html?q=2\n"
+             "4 a.href ok https://example.com/dir/page.html?x=1#frag\n"
+             "5 a.href ok https://example.com/dir/page.html?x=1\n"
+             "6 a.href ok https://example.com/trim\n"
+             "8 a.href ok https://example.com/tabc\n" /* its tag ends on 8 */
+             "9 a.href ok https://example.com/x#caf\xC3\xA9 y\n"
+             "10 a.href ok https://Example.com/Up?A#B\n"
+             "11 a.href ok https://example.com/z\n"
+             "12 a.href ok https://example.com/sp%20ace/caf%c3%a9\n"
+             "13 a.href ok https://example.com/a&b\n"
+             "14 a.href ok https://example.com/dir/page.html?x=1\n");
+  got_free(&g);
+}
+
+TEST(extract_html_skip_reasons) {
+  static const char page[] =
+      "<a href=\"mailto:someone@example.com\">m</a>\n"
+      "<a href=\"TEL:+1-555\">t</a>\n"
+      "<a href=\" java\tscript:alert(1)\">j</a>\n"
+      "<img src=\"data:image/png;base64,iVBOR#x\">\n"
+      "<a href=\"ftp://ftp.example.com/f#x\">f</a>\n"
+      "<a href=\"irc:chan\">i</a>\n"
+      "<a href=\"http://example.com:99999/\">p</a>\n"
+      "<a href=\"/c\x01tl\x01\">c</a>\n";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, sizeof page), 0);
+  EXPECT_STR(links(&g),
+             "1 a.href mailto mailto:someone@example.com\n"
+             "2 a.href tel TEL:+1-555\n"
+             "3 a.href javascript javascript:alert(1)\n"
+             "4 img.src data data:image/png;base64,iVBOR#x\n"
+             "5 a.href scheme ftp://ftp.example.com/f#x\n"
+             "6 a.href scheme irc:chan\n"
+             "7 a.href unparsable http://example.com:99999/\n"
+             "8 a.href unparsable /c\x01tl\n");
+  got_free(&g);
+}
+
+TEST(extract_html_too_long) {
+  struct sc_buf page = {0};
+  sc_buf_adds(&page, "<a href=\"/");
+  for (int i = 0; i < SC_LINK_MAX + 10; i++) sc_buf_addc(&page, 'x');
+  sc_buf_adds(&page, "\">x</a><a href=/after>y</a>");
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page.data, 4096), 0);
+  EXPECT_EQ(g.n, 2);
+  EXPECT_CONTAINS(links(&g), "1 a.href too_long /xxxx");
+  EXPECT_CONTAINS(links(&g), "1 a.href ok https://example.com/after\n");
+  got_free(&g);
+  sc_buf_free(&page);
+}
+
+TEST(extract_html_no_base) {
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, NULL,
+                     "<a href=rel>r</a><a href=\"https://abs.example/\">a</a>"
+                     "<a href=#top>t</a>",
+                     64),
+            0);
+  EXPECT_STR(links(&g),
+             "1 a.href relative rel\n"
+             "1 a.href ok https://abs.example/\n"
+             "1 a.href relative #top\n");
+  got_free(&g);
+}
+
+/* The first <base href> counts, from where it stands; its href resolves
+ * against the page; a base without href, and later ones, are ignored. */
+TEST(extract_html_base_href) {
+  static const char page[] =
+      "<html><head>\n"
+      "<link href=before.css>\n"
+      "<base target=_blank>\n"
+      "<base href=\"../assets/\">\n"
+      "<base href=\"https://ignored.example/\">\n"
+      "</head><body>\n"
+      "<a href=after.html>a</a>\n"
+      "<a href=\"/root\">r</a>\n"
+      "<a href=\"#f\">f</a>\n"
+      "</body></html>\n";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, 1), 0);
+  EXPECT_STR(links(&g),
+             "2 link.href ok https://example.com/dir/before.css\n"
+             "7 a.href ok https://example.com/assets/after.html\n"
+             "8 a.href ok https://example.com/root\n"
+             "9 a.href ok https://example.com/assets/#f\n");
+  got_free(&g);
+
+  /* A base that does not resolve leaves the page's URL in effect. */
+  struct got g2 = {0};
+  EXPECT_EQ(html_run(&g2, PAGE,
+                     "<base href=\"http://bad.example:99999/\"><a href=x>x</a>",
+                     1000),
+            0);
+  EXPECT_STR(links(&g2), "1 a.href ok https://example.com/dir/x\n");
+  got_free(&g2);
+}
+
+TEST(extract_html_srcset) {
+  static const char page[] =
+      "<img srcset=\"a.png 1x, b.png 2x,c.png,, d.png 640w 480h ,"
+      "data:image/png;base64,AA,BB= 3x, e.png (min-width: 1px, x) 1x,"
+      " f.png,,, g.png\">";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, sizeof page), 0);
+  EXPECT_STR(links(&g),
+             "1 img.srcset ok https://example.com/dir/a.png\n"
+             "1 img.srcset ok https://example.com/dir/b.png\n"
+             "1 img.srcset ok https://example.com/dir/c.png\n"
+             "1 img.srcset ok https://example.com/dir/d.png\n"
+             "1 img.srcset data data:image/png;base64,AA,BB=\n"
+             "1 img.srcset ok https://example.com/dir/e.png\n"
+             "1 img.srcset ok https://example.com/dir/f.png\n"
+             "1 img.srcset ok https://example.com/dir/g.png\n");
+  got_free(&g);
+}
+
+TEST(extract_html_meta_refresh) {
+  static const char page[] =
+      "<meta http-equiv=refresh content=\"5; url=/a\">\n"
+      "<meta http-equiv=refresh content=\"0;URL='/b'x\">\n"
+      "<meta http-equiv=refresh content='0; URL = \"/c\" junk'>\n"
+      "<meta http-equiv=refresh content=\"3,/d\">\n"
+      "<meta http-equiv=refresh content=\"0 /e\">\n"
+      "<meta http-equiv=refresh content=\"1.5; url=/f\">\n"
+      "<meta http-equiv=refresh content=\".5;url=https://g.example/\">\n"
+      "<meta http-equiv=refresh content=\"0; ur/h\">\n"
+      "<meta http-equiv=refresh content=\"5\">\n"
+      "<meta http-equiv=refresh content=\"5; \">\n"
+      "<meta http-equiv=refresh content=\"soon; url=/no\">\n"
+      "<meta http-equiv=refresh content=\"5x; url=/no\">\n"
+      "<meta http-equiv=refresh>\n"
+      "<meta http-equiv=expires content=\"0; url=/no\">\n";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, 7), 0);
+  EXPECT_STR(links(&g),
+             "1 meta.content ok https://example.com/a\n"
+             "2 meta.content ok https://example.com/b\n"
+             "3 meta.content ok https://example.com/c\n"
+             "4 meta.content ok https://example.com/d\n"
+             "5 meta.content ok https://example.com/e\n"
+             "6 meta.content ok https://example.com/f\n"
+             "7 meta.content ok https://g.example/\n"
+             "8 meta.content ok https://example.com/dir/ur/h\n");
+  got_free(&g);
+}
+
+TEST(extract_html_anchors_and_lines) {
+  static const char page[] =
+      "<html>\n"
+      "<body id=\"top\">\n"
+      "<h2 id='s&amp;1'>x</h2>\n"
+      "<a name=\"old-style\" href=\"#top\">x</a>\n"
+      "<p id=\"\">empty ids are no target</p>\n"
+      "<a\n"
+      "   href=\"/multi\"\n"
+      "   id=m\n"
+      ">x</a>\n";
+  struct got g = {0};
+  EXPECT_EQ(html_run(&g, PAGE, page, 3), 0);
+  EXPECT_STR(anchors(&g),
+             "2 top\n"
+             "3 s&1\n"
+             "4 old-style\n"
+             "9 m\n");
+  EXPECT_STR(links(&g),
+             "4 a.href ok https://example.com/dir/page.html?x=1#top\n"
+             "9 a.href ok https://example.com/multi\n");
+  got_free(&g);
+}
+
+/* Whatever the chunking, the same links come out: also where libxml2's
+ * push parser would decide on a cut "</script", "<!DOCTYPE" or UTF-8
+ * sequence (see risky_tail in extract_html.c). */
+TEST(extract_html_chunking) {
+  static const char page[] =
+      "<!DOCTYPE html><html><head><title>t\xC3\xA9</title>"
+      "<base href=/b/></head><body>\n<!-- <a href=/commented> -->\n"
+      "<script>var s = '<a href=/in-script>' + \"</scr\" + \"ipt>\";\n"
+      "// caf\xC3\xA9 \xE2\x82\xAC </SCRIPT><style>p{}</STYLE>\n"
+      "<a href='one'>1</a><img srcset='x.png 1x, y.png 2x'>\n"
+      "<p>x<!DOCTYPE html><a href=\"/caf\xC3\xA9\" id=\"i\">2</a>\n"
+      "</body></html>";
+  struct got whole = {0};
+  EXPECT_EQ(html_run(&whole, PAGE, page, sizeof page), 0);
+  EXPECT_STR(links(&whole),
+             "5 a.href ok https://example.com/b/one\n"
+             "5 img.srcset ok https://example.com/b/x.png\n"
+             "5 img.srcset ok https://example.com/b/y.png\n"
+             "6 a.href ok https://example.com/caf%c3%a9\n");
+  for (size_t chunk = 1; chunk < sizeof page; chunk++) {
+    struct got g = {0};
+    EXPECT_EQ(html_run(&g, PAGE, page, chunk), 0);
+    EXPECT_STR(links(&g), links(&whole));
+    EXPECT_STR(anchors(&g), "6 i\n");
+    got_free(&g);
+  }
+  got_free(&whole);
+}
+
+/* Broken markup, invalid bytes and NULs do not stop the links after. */
+TEST(extract_html_malformed) {
+  static const char page[] =
+      "<a href=/1>\xff\xfe\x80 <b><i></b></i>\n"
+      "<a href=\"/2\" href=\"/dup\"><<<>>>\n"
+      "<div <a href=/3>\n"
+      "</p></p></div></span>\n"
+      "<a href='/4'\n"
+      "<a href=/5>\n"
+      "<img src=\"/6\"<img src=/7>\n"
+      "&bogus; &#xFFFFFFFF; &#0; <a href=\"/8?a=1&amp;b=2&c\">\n";
+  struct got g = {0};
+  struct sc_html *h = sc_html_new(PAGE, NULL, on_link, on_anchor, &g);
+  EXPECT_EQ(sc_html_feed(h, page, sizeof page - 1), 0);
+  EXPECT_EQ(html_feed_lit(h, "\0\0<a href=/9>"), 0);
+  EXPECT_EQ(sc_html_finish(h), 0);
+  sc_html_free(h);
+  EXPECT_CONTAINS(links(&g), "1 a.href ok https://example.com/1\n");
+  EXPECT_CONTAINS(links(&g), "2 a.href ok https://example.com/2\n");
+  EXPECT(!strstr(links(&g), "/dup"));
+  EXPECT_CONTAINS(links(&g), "ok https://example.com/8?a=1&b=2&c\n");
+  EXPECT_CONTAINS(links(&g), "ok https://example.com/9\n");
+  EXPECT(g.n >= 6);
+  got_free(&g);
+}
+
+/* A page cut anywhere: what was complete is reported, freeing without
+ * finishing is fine, and finishing reports a tag complete at the end. */
+TEST(extract_html_truncated) {
+  static const char page[] = "<p><a href=/one>1</a><a href=/two>2</a><a hr";
+  for (size_t cut = 0; cut <= sizeof page - 1; cut++) {
+    struct got g = {0};
+    struct sc_html *h = sc_html_new(PAGE, NULL, on_link, NULL, &g);
+    EXPECT_EQ(sc_html_feed(h, page, cut), 0);
+    sc_html_free(h);
+    EXPECT(g.n <= 2);
+    if (cut >= 17) EXPECT(g.n >= 1);
+    got_free(&g);
+  }
+  struct got g = {0};
+  struct sc_html *h = sc_html_new(PAGE, NULL, on_link, NULL, &g);
+  EXPECT_EQ(html_feed_lit(h, "<a href=/last>"), 0);
+  EXPECT_EQ(sc_html_finish(h), 0);
+  sc_html_free(h);
+  EXPECT_STR(links(&g), "1 a.href ok https://example.com/last\n");
+  got_free(&g);
+}
+
+/* A quoted attribute value cut by a chunk boundary, short or as long as
+ * a large data: URL, does not hold back the links after it until the end
+ * of the page (libxml2 2.9's lookahead would, see unstick). */
+TEST(extract_html_split_attribute) {
+  struct got g = {0};
+  struct sc_html *h = sc_html_new(PAGE, NULL, on_link, NULL, &g);
+  EXPECT_EQ(html_feed_lit(h, "<p><img alt=\"a>b"), 0);
+  EXPECT_EQ(html_feed_lit(h, "c\" src='/i'><a href=/x>x</a>"), 0);
+  EXPECT_STR(links(&g),
+             "1 img.src ok https://example.com/i\n"
+             "1 a.href ok https://example.com/x\n");
+  static const char start[] = "<img src=\"data:image/png;base64,";
+  EXPECT_EQ(sc_html_feed(h, start, sizeof start - 1), 0);
+  char chunk[1000];
+  memset(chunk, 'A', sizeof chunk);
+  for (int i = 0; i < 2000; i++)
+    EXPECT_EQ(sc_html_feed(h, chunk, sizeof chunk), 0);
+  EXPECT_EQ(html_feed_lit(h, "\"><a href='/after'>y</a><p>"), 0);
+  EXPECT_EQ(g.n, 4);
+  EXPECT_CONTAINS(links(&g), "1 a.href ok https://example.com/after\n");
+  EXPECT_EQ(sc_html_finish(h), 0);
+  EXPECT_EQ(g.n, 4);
+  sc_html_free(h);
+  got_free(&g);
+}
+
+TEST(extract_html_stop) {
+  struct got g = {0};
+  g.stop_after = 2;
+  struct sc_html *h = sc_html_new(PAGE, NULL, on_link, NULL, &g);
+  EXPECT_EQ(html_feed_lit(h, "<a href=1></a><img src=2 srcset='3 1x, 4 2x'>"),
+            SC_EXTRACT_STOPPED);
+  EXPECT_EQ(g.n, 2);
+  EXPECT_EQ(html_feed_lit(h, "<a href=5>"), SC_EXTRACT_STOPPED);
+  EXPECT_EQ(sc_html_finish(h), SC_EXTRACT_STOPPED);
+  EXPECT_EQ(g.n, 2);
+  sc_html_free(h);
+  got_free(&g);
+}
+
+/* 100,000 links through one extractor: every one reported, and the heap
+ * in use after the last is what it was after the first thousand. */
+TEST(extract_html_many_links_bounded) {
+  struct got g = {0};
+  g.quiet = 1;
+  struct sc_html *h = sc_html_new(PAGE, NULL, on_link, on_anchor, &g);
+  char chunk[4096];
+  size_t len = 0;
+  size_t at_1000 = 0, peak = 0;
+  for (long i = 0; i < 100000; i++) {
+    len += (size_t)snprintf(chunk + len, sizeof chunk - len,
+                            "<a href=\"/page%ld\">link</a>\n", i % 7);
+    if (len > sizeof chunk - 64) {
+      EXPECT_EQ(sc_html_feed(h, chunk, len), 0);
+      len = 0;
+      size_t used = mallinfo2().uordblks;
+      if (i >= 1000 && !at_1000) at_1000 = used;
+      if (used > peak) peak = used;
+    }
+  }
+  EXPECT_EQ(sc_html_feed(h, chunk, len), 0);
+  EXPECT_EQ(sc_html_finish(h), 0);
+  EXPECT_EQ(g.n, 100000);
+  EXPECT(!g.lines_decrease);
+  EXPECT_EQ(g.last_line, 100000);
+  EXPECT(peak < at_1000 + 64 * 1024);
+  sc_html_free(h);
+  got_free(&g);
+}
+
+TEST(extract_html_deep_nesting) {
+  struct got g = {0};
+  struct sc_html *h = sc_html_new(PAGE, NULL, on_link, NULL, &g);
+  for (int i = 0; i < 100000; i++) EXPECT_EQ(html_feed_lit(h, "<div>"), 0);
+  EXPECT_EQ(html_feed_lit(h, "<a href=/deep>x</a>"), 0);
+  for (int i = 0; i < 100000; i++) EXPECT_EQ(html_feed_lit(h, "<b><i>"), 0);
+  EXPECT_EQ(html_feed_lit(h, "<img src=/deeper>"), 0);
+  EXPECT_EQ(sc_html_finish(h), 0);
+  sc_html_free(h);
+  EXPECT_STR(links(&g),
+             "1 a.href ok https://example.com/deep\n"
+             "1 img.src ok https://example.com/deeper\n");
+  got_free(&g);
+}
+
+/* Without a charset: UTF-8, unless <meta charset> says otherwise; bytes
+ * that are not UTF-8 turn the rest of the page to Latin-1. */
+TEST(extract_html_default_charset) {
+  struct got u = {0};
+  EXPECT_EQ(html_run(&u, PAGE, "<a href=\"/\xE2\x82\xAC\">x</a>", 3), 0);
+  EXPECT_STR(links(&u), "1 a.href ok https://example.com/%e2%82%ac\n");
+  got_free(&u);
+  struct got m = {0};
+  EXPECT_EQ(
+      html_run(&m, PAGE,
+               "<meta charset=\"windows-1252\"><a href=\"/\x80\">x</a>", 5),
+      0);
+  EXPECT_STR(links(&m), "1 a.href ok https://example.com/%e2%82%ac\n");
+  got_free(&m);
+  struct got l = {0};
+  EXPECT_EQ(html_run(&l, PAGE, "<p>\xE9t\xE9</p><a href=\"/\xE9\">x</a>", 4),
+            0);
+  EXPECT_STR(links(&l), "1 a.href ok https://example.com/%c3%a9\n");
+  got_free(&l);
+}
+
+/* The Content-Type charset decides how bytes become the URL's UTF-8. */
+TEST(extract_html_charset) {
+  struct got g = {0};
+  struct sc_html *h = sc_html_new(PAGE, "ISO-8859-1", on_link, on_anchor, &g);
+  static const char page[] = "<a href=\"/caf\xE9\" id=\"\xE9t\xE9\">x</a>";
+  EXPECT_EQ(sc_html_feed(h, page, sizeof page - 1), 0);
+  EXPECT_EQ(sc_html_finish(h), 0);
+  sc_html_free(h);
+  EXPECT_STR(links(&g), "1 a.href ok https://example.com/caf%c3%a9\n");
+  EXPECT_STR(anchors(&g), "1 \xC3\xA9t\xC3\xA9\n");
+  got_free(&g);
+}
