@@ -1,6 +1,7 @@
-/* test_extract.c - the link extractors. Each extractor's output is
- * written as one line per link, "LINE ELEMENT.ATTR SKIP URL[#FRAGMENT]",
- * so a test states exactly what a document yields. */
+/* test_extract.c - the link extractors (HTML, Markdown). Each
+ * extractor's output is written as one line per link,
+ * "LINE ELEMENT.ATTR SKIP URL[#FRAGMENT]", so a test states exactly what
+ * a document yields. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "extract.h"
 #include "extract_html.h"
+#include "extract_md.h"
 #include "util.h"
 #include "unit.h"
 
@@ -499,4 +501,161 @@ TEST(extract_html_charset) {
   EXPECT_STR(links(&g), "1 a.href ok https://example.com/caf%c3%a9\n");
   EXPECT_STR(anchors(&g), "1 \xC3\xA9t\xC3\xA9\n");
   got_free(&g);
+}
+
+/* --- Markdown ----------------------------------------------------------- */
+
+static int md_run(struct got *g, const char *base, const char *text,
+                  size_t max) {
+  struct sc_md *m = sc_md_new(base, max, on_link, on_anchor, g);
+  size_t n = strlen(text);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i += 5)
+    rc = sc_md_feed(m, text + i, n - i < 5 ? n - i : 5);
+  int rc2 = sc_md_finish(m);
+  sc_md_free(m);
+  return rc ? rc : rc2;
+}
+
+#define DOC "https://example.com/docs/README.md"
+
+TEST(extract_md_links) {
+  static const char doc[] =
+      "# Title with [a link](one.md)\n"                        /* 1 */
+      "\n"                                                     /* 2 */
+      "Text ![an image](img/i.png \"title\") and\n"            /* 3 */
+      "an autolink <https://auto.example/x> and a bare\n"      /* 4 */
+      "https://bare.example/y plus www.example.org too.\n"     /* 5 */
+      "Mail <someone@example.com> or bare me@example.com.\n"   /* 6 */
+      "A [reference][ref] and [another] one.\n"                /* 7 */
+      "Entities [e](/a?b=1&amp;c=&#50;&#x33;&copy;&nope;)\n"   /* 8 */
+      "Code `[not](a-link)` and [esc](/p\\_q) and [f](#sec)\n" /* 9 */
+      "\n"                                                     /* 10 */
+      "    [indented](code-block)\n"                           /* 11 */
+      "\n"                                                     /* 12 */
+      "```\n[fenced](code)\n```\n"                             /* 13-15 */
+      "\n"                                                     /* 16 */
+      "[ref]: ../ref.html \"T\"\n"                             /* 17 */
+      "[another]: <https://another.example/>\n"                /* 18 */
+      "[unused]: /never\n";                                    /* 19 */
+  struct got g = {0};
+  EXPECT_EQ(md_run(&g, DOC, doc, 0), 0);
+  EXPECT_STR(links(&g),
+             "1 a.href ok https://example.com/docs/one.md\n"
+             "3 img.src ok https://example.com/docs/img/i.png\n"
+             "4 a.href ok https://auto.example/x\n"
+             "5 a.href ok https://bare.example/y\n"
+             "5 a.href ok http://www.example.org/\n"
+             "6 a.href mailto mailto:someone@example.com\n"
+             "6 a.href mailto mailto:me@example.com\n"
+             "7 a.href ok https://example.com/ref.html\n"
+             "7 a.href ok https://another.example/\n"
+             "8 a.href ok https://example.com/a?b=1&c=23%c2%a9&nope;\n"
+             "9 a.href ok https://example.com/p_q\n"
+             "9 a.href ok https://example.com/docs/README.md#sec\n");
+  got_free(&g);
+}
+
+/* Lines inside containers, after soft breaks, with CRLF, and for a link
+ * without text. */
+TEST(extract_md_lines) {
+  static const char doc[] =
+      "Para line one\r\n"               /* 1 */
+      "line two [x](/two)\r\n"          /* 2 */
+      "line three\r\n"                  /* 3 */
+      "[y](/four) and [](/empty4)\r\n"  /* 4 */
+      "\r\n"                            /* 5 */
+      "> quote\r\n"                     /* 6 */
+      "> [q](/quote7)\r\n"              /* 7 */
+      "\r\n"                            /* 8 */
+      "- item\r\n"                      /* 9 */
+      "  - nested [n](/nested10)\r\n"   /* 10 */
+      "\r\n"                            /* 11 */
+      "| a | b |\r\n"                   /* 12 */
+      "|---|---|\r\n"                   /* 13 */
+      "| [t](/table14) | x |\r\n"       /* 14 */
+      "\r\n"                            /* 15 */
+      "[![img](/i16.png)](/link16)\r\n" /* 16 */
+      "[multi\r\n"                      /* 17 */
+      "line](/m17)\r\n";                /* 18 */
+  struct got g = {0};
+  EXPECT_EQ(md_run(&g, DOC, doc, 0), 0);
+  EXPECT_STR(links(&g),
+             "2 a.href ok https://example.com/two\n"
+             "4 a.href ok https://example.com/four\n"
+             "4 a.href ok https://example.com/empty4\n"
+             "7 a.href ok https://example.com/quote7\n"
+             "10 a.href ok https://example.com/nested10\n"
+             "14 a.href ok https://example.com/table14\n"
+             "16 a.href ok https://example.com/link16\n"
+             "16 img.src ok https://example.com/i16.png\n"
+             "17 a.href ok https://example.com/m17\n");
+  got_free(&g);
+}
+
+/* Raw HTML goes through the HTML extractor, on the document's lines, one
+ * extractor per block: an inline <script> left open in one paragraph does
+ * not swallow the HTML of the next block. */
+TEST(extract_md_raw_html) {
+  static const char doc[] =
+      "<p align=\"center\">\n"                     /* 1 */
+      "  <img src=\"logo.png\" width=100>\n"       /* 2 */
+      "</p>\n"                                     /* 3 */
+      "\n"                                         /* 4 */
+      "Inline <a href=\"/inline\">html</a> here\n" /* 5 */
+      "and <a name=\"anchor\"></a> an anchor.\n"   /* 6 */
+      "\n"                                         /* 7 */
+      "Use the <script> element\n"                 /* 8 */
+      "with [md](/after-script).\n"                /* 9 */
+      "\n"                                         /* 10 */
+      "<div id=\"d\"><a href='/div'>d</a></div>\n" /* 11 */
+      "\n"                                         /* 12 */
+      "<script>\n"                                 /* 13 */
+      "[not](/in-a-script-block)\n"                /* 14 */
+      "</script>\n"                                /* 15 */
+      "<a\n"                                       /* 16 */
+      "href=/split>x</a>\n";                       /* 17 */
+  struct got g = {0};
+  EXPECT_EQ(md_run(&g, DOC, doc, 0), 0);
+  EXPECT_STR(links(&g),
+             "2 img.src ok https://example.com/docs/logo.png\n"
+             "5 a.href ok https://example.com/inline\n"
+             "9 a.href ok https://example.com/after-script\n"
+             "11 a.href ok https://example.com/div\n"
+             "17 a.href ok https://example.com/split\n");
+  EXPECT_STR(anchors(&g), "6 anchor\n11 d\n");
+  got_free(&g);
+}
+
+TEST(extract_md_cap_and_stop) {
+  static const char doc[] = "[a](/a) [b](/b)\n\n[c](/c) [d](/d)\n";
+  struct got g = {0};
+  /* Kept: the first 10 bytes; the second link is cut off. */
+  EXPECT_EQ(md_run(&g, DOC, doc, 10), SC_EXTRACT_LIMIT);
+  EXPECT_STR(links(&g), "1 a.href ok https://example.com/a\n");
+  got_free(&g);
+
+  struct got s = {0};
+  s.stop_after = 3;
+  EXPECT_EQ(md_run(&s, DOC, doc, 0), SC_EXTRACT_STOPPED);
+  EXPECT_EQ(s.n, 3);
+  got_free(&s);
+
+  struct got e = {0};
+  EXPECT_EQ(md_run(&e, DOC, "", 0), 0);
+  EXPECT_EQ(e.n, 0);
+  got_free(&e);
+}
+
+/* 100,000 links: all reported, nothing kept per link (a bounded number
+ * of bytes beyond the document and md4c's own state). */
+TEST(extract_md_many_links) {
+  struct sc_buf doc = {0};
+  for (int i = 0; i < 100000; i++) sc_buf_adds(&doc, "[x](/same) ");
+  struct got g = {0};
+  g.quiet = 1;
+  EXPECT_EQ(md_run(&g, DOC, doc.data, 0), 0);
+  EXPECT_EQ(g.n, 100000);
+  got_free(&g);
+  sc_buf_free(&doc);
 }
