@@ -1,4 +1,4 @@
-/* test_extract.c - the link extractors (HTML, Markdown). Each
+/* test_extract.c - the link extractors (HTML, Markdown, sitemaps). Each
  * extractor's output is written as one line per link,
  * "LINE ELEMENT.ATTR SKIP URL[#FRAGMENT]", so a test states exactly what
  * a document yields. */
@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "extract.h"
 #include "extract_html.h"
 #include "extract_md.h"
+#include "extract_sitemap.h"
 #include "util.h"
 #include "unit.h"
 
@@ -658,4 +660,318 @@ TEST(extract_md_many_links) {
   EXPECT_EQ(g.n, 100000);
   got_free(&g);
   sc_buf_free(&doc);
+}
+
+/* --- sitemaps ----------------------------------------------------------- */
+
+static int sitemap_run(struct got *g, const void *data, size_t n, size_t chunk,
+                       size_t max_bytes, size_t max_urls, char *detail,
+                       size_t detail_size) {
+  struct sc_sitemap *s = sc_sitemap_new("https://example.com/sitemap.xml",
+                                        max_bytes, max_urls, on_link, g);
+  const unsigned char *p = data;
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i += chunk)
+    rc = sc_sitemap_feed(s, p + i, n - i < chunk ? n - i : chunk);
+  if (rc == 0) rc = sc_sitemap_finish(s);
+  if (detail) sc_strcpy_cut(detail, detail_size, sc_sitemap_error(s));
+  sc_sitemap_free(s);
+  return rc;
+}
+
+/* gzip of data[0..n) as one member. */
+static void gzip_into(struct sc_buf *out, const void *data, size_t n) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
+    abort();
+  z.next_in = (Bytef *)data;
+  z.avail_in = (uInt)n;
+  int rc;
+  do {
+    sc_buf_reserve(out, 65536);
+    z.next_out = (Bytef *)out->data + out->len;
+    z.avail_out = 65536;
+    rc = deflate(&z, Z_FINISH);
+    out->len = (size_t)((char *)z.next_out - out->data);
+  } while (rc == Z_OK);
+  deflateEnd(&z);
+}
+
+static const char urlset[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"\n"
+    "  xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\n"
+    "  <url>\n"
+    "    <loc>https://example.com/</loc>\n"
+    "    <lastmod>2024-01-01</lastmod>\n"
+    "  </url>\n"
+    "  <url><loc>\n"
+    "      https://example.com/a?x=1&amp;y=2#frag\n"
+    "  </loc>\n"
+    "    <image:image><image:loc>https://example.com/i.png</image:loc>"
+    "</image:image>\n"
+    "  </url>\n"
+    "  <url><loc><![CDATA[https://example.com/cdata]]></loc></url>\n"
+    "  <url><loc>relative/page</loc></url>\n"
+    "  <url><loc>mailto:x@example.com</loc></url>\n"
+    "  <url><loc></loc></url>\n"
+    "  <loc>https://example.com/misplaced</loc>\n"
+    "</urlset>\n";
+
+static const char urlset_links[] =
+    "5 url.loc ok https://example.com/\n"
+    "8 url.loc ok https://example.com/a?x=1&y=2#frag\n"
+    "13 url.loc ok https://example.com/cdata\n"
+    "14 url.loc ok https://example.com/relative/page\n"
+    "15 url.loc mailto mailto:x@example.com\n"
+    "16 url.loc unparsable \n";
+
+TEST(extract_sitemap_urlset) {
+  for (size_t chunk = 1; chunk < 64; chunk += 7) {
+    struct got g = {0};
+    EXPECT_EQ(sitemap_run(&g, urlset, sizeof urlset - 1, chunk, 0, 0, NULL, 0),
+              0);
+    EXPECT_STR(links(&g), urlset_links);
+    got_free(&g);
+  }
+}
+
+TEST(extract_sitemap_index) {
+  static const char index[] =
+      "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+      "<sitemap><loc>https://example.com/s1.xml.gz</loc></sitemap>\n"
+      "<sitemap><loc>/s2.xml</loc><lastmod>2024</lastmod></sitemap>\n"
+      "<url><loc>https://example.com/not-in-an-index</loc></url>\n"
+      "</sitemapindex>";
+  struct got g = {0};
+  EXPECT_EQ(sitemap_run(&g, index, sizeof index - 1, 100, 0, 0, NULL, 0), 0);
+  EXPECT_STR(links(&g),
+             "2 sitemap.loc ok https://example.com/s1.xml.gz child\n"
+             "3 sitemap.loc ok https://example.com/s2.xml child\n");
+  got_free(&g);
+
+  /* No namespace at all is fine too; another root is not a sitemap. */
+  struct got n = {0};
+  static const char bare[] = "<urlset><url><loc>/bare</loc></url></urlset>";
+  EXPECT_EQ(sitemap_run(&n, bare, sizeof bare - 1, 100, 0, 0, NULL, 0), 0);
+  EXPECT_STR(links(&n), "1 url.loc ok https://example.com/bare\n");
+  got_free(&n);
+
+  struct got r = {0};
+  char detail[256];
+  static const char rss[] = "<rss><channel><link>https://x/</link></rss>";
+  EXPECT_EQ(
+      sitemap_run(&r, rss, sizeof rss - 1, 100, 0, 0, detail, sizeof detail),
+      SC_EXTRACT_SYNTAX);
+  EXPECT_CONTAINS(detail, "<rss>");
+  EXPECT_EQ(r.n, 0);
+  got_free(&r);
+}
+
+TEST(extract_sitemap_gzip) {
+  struct sc_buf gz = {0};
+  gzip_into(&gz, urlset, sizeof urlset - 1);
+  for (size_t chunk = 1; chunk < 200; chunk += 13) {
+    struct got g = {0};
+    EXPECT_EQ(sitemap_run(&g, gz.data, gz.len, chunk, 0, 0, NULL, 0), 0);
+    EXPECT_STR(links(&g), urlset_links);
+    got_free(&g);
+  }
+
+  /* Two members (as `cat a.gz b.gz`), then trailing zeros. */
+  struct sc_buf two = {0};
+  size_t half = sizeof urlset / 2;
+  gzip_into(&two, urlset, half);
+  gzip_into(&two, urlset + half, sizeof urlset - 1 - half);
+  sc_buf_add(&two, "\0\0\0\0", 4);
+  struct got g2 = {0};
+  EXPECT_EQ(sitemap_run(&g2, two.data, two.len, 10, 0, 0, NULL, 0), 0);
+  EXPECT_STR(links(&g2), urlset_links);
+  got_free(&g2);
+
+  /* Truncated, and corrupt. */
+  char detail[256];
+  struct got t = {0};
+  EXPECT_EQ(
+      sitemap_run(&t, gz.data, gz.len - 10, 50, 0, 0, detail, sizeof detail),
+      SC_EXTRACT_GZIP);
+  EXPECT_CONTAINS(detail, "truncated");
+  got_free(&t);
+  gz.data[12] ^= 0x55;
+  gz.data[13] ^= 0x55;
+  struct got c = {0};
+  EXPECT_EQ(sitemap_run(&c, gz.data, gz.len, 50, 0, 0, detail, sizeof detail),
+            SC_EXTRACT_GZIP);
+  got_free(&c);
+  sc_buf_free(&gz);
+  sc_buf_free(&two);
+}
+
+/* A small gzip that inflates past the 50 MiB cap stops there: 64 MiB of
+ * whitespace with an empty element every 60,000 bytes. */
+TEST(extract_sitemap_gzip_bomb) {
+  size_t big = (size_t)64 * 1024 * 1024;
+  char *xml = sc_xmalloc(big);
+  static const char start[] = "<urlset><url><loc>/first</loc></url>";
+  memset(xml, ' ', big);
+  memcpy(xml, start, sizeof start - 1);
+  for (size_t i = 60000; i + 4 < big; i += 60000) memcpy(xml + i, "<x/>", 4);
+  struct sc_buf gz = {0};
+  gzip_into(&gz, xml, big);
+  free(xml);
+  EXPECT(gz.len < big / 100);
+  struct got g = {0};
+  char detail[256];
+  EXPECT_EQ(
+      sitemap_run(&g, gz.data, gz.len, 65536, 0, 0, detail, sizeof detail),
+      SC_EXTRACT_LIMIT);
+  EXPECT_CONTAINS(detail, "larger than 52428800 bytes");
+  EXPECT_STR(links(&g), "1 url.loc ok https://example.com/first\n");
+  sc_buf_free(&gz);
+  got_free(&g);
+}
+
+TEST(extract_sitemap_limits) {
+  struct sc_buf xml = {0};
+  sc_buf_adds(&xml, "<urlset>");
+  for (int i = 0; i < 50001; i++)
+    sc_buf_printf(&xml, "<url><loc>https://example.com/%d</loc></url>\n", i);
+  sc_buf_adds(&xml, "</urlset>");
+  struct got g = {0};
+  g.quiet = 1;
+  char detail[256];
+  EXPECT_EQ(
+      sitemap_run(&g, xml.data, xml.len, 65536, 0, 0, detail, sizeof detail),
+      SC_EXTRACT_LIMIT);
+  EXPECT_EQ(g.n, 50000);
+  EXPECT_STR(detail, "more than 50000 URLs in one sitemap");
+  got_free(&g);
+
+  struct got b = {0};
+  b.quiet = 1;
+  EXPECT_EQ(
+      sitemap_run(&b, xml.data, xml.len, 1000, 4096, 0, detail, sizeof detail),
+      SC_EXTRACT_LIMIT);
+  EXPECT(b.n > 0 && b.n < 100);
+  EXPECT_CONTAINS(detail, "larger than 4096 bytes");
+  got_free(&b);
+  sc_buf_free(&xml);
+
+  /* One tag of thousands of attributes is refused, not parsed. */
+  struct sc_buf tag = {0};
+  sc_buf_adds(&tag, "<urlset><url><loc>https://example.com/1</loc></url><url ");
+  for (int i = 0; i < 20000; i++) sc_buf_printf(&tag, "a%d='' ", i);
+  sc_buf_adds(&tag, "><loc>https://example.com/2</loc></url></urlset>");
+  struct got t = {0};
+  EXPECT_EQ(
+      sitemap_run(&t, tag.data, tag.len, 4096, 0, 0, detail, sizeof detail),
+      SC_EXTRACT_LIMIT);
+  EXPECT_STR(links(&t), "1 url.loc ok https://example.com/1\n");
+  EXPECT_STR(detail, "more than 65536 bytes without a '>'");
+  got_free(&t);
+  sc_buf_free(&tag);
+}
+
+/* Entity expansion and external entities do nothing: the DOCTYPE is
+ * refused before its internal subset is read. */
+TEST(extract_sitemap_entities) {
+  static const char lol[] =
+      "<?xml version=\"1.0\"?>\n"
+      "<!DOCTYPE lolz [\n"
+      " <!ENTITY lol \"lol\">\n"
+      " <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+      " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+      " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+      " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+      " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+      " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+      " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+      " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+      "]>\n"
+      "<urlset><url><loc>https://example.com/&lol9;</loc></url>"
+      "<url><loc>https://example.com/after</loc></url></urlset>\n";
+  static const char xxe[] =
+      "<?xml version=\"1.0\"?>\n"
+      "<!DOCTYPE urlset [ <!ENTITY xxe SYSTEM \"file:///etc/passwd\"> ]>\n"
+      "<urlset><url><loc>https://example.com/&xxe;</loc></url></urlset>\n";
+  static const char ext_dtd[] =
+      "<?xml version=\"1.0\"?>\n"
+      "<!DOCTYPE urlset SYSTEM \"file:///etc/passwd\">\n"
+      "<urlset><url><loc>https://example.com/x</loc></url></urlset>\n";
+  static const char undeclared[] =
+      "<urlset><url><loc>https://example.com/ok</loc></url>\n"
+      "<url><loc>https://example.com/&xxe;</loc></url></urlset>\n";
+  const char *docs[] = {lol, xxe, ext_dtd};
+  char detail[256];
+  for (int i = 0; i < 3; i++) {
+    struct got g = {0};
+    EXPECT_EQ(sitemap_run(&g, docs[i], strlen(docs[i]), 16, 0, 0, detail,
+                          sizeof detail),
+              SC_EXTRACT_SYNTAX);
+    EXPECT_EQ(g.n, 0);
+    EXPECT(!strstr(links(&g), "root:") && !strstr(links(&g), "lol"));
+    EXPECT_STR(detail, "line 2: a sitemap has no DOCTYPE");
+    got_free(&g);
+  }
+  /* Without a DTD an entity reference is an error, and reads nothing. */
+  struct got u = {0};
+  EXPECT_EQ(sitemap_run(&u, undeclared, sizeof undeclared - 1, 16, 0, 0, detail,
+                        sizeof detail),
+            SC_EXTRACT_SYNTAX);
+  EXPECT_STR(links(&u), "1 url.loc ok https://example.com/ok\n");
+  EXPECT_CONTAINS(detail, "line 2: Entity 'xxe' not defined");
+  EXPECT(!strstr(links(&u), "root:"));
+  got_free(&u);
+}
+
+TEST(extract_sitemap_malformed) {
+  static const char amp[] =
+      "<urlset>\n<url><loc>https://example.com/1</loc></url>\n"
+      "<url><loc>https://example.com/?a=1&b=2</loc></url>\n"
+      "<url><loc>https://example.com/3</loc></url></urlset>";
+  char detail[256];
+  struct got g = {0};
+  EXPECT_EQ(
+      sitemap_run(&g, amp, sizeof amp - 1, 8, 0, 0, detail, sizeof detail),
+      SC_EXTRACT_SYNTAX);
+  EXPECT_STR(links(&g), "2 url.loc ok https://example.com/1\n");
+  EXPECT_CONTAINS(detail, "line 3:");
+  got_free(&g);
+
+  /* Cut short, empty, not XML at all. */
+  static const char *bad[] = {"<urlset><url><loc>https://example.com/1</loc>",
+                              "", "x", "https://example.com/plain\n"};
+  for (int i = 0; i < 4; i++) {
+    struct got b = {0};
+    EXPECT_EQ(sitemap_run(&b, bad[i], strlen(bad[i]), 3, 0, 0, NULL, 0),
+              SC_EXTRACT_SYNTAX);
+    EXPECT_EQ(b.n, i == 0 ? 1 : 0);
+    got_free(&b);
+  }
+
+  /* An overlong loc is reported as such, cut. */
+  struct sc_buf x = {0};
+  sc_buf_adds(&x, "<urlset><url><loc>https://example.com/");
+  for (int i = 0; i < SC_LINK_MAX; i++) sc_buf_addc(&x, 'y');
+  sc_buf_adds(&x, "</loc></url></urlset>");
+  struct got l = {0};
+  EXPECT_EQ(sitemap_run(&l, x.data, x.len, 1000, 0, 0, NULL, 0), 0);
+  EXPECT_EQ(l.n, 1);
+  EXPECT_CONTAINS(links(&l), "1 url.loc too_long https://example.com/yyy");
+  EXPECT_EQ(strlen(links(&l)), strlen("1 url.loc too_long ") + SC_LINK_MAX + 1);
+  got_free(&l);
+  sc_buf_free(&x);
+}
+
+TEST(extract_sitemap_stop) {
+  struct got g = {0};
+  g.stop_after = 2;
+  char detail[256];
+  EXPECT_EQ(sitemap_run(&g, urlset, sizeof urlset - 1, 1000, 0, 0, detail,
+                        sizeof detail),
+            SC_EXTRACT_STOPPED);
+  EXPECT_EQ(g.n, 2);
+  got_free(&g);
 }
