@@ -1,7 +1,7 @@
-/* test_extract.c - the link extractors (HTML, Markdown, sitemaps). Each
- * extractor's output is written as one line per link,
- * "LINE ELEMENT.ATTR SKIP URL[#FRAGMENT]", so a test states exactly what
- * a document yields. */
+/* test_extract.c - the link extractors (HTML, Markdown, sitemaps), the
+ * input kind sniffer and the UTF-16 converter. Each extractor's output is
+ * written as one line per link, "LINE ELEMENT.ATTR SKIP URL[#FRAGMENT]",
+ * so a test states exactly what a document yields. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "extract_html.h"
 #include "extract_md.h"
 #include "extract_sitemap.h"
+#include "input_kind.h"
 #include "util.h"
 #include "unit.h"
 
@@ -974,4 +975,125 @@ TEST(extract_sitemap_stop) {
             SC_EXTRACT_STOPPED);
   EXPECT_EQ(g.n, 2);
   got_free(&g);
+}
+
+/* --- input kinds and UTF-16 --------------------------------------------- */
+
+static enum sc_input_kind kind_of(const char *name, const char *head) {
+  return sc_input_kind(name, (const unsigned char *)head, strlen(head));
+}
+
+TEST(input_kind_sniff) {
+  /* The content decides where it is decisive... */
+  EXPECT_EQ(kind_of(NULL, "<!DOCTYPE html>\n<html>"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of("x.md", "\xEF\xBB\xBF  <!doctype HTML><p>"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of("urls.txt", "<html lang=en>"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of("page.md", "<HTML>"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of(NULL,
+                    "<?xml version=\"1.0\"?>\n<!-- c -->\n"
+                    "<urlset xmlns=\"http://www.sitemaps.org/\">"),
+            SC_INPUT_SITEMAP);
+  EXPECT_EQ(kind_of("index.html", "<sitemapindex><sitemap>"), SC_INPUT_SITEMAP);
+  EXPECT_EQ(kind_of("a.txt",
+                    "<?xml version='1.0'?><sm:urlset "
+                    "xmlns:sm='http://www.sitemaps.org/'>"),
+            SC_INPUT_SITEMAP);
+  EXPECT_EQ(kind_of(NULL,
+                    "<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC "
+                    "\"-//W3C//DTD XHTML 1.0 Strict//EN\" \"x\">"),
+            SC_INPUT_HTML);
+  /* ...the name where it is not... */
+  EXPECT_EQ(kind_of("README.md", "<p align=\"center\">"), SC_INPUT_MARKDOWN);
+  EXPECT_EQ(kind_of("notes.markdown", "# Title"), SC_INPUT_MARKDOWN);
+  EXPECT_EQ(kind_of("https://x.example/a/b.MD?raw=1", "text"),
+            SC_INPUT_MARKDOWN);
+  EXPECT_EQ(kind_of("frag.htm", "just text"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of("feed.xml", "<?xml version=\"1.0\"?><rss>"),
+            SC_INPUT_SITEMAP);
+  EXPECT_EQ(kind_of("short.xml", "<?xml ver"), SC_INPUT_SITEMAP);
+  EXPECT_EQ(kind_of("plain.xml", "https://example.com/\n"), SC_INPUT_LIST);
+  /* ...weak HTML after the name, and a list by default. */
+  EXPECT_EQ(kind_of(NULL, "<div class=x>"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of("x.txt", "  <a href=/>"), SC_INPUT_HTML);
+  EXPECT_EQ(kind_of(NULL, "<abbr>"), SC_INPUT_LIST);
+  EXPECT_EQ(kind_of(NULL, "https://example.com/\nhttps://x/\n"), SC_INPUT_LIST);
+  EXPECT_EQ(kind_of("urls.txt", "# comment\nexample.com\n"), SC_INPUT_LIST);
+  EXPECT_EQ(kind_of(NULL, ""), SC_INPUT_LIST);
+  EXPECT_STR(sc_input_kind_name(SC_INPUT_SITEMAP), "sitemap");
+  EXPECT_STR(sc_input_kind_name(SC_INPUT_LIST), "list");
+}
+
+TEST(input_kind_gzip_and_utf16) {
+  static const char sm[] = "<?xml version=\"1.0\"?><urlset><url>";
+  struct sc_buf gz = {0};
+  gzip_into(&gz, sm, sizeof sm - 1);
+  EXPECT_EQ(sc_input_kind("anything", (unsigned char *)gz.data, gz.len),
+            SC_INPUT_SITEMAP);
+  EXPECT_EQ(sc_input_kind(NULL, (unsigned char *)gz.data, 10),
+            SC_INPUT_LIST); /* too little to inflate, no name */
+  EXPECT_EQ(sc_input_kind("s.xml.gz", (unsigned char *)gz.data, 10),
+            SC_INPUT_SITEMAP);
+  sc_buf_free(&gz);
+  struct sc_buf gl = {0};
+  gzip_into(&gl, "https://example.com/\n", 21);
+  EXPECT_EQ(sc_input_kind("list.gz", (unsigned char *)gl.data, gl.len),
+            SC_INPUT_LIST);
+  sc_buf_free(&gl);
+
+  static const unsigned char le[] = {0xFF, 0xFE, '<', 0, 'u', 0, 'r', 0, 'l', 0,
+                                     's',  0,    'e', 0, 't', 0, '>', 0};
+  static const unsigned char be[] = {0xFE, 0xFF, 0,   '<', 0,   'h', 0,
+                                     't',  0,    'm', 0,   'l', 0,   '>'};
+  EXPECT_EQ(sc_input_kind(NULL, le, sizeof le), SC_INPUT_SITEMAP);
+  EXPECT_EQ(sc_input_kind(NULL, be, sizeof be), SC_INPUT_HTML);
+  EXPECT_EQ(sc_utf16_bom(le, sizeof le), SC_UTF16_LE);
+  EXPECT_EQ(sc_utf16_bom(be, sizeof be), SC_UTF16_BE);
+  EXPECT_EQ(sc_utf16_bom(be, 1), SC_UTF16_NONE);
+  EXPECT_EQ(sc_utf16_bom((const unsigned char *)"ab", 2), SC_UTF16_NONE);
+}
+
+/* UTF-16 "a\u00e9\u20ac\U0001F600\n" plus a lone low surrogate and a lone
+ * high one, in both byte orders, fed whole and a byte at a time. */
+TEST(utf16_convert) {
+  static const unsigned short units[] = {0xFEFF, 'a',    0xE9, 0x20AC,
+                                         0xD83D, 0xDE00, '\n', 0xDC00,
+                                         'b',    0xD800, 'c'};
+  static const char want[] =
+      "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\n\xEF\xBF\xBD"
+      "b\xEF\xBF\xBD"
+      "c";
+  size_t nu = sizeof units / sizeof units[0];
+  for (int big = 0; big < 2; big++) {
+    unsigned char bytes[64];
+    for (size_t i = 0; i < nu; i++) {
+      bytes[2 * i + (big ? 1 : 0)] = (unsigned char)(units[i] & 0xFF);
+      bytes[2 * i + (big ? 0 : 1)] = (unsigned char)(units[i] >> 8);
+    }
+    enum sc_utf16_bom bom = sc_utf16_bom(bytes, 2 * nu);
+    EXPECT_EQ(bom, big ? SC_UTF16_BE : SC_UTF16_LE);
+    for (size_t step = 1; step <= 2 * nu; step++) {
+      struct sc_utf16 *c = sc_utf16_new(bom);
+      struct sc_buf out = {0};
+      for (size_t i = 0; i < 2 * nu; i += step)
+        sc_utf16_convert(c, bytes + i, 2 * nu - i < step ? 2 * nu - i : step,
+                         &out);
+      sc_utf16_finish(c, &out);
+      sc_utf16_free(c);
+      EXPECT_STR(out.data, want);
+      sc_buf_free(&out);
+    }
+    /* An odd byte or a high surrogate left at the end. */
+    struct sc_utf16 *c = sc_utf16_new(bom);
+    struct sc_buf out = {0};
+    sc_utf16_convert(c, bytes + 2, 3, &out);
+    sc_utf16_finish(c, &out);
+    EXPECT_STR(out.data, "a\xEF\xBF\xBD");
+    sc_buf_free(&out);
+    sc_utf16_convert(c, bytes + 8, 2, &out);
+    sc_utf16_finish(c, &out);
+    EXPECT_STR(out.data, "\xEF\xBF\xBD");
+    sc_buf_free(&out);
+    sc_utf16_free(c);
+  }
+  EXPECT(sc_utf16_new(SC_UTF16_NONE) == NULL);
 }
