@@ -72,6 +72,16 @@ static void fail_xml(struct sc_sitemap *s) {
   xmlStopParser(s->ctxt);
 }
 
+/* Whether the extractor has stopped. libxml2 2.9 can still call back
+ * after a fatal error within the same chunk (it reads on in Latin-1 after
+ * bytes that are not UTF-8), so a callback first checks the document is
+ * still well-formed: what is reported then does not depend on where the
+ * chunks end. */
+static int stopped(struct sc_sitemap *s) {
+  if (!s->err && !s->ctxt->wellFormed) fail_xml(s);
+  return s->err != 0;
+}
+
 /* libxml2's structured error handler: keeps the text of the first fatal
  * error (the one that ends a parse without XML_PARSE_RECOVER) and prints
  * nothing. Lesser errors (an undeclared namespace prefix) do not stop the
@@ -84,6 +94,8 @@ static void on_error(void *ctx, xmlErrorPtr e) {
   while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' ')) n--;
   snprintf(s->detail, sizeof s->detail, "line %d: %.*s", e->line, (int)n,
            e->message);
+  for (char *c = s->detail; *c; c++)
+    if (*c == '\n') *c = ' ';
 }
 
 /* A DOCTYPE is refused before its internal subset is read: a sitemap has
@@ -111,7 +123,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
   struct sc_sitemap *s = ctx;
   (void)prefix, (void)nb_ns, (void)nss, (void)nb_attrs, (void)nb_defaulted,
       (void)attrs;
-  if (s->err) return;
+  if (stopped(s)) return;
   s->depth++;
   if (s->depth == 1) {
     if (is(local, "urlset")) {
@@ -143,7 +155,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
  * than a link may have so that an overlong one is known as such. */
 static void on_chars(void *ctx, const xmlChar *ch, int len) {
   struct sc_sitemap *s = ctx;
-  if (!s->in_loc || s->err) return;
+  if (!s->in_loc || stopped(s)) return;
   for (int i = 0; i < len; i++) {
     char c = (char)ch[i];
     int space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -187,7 +199,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
                    const xmlChar *uri) {
   struct sc_sitemap *s = ctx;
   (void)local, (void)prefix, (void)uri;
-  if (s->err) return;
+  if (stopped(s)) return;
   if (s->depth == 3 && s->in_loc) {
     s->in_loc = 0;
     report_loc(s);
@@ -327,8 +339,13 @@ struct sc_sitemap *sc_sitemap_new(const char *base_url, size_t max_bytes,
   sc_extract_thread_init();
   s->ctxt = xmlCreatePushParserCtxt(&sax, s, NULL, 0, NULL);
   if (!s->ctxt) sc_extract_oom();
-  xmlCtxtUseOptions(s->ctxt,
-                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  /* The protocol wants UTF-8, and the encoding declaration is ignored:
+   * libxml2 2.9 handles bytes that are not in a declared encoding
+   * differently depending on how much it had buffered when it switched
+   * (it may drop them and read on), so the URLs found would depend on the
+   * chunks. A UTF-16 BOM is still honoured. */
+  xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                 XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
   return s;
 }
 

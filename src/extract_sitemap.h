@@ -9,8 +9,10 @@
  * entities (file:///etc/passwd) never get a chance to do anything. Only
  * the five predefined entities (&amp; ...) and character references are
  * decoded. The XML must be well-formed (sitemaps are machine-made, and the
- * protocol requires escaping); at the first error the extractor stops with
- * SC_EXTRACT_SYNTAX, having reported the URLs before it.
+ * protocol requires escaping) and UTF-8 as the protocol requires (an
+ * encoding declaration is ignored; UTF-16 with a BOM is read too); at the
+ * first error the extractor stops with SC_EXTRACT_SYNTAX, having reported
+ * the URLs before it.
  *
  * Reported: the <loc> of each <url> of a <urlset> (element "url", attr
  * "loc"), and the <loc> of each <sitemap> of a <sitemapindex> (element

@@ -952,6 +952,39 @@ TEST(extract_sitemap_malformed) {
     got_free(&b);
   }
 
+  /* UTF-8 it must be, whatever it declares; UTF-16 with a BOM is read. */
+  static const char latin1[] =
+      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<urlset>"
+      "<url><loc>https://example.com/1</loc></url>\n"
+      "<url><loc>https://example.com/caf\xE9</loc></url></urlset>";
+  struct got e = {0};
+  EXPECT_EQ(sitemap_run(&e, latin1, sizeof latin1 - 1, 5, 0, 0, detail,
+                        sizeof detail),
+            SC_EXTRACT_SYNTAX);
+  EXPECT_STR(links(&e), "2 url.loc ok https://example.com/1\n");
+  EXPECT_CONTAINS(detail,
+                  "line 3: Input is not proper UTF-8, indicate "
+                  "encoding ! Bytes: 0xE9");
+  got_free(&e);
+  static const char u8[] =
+      "<urlset><url><loc>/caf\xC3\xA9</loc></url></urlset>";
+  struct sc_buf u16 = {0};
+  sc_buf_add(&u16, "\xFF\xFE", 2);
+  for (size_t i = 0; u8[i]; i++) {
+    if (u8[i] == '\xC3') {
+      sc_buf_add(&u16, "\xE9\0", 2); /* U+00E9 */
+      i++;
+    } else {
+      sc_buf_addc(&u16, u8[i]);
+      sc_buf_addc(&u16, '\0');
+    }
+  }
+  struct got w = {0};
+  EXPECT_EQ(sitemap_run(&w, u16.data, u16.len, 3, 0, 0, NULL, 0), 0);
+  EXPECT_STR(links(&w), "1 url.loc ok https://example.com/caf%c3%a9\n");
+  got_free(&w);
+  sc_buf_free(&u16);
+
   /* An overlong loc is reported as such, cut. */
   struct sc_buf x = {0};
   sc_buf_adds(&x, "<urlset><url><loc>https://example.com/");
