@@ -21,8 +21,11 @@ TSAN_OBJS = $(SRCS:src/%.c=build/tsan/%.o)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c
-FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
+FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/extract.c \
+           src/extract_html.c src/extract_md.c src/extract_sitemap.c \
+           src/input_kind.c
+FUZZ_NAMES = reader record html sitemap markdown
+FUZZERS = $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
 PYTEST  ?= /usr/bin/python3 -m pytest
 # The integration suite runs once per model (event:2 = -m event --loops 2).
@@ -85,7 +88,7 @@ build/obj build/asan build/tsan build/fuzz:
 # Each fuzzer runs FUZZ_SECONDS from the committed seeds; new inputs it
 # finds stay in build/fuzz/corpus-* (not committed).
 fuzz: $(FUZZERS)
-	@for t in reader record; do \
+	@for t in $(FUZZ_NAMES); do \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    build/fuzz/corpus-$$t fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1; rc=$$?; \
