@@ -27,8 +27,6 @@ const char *sc_extract_strerror(int code) {
       return "syntax error";
     case SC_EXTRACT_GZIP:
       return "corrupt gzip data";
-    case SC_EXTRACT_ENCODING:
-      return "character conversion failed";
   }
   return "unknown error";
 }

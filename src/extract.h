@@ -89,11 +89,10 @@ typedef int (*sc_anchor_cb)(const char *id, uint64_t line, void *arg);
 /* The error codes of every extractor call; 0 is success. Once a call has
  * failed, every later feed or finish returns the same code (sc_md_finish
  * still reports the links of the bytes it kept, see extract_md.h). */
-#define SC_EXTRACT_STOPPED (-1)  /* a callback returned non-zero */
-#define SC_EXTRACT_LIMIT (-2)    /* a size or count limit was reached */
-#define SC_EXTRACT_SYNTAX (-3)   /* not well-formed, or not this format */
-#define SC_EXTRACT_GZIP (-4)     /* corrupt or truncated gzip data */
-#define SC_EXTRACT_ENCODING (-5) /* a character conversion failed */
+#define SC_EXTRACT_STOPPED (-1) /* a callback returned non-zero */
+#define SC_EXTRACT_LIMIT (-2)   /* a size or count limit was reached */
+#define SC_EXTRACT_SYNTAX (-3)  /* not well-formed, or not this format */
+#define SC_EXTRACT_GZIP (-4)    /* corrupt or truncated gzip data */
 
 /* "stopped by the caller", "limit reached", ...; a static string. */
 const char *sc_extract_strerror(int code);
@@ -102,9 +101,11 @@ const char *sc_extract_strerror(int code);
  * "unparsable", "too_long"; a static string. */
 const char *sc_link_skip_name(enum sc_link_skip skip);
 
-/* Initialises the libraries the extractors use (libxml2). Call once from
- * the main thread before any extractor is used on another thread;
- * harmless to call again. */
+/* Initialises libxml2 for the extractors: its allocations go through
+ * sc_xmalloc & co (the one out-of-memory policy), and its generic error
+ * output, which would print to stderr, is silenced on this thread and on
+ * every thread started after. Call once from the main thread before any
+ * extractor is used on another thread; harmless to call again. */
 void sc_extract_global_init(void);
 
 /* --- For the extractors themselves ------------------------------------ */

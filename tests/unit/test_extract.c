@@ -848,6 +848,7 @@ TEST(extract_sitemap_limits) {
       SC_EXTRACT_LIMIT);
   EXPECT_EQ(g.n, 50000);
   EXPECT_STR(detail, "more than 50000 URLs in one sitemap");
+  EXPECT_STR(sc_extract_strerror(SC_EXTRACT_LIMIT), "limit reached");
   got_free(&g);
 
   struct got b = {0};
