@@ -8,7 +8,7 @@ WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
 VERSION := $(shell cat VERSION)
 VERSION_FLAG = -DSC_VERSION=\"$(VERSION)\"
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(VERSION_FLAG) $(OPT) $(WARN) $(EXTRA_CFLAGS)
-PKGS     = libcurl libuv openssl libcares jansson
+PKGS     = libcurl libuv openssl libcares jansson libxml-2.0 md4c zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
@@ -25,8 +25,11 @@ TSAN_OBJS = $(SRCS:src/%.c=build/tsan/%.o)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/redact.c
-FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
+FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/redact.c src/extract.c \
+           src/extract_html.c src/extract_md.c src/extract_sitemap.c \
+           src/input_kind.c
+FUZZ_NAMES = reader record html sitemap markdown
+FUZZERS = $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
 # make install: $(DESTDIR)$(PREFIX)/bin/sitecheck and the man page.
 PREFIX  ?= /usr/local
@@ -102,16 +105,20 @@ build/resolver_test: tests/resolver_test.c $(RESOLVER_SRCS) $(wildcard src/*.h) 
 build/obj build/asan build/tsan build/fuzz:
 	mkdir -p $@
 
-# Each fuzzer runs FUZZ_SECONDS from the committed seeds; new inputs it
-# finds stay in build/fuzz/corpus-* (not committed).
+# Every fuzzer runs FUZZ_SECONDS from the committed seeds, all at once (the
+# wall time is FUZZ_SECONDS, whatever their number); new inputs they find
+# stay in build/fuzz/corpus-* (not committed).
 fuzz: $(FUZZERS)
-	@for t in reader record; do \
+	@for t in $(FUZZ_NAMES); do \
 	  mkdir -p build/fuzz/corpus-$$t; \
-	  ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    build/fuzz/corpus-$$t fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1; rc=$$?; \
+	  ( ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    build/fuzz/corpus-$$t fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1; \
+	    echo $$? > build/fuzz/$$t.rc ) & \
+	done; wait; rc=0; \
+	for t in $(FUZZ_NAMES); do \
 	  echo "fuzz_$$t: $$(grep -E '^Done' build/fuzz/$$t.log)"; \
-	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$t.log; exit 1; fi; \
-	done
+	  if [ "$$(cat build/fuzz/$$t.rc)" != 0 ]; then tail -40 build/fuzz/$$t.log; rc=1; fi; \
+	done; exit $$rc
 
 demo: deps
 	$(MAKE) sitecheck

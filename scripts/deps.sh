@@ -2,7 +2,7 @@
 # Installs the Debian packages sitecheck needs to build (and, with "test",
 # to run its test suite), only those that are missing, and says so.
 set -e
-want="libcurl4-openssl-dev libuv1-dev libssl-dev libc-ares-dev libjansson-dev pkg-config gcc make"
+want="libcurl4-openssl-dev libuv1-dev libssl-dev libc-ares-dev libjansson-dev libxml2-dev libmd4c-dev zlib1g-dev pkg-config gcc make"
 if [ "$1" = test ]; then
   want="$want python3 python3-pytest python3-pytest-timeout openssl valgrind clang libclang-rt-14-dev dnsmasq-base clang-format clang-tidy cppcheck chromium chromium-driver python3-selenium"
 fi
