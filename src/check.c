@@ -254,10 +254,16 @@ void sc_check_begin(struct sc_check *c) {
   try_from_line(c, c->t0);
 }
 
-long sc_check_time_left(const struct sc_check *c) {
+/* Milliseconds until the try's -t or --check-timeout runs out, whichever
+ * comes first; 0 or less once it has. */
+static double time_left(const struct sc_check *c) {
   double end = c->tr.deadline;
   if (c->deadline > 0 && c->deadline < end) end = c->deadline;
-  double left = ceil(end - sc_now_ms());
+  return end - sc_now_ms();
+}
+
+long sc_check_time_left(const struct sc_check *c) {
+  double left = ceil(time_left(c));
   return left < 1 ? 1 : (long)left;
 }
 
@@ -690,8 +696,7 @@ static int next_hop(struct sc_check *c, struct sc_result *r) {
   if (uc == CURLUE_OK) cls = sc_url_normalize(next, strlen(next), 0, &nu, &why);
   curl_free(next);
   curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff);
-  if (cls == SC_OK && t->hops < c->o->max_redirects && !check_ran_out(c) &&
-      sc_now_ms() < t->deadline) {
+  if (cls == SC_OK && t->hops < c->o->max_redirects && time_left(c) > 0) {
     free(c->hop_url);
     free(c->hop_host);
     c->hop_url = nu.url;
@@ -859,6 +864,12 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
                                    left < limit ? left : limit, addrs,
                                    sizeof addrs, err, sizeof err);
       if (st != SC_RESOLVE_OK) {
+        /* Cut at the time left, the lookup's timer (libuv's, in whole
+         * milliseconds) may end a moment before that time is gone. */
+        double rest = time_left(c);
+        if (st == SC_RESOLVE_TIMEOUT && left < limit && rest > 0 &&
+            pause_ms((long)ceil(rest)) != 0)
+          return -1;
         if (sc_check_unresolved(c, st, err, sc_now_ms() - t, r, &delay) ==
             SC_CHECK_DONE)
           return 0;

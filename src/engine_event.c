@@ -298,6 +298,13 @@ static void on_resolved(void *arg, int status, const char *addrs,
 static void on_lookup_late(uv_timer_t *t) {
   struct ev_slot *s = t->data;
   char err[320];
+  /* The timer counts from the loop's cached time, so it can fire a little
+   * early: wait for the rest, or the core would not see the time run out. */
+  long left = sc_check_time_left(&s->check);
+  if (left > 1) {
+    uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
+    return;
+  }
   sc_resolver_cancel(s->ev->resolver, s->lookup_id);
   snprintf(err, sizeof err, "%.250s: DNS lookup timed out after %.0f ms",
            s->check.tr.host, sc_now_ms() - s->lookup_t0);
