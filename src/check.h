@@ -45,14 +45,15 @@ struct sc_try {
   int hops;        /* redirects followed so far */
   double deadline; /* sc_now_ms() at which -t runs out for this try */
 
-  int head_final;      /* the head of the final response is complete */
-  int follow;          /* the complete head is a redirect to follow */
-  int off_web;         /* its Location points off http(s) */
-  int body_stop;       /* we stopped at the body on purpose */
-  size_t body_bytes;   /* body bytes let through (connection reuse) */
-  double body_until;   /* sc_now_ms() after which a kept body is cut, or 0 */
-  int keep;            /* the final head is in and the connection kept */
-  long retry_after_ms; /* from the response's Retry-After, or -1 */
+  int head_final;             /* the head of the final response is complete */
+  int follow;                 /* the complete head is a redirect to follow */
+  int off_web;                /* its Location points off http(s) */
+  int body_stop;              /* we stopped at the body on purpose */
+  size_t body_bytes;          /* body bytes let through (connection reuse) */
+  double body_until;          /* sc_now_ms() after which a body read for reuse
+                                 (kept, or a redirect's) is cut, or 0 */
+  int keep;                   /* the final head is in and the connection kept */
+  long retry_after_ms;        /* from the response's Retry-After, or -1 */
   char server[SC_HEADER_MAX]; /* Server: of the current response */
   int64_t cert_expiry;        /* notAfter of the current peer, 0 if none */
 
