@@ -70,7 +70,12 @@ void sc_check_cleanup(struct sc_check *c) {
   if (c->easy) curl_easy_cleanup(c->easy);
   c->easy = NULL;
   sc_buf_free(&c->chain);
+  sc_buf_free(&c->location);
   sc_buf_free(&c->resolve_entry);
+  sc_buf_free(&c->resolve_spare);
+  free(c->hop_url);
+  free(c->hop_host);
+  c->hop_url = c->hop_host = NULL;
   sc_job_clear(&c->job);
 }
 
@@ -103,14 +108,14 @@ static void header_value(const char *v, size_t n, char *out, size_t cap) {
  * is still there to ask (a status line has just arrived over it). */
 static void note_certificate(struct sc_check *c) {
   struct curl_tlssessioninfo *ti = NULL;
-  c->cert_expiry = 0;
+  c->tr.cert_expiry = 0;
   if (curl_easy_getinfo(c->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK ||
       !ti || ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
     return;
   X509 *cert = SSL_get0_peer_certificate((SSL *)ti->internals);
   struct tm tm;
   if (cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
-    c->cert_expiry = (int64_t)timegm(&tm);
+    c->tr.cert_expiry = (int64_t)timegm(&tm);
 }
 
 /* A Retry-After value in milliseconds from now: delta-seconds or an HTTP
@@ -129,64 +134,35 @@ static long parse_retry_after(const char *v, size_t n) {
   return ms < 0 ? 0 : ms > 86400e3 * 365 ? -1 : (long)ms;
 }
 
-/* Whether a Location value (n bytes) that libcurl is about to follow
- * leads to a host:port, other than the check's own, with a --resolve entry
- * of its own. libcurl follows a redirect within the transfer, knowing only
- * the entries it was handed when the transfer started (see prepare). */
-static int location_pinned(const struct sc_check *c, const char *v, size_t n) {
-  if (!c->o->pins || !c->o->follow || c->pins_all) return 0;
-  /* Only an absolute or scheme-relative target can change the host. */
-  if (!(n > 2 && v[0] == '/' && v[1] == '/') &&
-      !(n > 5 && strncasecmp(v, "http", 4) == 0 && memchr(v, ':', n)))
-    return 0;
-  char *base = NULL, *host = NULL, *port = NULL, *loc = sc_xstrndup(v, n);
-  int pinned = 0;
-  CURLU *u = curl_url();
-  curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &base);
-  if (u && base && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-      curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-    long p = strtol(port, NULL, 10);
-    pinned = sc_pins_has(c->o->pins, host, p) &&
-             !(p == c->job.port && strcasecmp(host, c->job.host) == 0);
-  }
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(u);
-  free(loc);
-  return pinned;
-}
-
 #define BODY_KEEP 16384     /* body bytes read for the sake of reuse */
 #define BODY_GRACE_MS 200.0 /* and the time they may take */
 
-/* Tracks the response heads: which one is final, and whether a redirect
- * will be followed. */
+/* Tracks the response heads of a transfer: which one is final, and
+ * whether it is a redirect to follow (a 3xx with a Location that stays on
+ * http(s), as libcurl would follow it: the first non-empty Location). */
 static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
+  struct sc_try *t = &c->tr;
   size_t len = size * n;
   if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-    c->head_final = 0;
-    c->redirect_3xx = 0;
-    c->off_web = 0;
-    c->to_invalid = c->to_pinned = 0;
-    c->server[0] = '\0';
+    t->head_final = t->follow = t->off_web = 0;
+    c->location.len = 0;
+    t->server[0] = '\0';
     note_certificate(c);
   } else if (len >= 12 && strncasecmp(buf, "retry-after:", 12) == 0) {
-    c->retry_after_ms = parse_retry_after(buf + 12, len - 12);
+    t->retry_after_ms = parse_retry_after(buf + 12, len - 12);
   } else if (len >= 7 && strncasecmp(buf, "server:", 7) == 0) {
-    header_value(buf + 7, len - 7, c->server, sizeof c->server);
+    header_value(buf + 7, len - 7, t->server, sizeof t->server);
   } else if (len >= 9 && strncasecmp(buf, "location:", 9) == 0) {
     const char *v = buf + 9;
     size_t vn = len - 9;
     while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
     while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
       vn--;
-    c->redirect_3xx = 1;
-    c->off_web = location_off_web(v, vn);
-    c->to_invalid = !c->off_web && sc_url_location_is_invalid(v, vn);
-    c->to_pinned = !c->off_web && !c->to_invalid && location_pinned(c, v, vn);
+    if (vn && !c->location.len) {
+      sc_buf_add(&c->location, v, vn);
+      t->off_web = location_off_web(v, vn);
+    }
   } else if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
     long code = 0;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -194,48 +170,43 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
       char *url = NULL;
       curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &url);
       sc_buf_printf(&c->chain, "%ld %s\n", code, url ? url : "");
-      int follows = c->o->follow && code >= 300 && code < 400 &&
-                    c->redirect_3xx && !c->off_web;
-      c->head_final = !follows;
-      /* Following to a .invalid host would ask DNS for a name that never
-       * resolves (RFC 6761): stop here and report it as `dns`. */
-      if (follows && c->to_invalid) return 0;
-      /* The next hop needs a --resolve entry this transfer was not given:
-       * stop, and try again with every entry (sc_check_finish). */
-      if (follows && c->to_pinned) {
-        c->pins_all = 1;
-        return 0;
-      }
-      if (c->head_final && !(c->o->head && !c->use_get)) {
+      t->follow = c->o->follow && code >= 300 && code < 400 &&
+                  c->location.len && !t->off_web;
+      t->head_final = !t->follow;
+      if (c->o->head && !c->use_get) return len; /* HEAD: no body */
+      if (t->head_final) {
         /* The final head is complete: that is the answer. Without reuse,
          * stop now (no need to wait for a body that may never come); with
          * it, give a small body BODY_GRACE_MS to arrive in full. */
-        c->keep = keeps_connection(c);
-        if (!c->keep) {
-          c->body_stop = 1;
+        t->keep = keeps_connection(c);
+        if (!t->keep) {
+          t->body_stop = 1;
           return 0;
         }
-        c->body_until = sc_now_ms() + BODY_GRACE_MS;
       }
+      /* A redirect's body is read on the same terms, so that its
+       * connection stays usable for the next hop (see on_body). */
+      t->body_until = sc_now_ms() + BODY_GRACE_MS;
     }
   }
   return len;
 }
 
-/* Body bytes of the final response. Normally the transfer has already
- * stopped at the end of the head (see on_header). Where connections are
- * reused, a small body that comes at once (at most BODY_KEEP bytes within
- * BODY_GRACE_MS of the head's end) is read to its end instead, so the
- * connection survives for the next URL of the same host; anything larger
- * or slower is cut. */
+/* Body bytes of the final response, or of a redirect to follow. The final
+ * one has normally stopped at the end of its head (see on_header). Where
+ * connections are reused, and for a redirect, a small body that comes at
+ * once (at most BODY_KEEP bytes within BODY_GRACE_MS of the head's end) is
+ * read to its end instead, so the connection survives for the next URL or
+ * hop of the same host; anything larger or slower is cut. */
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
+  struct sc_try *t = &c->tr;
   (void)buf;
-  if (c->keep && !c->body_stop) {
-    c->body_bytes += size * n;
-    if (c->body_bytes <= BODY_KEEP) return size * n;
+  if ((t->keep || t->follow) && !t->body_stop) {
+    t->body_bytes += size * n;
+    if (t->body_bytes <= BODY_KEEP) return size * n;
   }
-  c->body_stop = 1;
+  t->body_stop = 1;
   return CURL_WRITEFUNC_ERROR;
 }
 
@@ -245,11 +216,28 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
                        curl_off_t y) {
   struct sc_check *c = ud;
   (void)a, (void)b, (void)x, (void)y;
-  if (c->body_until > 0 && sc_now_ms() > c->body_until) {
-    c->body_stop = 1;
+  if (c->tr.body_until > 0 && sc_now_ms() > c->tr.body_until) {
+    c->tr.body_stop = 1;
     return 1;
   }
   return c->abortable && atomic_load(c->stop) != 0;
+}
+
+/* Starts a try, at sc_now_ms() == at, from the line's URL: no redirect
+ * followed, no response yet, a -t of its own. */
+static void try_from_line(struct sc_check *c, double at) {
+  struct sc_try *t = &c->tr;
+  t->url = c->job.url;
+  t->host = c->job.host;
+  t->port = c->job.port;
+  t->ip_literal = c->job.ip_literal;
+  t->origin = 1;
+  t->hops = 0;
+  t->deadline = at + (double)c->o->timeout_ms;
+  t->t_lookup = t->t_connect = t->t_tls = t->t_start = 0;
+  t->dns_ms = 0;
+  t->dns_any = t->entry_counted = 0;
+  c->chain.len = 0;
 }
 
 void sc_check_begin(struct sc_check *c) {
@@ -257,48 +245,91 @@ void sc_check_begin(struct sc_check *c) {
   c->resolve_entry.len = 0;
   c->dns_ms = SC_NO_TIME;
   c->use_get = 0;
-  c->pins_all = 0;
   c->t0 = sc_now_ms();
+  c->deadline =
+      c->o->check_timeout_ms ? c->t0 + (double)c->o->check_timeout_ms : 0;
   c->rng = (uint64_t)(uintptr_t)c ^ (uint64_t)(c->t0 * 1000.0) ^ c->job.lineno;
   if (!c->rng) c->rng = 1;
+  try_from_line(c, c->t0);
+}
+
+/* Milliseconds until the try's -t or --check-timeout runs out, whichever
+ * comes first; 0 or less once it has. */
+static double time_left(const struct sc_check *c) {
+  double end = c->tr.deadline;
+  if (c->deadline > 0 && c->deadline < end) end = c->deadline;
+  return end - sc_now_ms();
+}
+
+long sc_check_time_left(const struct sc_check *c) {
+  double left = ceil(time_left(c));
+  return left < 1 ? 1 : (long)left;
+}
+
+/* True when --check-timeout has run out. */
+static int check_ran_out(const struct sc_check *c) {
+  return c->deadline > 0 && sc_now_ms() >= c->deadline - 1;
+}
+
+#define CHECK_RAN_OUT "the check's time limit (--check-timeout) ran out"
+
+/* Whether resolve_entry holds our lookup's addresses for the hop's host
+ * ("+host:port:addrs"). */
+static int entry_for_host(const struct sc_check *c) {
+  size_t n = strlen(c->tr.host);
+  const char *e = c->resolve_entry.data;
+  return c->resolve_entry.len > n + 1 && e[n + 1] == ':' &&
+         memcmp(e + 1, c->tr.host, n) == 0;
+}
+
+/* Gives resolve_entry the hop's port: a redirect from http to https on
+ * the same host reuses the addresses found, without another lookup. */
+static void entry_for_port(struct sc_check *c) {
+  const char *e = c->resolve_entry.data;
+  if (strtol(e + 1 + strlen(c->tr.host) + 1, NULL, 10) == c->tr.port) return;
+  struct sc_buf b = c->resolve_spare;
+  const char *addrs = e + c->resolve_addrs;
+  b.len = 0;
+  sc_buf_printf(&b, "+%s:%ld:%s", c->tr.host, c->tr.port, addrs);
+  c->resolve_addrs = b.len - strlen(addrs);
+  c->resolve_spare = c->resolve_entry;
+  c->resolve_entry = b;
 }
 
 void sc_check_prepare(struct sc_check *c) {
   const struct sc_opts *o = c->o;
+  struct sc_try *t = &c->tr;
   CURL *e = c->easy;
   int head = o->head && !c->use_get;
   curl_easy_reset(e);
-  c->attempts++;
-  c->retry_after_ms = -1;
-  c->head_final = c->redirect_3xx = c->off_web = c->body_stop = 0;
-  c->to_invalid = c->to_pinned = 0;
-  c->body_bytes = 0;
-  c->body_until = 0;
-  c->keep = 0;
+  if (!t->hops) c->attempts++;
+  t->retry_after_ms = -1;
+  t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;
+  t->body_bytes = 0;
+  t->body_until = 0;
+  t->server[0] = '\0';
+  t->cert_expiry = 0;
+  c->location.len = 0;
   c->errbuf[0] = '\0';
-  c->server[0] = '\0';
-  c->cert_expiry = 0;
-  c->chain.len = 0;
-  curl_easy_setopt(e, CURLOPT_URL, c->job.url);
+  curl_easy_setopt(e, CURLOPT_URL, t->url);
   curl_easy_setopt(e, CURLOPT_PRIVATE, c);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+  /* What is left of the try's -t (or of --check-timeout): the hops of a
+   * try share one time limit, as they did when libcurl followed them. */
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
   curl_easy_setopt(
       e, CURLOPT_CONNECTTIMEOUT_MS,
       o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)o->follow);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
   /* Without reuse, GET stops at the first body byte, which closes an
    * HTTP/1 connection, so searching the cache for a reusable one is wasted
    * work, and costly with many checks in flight to one host: libcurl walks
    * every connection to that host. HEAD leaves connections reusable, so it
    * keeps the search. Redirect hops within one check reuse either way. */
-  if (!head && (!o->reuse || c->job.alone))
+  if (!head && !t->hops && (!o->reuse || c->job.alone))
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
@@ -315,13 +346,17 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  if (o->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
+  /* -H headers go to the line's origin only (scheme, host and port), as
+   * curl does without --location-trusted: a redirect elsewhere must not
+   * receive an API key meant for the site checked. */
+  if (o->headers && (t->origin || o->location_trusted))
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
   /* libcurl loads the whole CURLOPT_RESOLVE list into its DNS cache at
    * the start of every transfer: it gets the --resolve entry of the host
    * it requests (pins.h), not all of them. */
-  struct curl_slist *pins =
-      c->pins_all ? o->resolve : sc_pins_for(o->pins, c->job.host, c->job.port);
-  if (c->resolve_entry.len) {
+  struct curl_slist *pins = sc_pins_for(o->pins, t->host, t->port);
+  if (c->resolve_entry.len && entry_for_host(c)) {
+    entry_for_port(c);
     c->resolve_node.data = c->resolve_entry.data;
     c->resolve_node.next = pins;
     curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
@@ -407,19 +442,46 @@ enum sc_class sc_classify(CURLcode rc) {
   }
 }
 
-/* Milliseconds between two of libcurl's phase marks (microseconds since
- * the start; 0 = never reached), or SC_NO_TIME. */
-static double phase_ms(CURL *e, CURLINFO end, CURLINFO begin) {
-  curl_off_t t1 = 0, t0 = 0;
-  curl_easy_getinfo(e, end, &t1);
-  if (begin) curl_easy_getinfo(e, begin, &t0);
-  if (t1 <= 0 || t1 < t0) return SC_NO_TIME;
-  return (double)(t1 - t0) / 1000.0;
+/* Milliseconds between two phase marks (microseconds since the start; 0 =
+ * never reached), or SC_NO_TIME. */
+static double span_ms(curl_off_t end, curl_off_t begin) {
+  if (end <= 0 || end < begin) return SC_NO_TIME;
+  return (double)(end - begin) / 1000.0;
 }
 
-/* The response facts: version, headers, certificate, phase timings. */
+/* Adds the finished transfer's phase marks to the try's sums, and its
+ * name lookup: ours, the first time the addresses of our lookup are used
+ * in this try, else libcurl's (a cache hit, or its own resolver). */
+static void add_marks(struct sc_check *c) {
+  static const CURLINFO marks[4] = {
+      CURLINFO_NAMELOOKUP_TIME_T, CURLINFO_CONNECT_TIME_T,
+      CURLINFO_APPCONNECT_TIME_T, CURLINFO_STARTTRANSFER_TIME_T};
+  struct sc_try *t = &c->tr;
+  curl_off_t v[4];
+  for (int i = 0; i < 4; i++) {
+    v[i] = 0;
+    curl_easy_getinfo(c->easy, marks[i], &v[i]);
+    if (v[i] < 0) v[i] = 0;
+  }
+  t->t_lookup += v[0];
+  t->t_connect += v[1];
+  t->t_tls += v[2];
+  t->t_start += v[3];
+  if (!t->entry_counted && c->dns_ms >= 0 && c->resolve_entry.len &&
+      entry_for_host(c)) {
+    t->dns_ms += c->dns_ms;
+    t->dns_any = t->entry_counted = 1;
+  } else if (v[0] > 0) {
+    t->dns_ms += (double)v[0] / 1000.0;
+    t->dns_any = 1;
+  }
+}
+
+/* The response facts: version, headers, certificate, time to first
+ * byte. */
 static void describe_response(struct sc_check *c, struct sc_result *r) {
   CURL *e = c->easy;
+  const struct sc_try *t = &c->tr;
   struct sc_answer *a = &r->a;
   long ver = 0;
   char *ctype = NULL;
@@ -435,115 +497,138 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
   if (ctype) sc_strcpy_cut(a->content_type, sizeof a->content_type, ctype);
   curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
   a->content_length = clen;
-  sc_strcpy_cut(a->server, sizeof a->server, c->server);
-  a->cert_expiry = c->cert_expiry;
-  if (c->cert_expiry) {
-    double left = ((double)c->cert_expiry - (double)time(NULL)) / 86400.0;
+  sc_strcpy_cut(a->server, sizeof a->server, t->server);
+  a->cert_expiry = t->cert_expiry;
+  if (t->cert_expiry) {
+    double left = ((double)t->cert_expiry - (double)time(NULL)) / 86400.0;
     a->cert_days_left = (int32_t)floor(left);
   }
-  a->ttfb_ms = phase_ms(
-      e, CURLINFO_STARTTRANSFER_TIME_T,
-      c->cert_expiry ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T);
+  a->ttfb_ms = span_ms(t->t_start, t->cert_expiry ? t->t_tls : t->t_connect);
 }
 
-static long backoff_ms(struct sc_check *c);
-
-int sc_check_needs_lookup(const struct sc_check *c) {
-  return c->o->use_cares && !c->job.ip_literal && !c->resolve_entry.len &&
-         !c->proxied && !sc_pins_has(c->o->pins, c->job.host, c->job.port);
-}
-
-void sc_check_resolved(struct sc_check *c, const char *addrs, double ms) {
-  c->resolve_entry.len = 0;
-  sc_buf_printf(&c->resolve_entry, "+%s:%ld:%s", c->job.host, c->job.port,
-                addrs);
-  c->dns_ms = ms;
-}
-
-enum sc_next sc_check_unresolved(struct sc_check *c, int status,
-                                 const char *why, double ms,
-                                 struct sc_result *r, long *delay_ms) {
-  c->attempts++; /* a lookup is a try too */
-  sc_result_for_job(r, &c->job);
-  r->a.cls = SC_DNS;
-  r->a.time_ms = sc_now_ms() - c->t0;
-  r->a.attempts = c->attempts;
-  r->a.dns_ms = ms;
-  sc_strcpy_cut(r->a.method, sizeof r->a.method,
-                c->o->head && !c->use_get ? "HEAD" : "GET");
-  snprintf(r->a.detail, sizeof r->a.detail, "Could not resolve host: %.200s",
-           why);
-  *delay_ms = 0;
-  /* No such name is an answer; a lookup that timed out or failed (a lost
-   * datagram, an overloaded server) is worth another try, unless lookups
-   * of the name have failed that way often enough already. */
-  if (status == SC_RESOLVE_NXDOMAIN || status == SC_RESOLVE_FAILED_BEFORE ||
-      atomic_load(c->stop) || c->attempts > c->o->retries)
-    return SC_CHECK_DONE;
-  *delay_ms = backoff_ms(c);
-  return SC_CHECK_AGAIN;
-}
-
-/* Fills *r from the finished transfer. */
-static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
-  long code = 0, redirects = 0;
-  char *ip = NULL, *eff = NULL;
+/* Starts *r with what every outcome of a try reports: the line, the time
+ * so far, the tries, the method, the redirects followed, the chain of
+ * responses and the phase timings of the transfers done. */
+static void fill_common(struct sc_check *c, struct sc_result *r) {
+  const struct sc_try *t = &c->tr;
   struct sc_answer *a = &r->a;
   sc_result_for_job(r, &c->job);
   a->time_ms = sc_now_ms() - c->t0;
   a->attempts = c->attempts;
   sc_strcpy_cut(a->method, sizeof a->method,
                 c->o->head && !c->use_get ? "HEAD" : "GET");
-  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_COUNT, &redirects);
-  curl_easy_getinfo(c->easy, CURLINFO_PRIMARY_IP, &ip);
-  curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff);
-  a->redirects = redirects;
-  if (ip && *ip) sc_strcpy_cut(a->ip, sizeof a->ip, ip);
-  /* Phase timings are libcurl's, summed over redirect hops. */
-  a->dns_ms = c->dns_ms >= 0 ? c->dns_ms
-                             : phase_ms(c->easy, CURLINFO_NAMELOOKUP_TIME_T, 0);
-  a->connect_ms =
-      phase_ms(c->easy, CURLINFO_CONNECT_TIME_T, CURLINFO_NAMELOOKUP_TIME_T);
-  a->tls_ms =
-      phase_ms(c->easy, CURLINFO_APPCONNECT_TIME_T, CURLINFO_CONNECT_TIME_T);
+  a->redirects = t->hops;
   if (c->chain.len) r->chain = c->chain.data;
+  /* Phase timings are summed over redirect hops. */
+  a->dns_ms = t->dns_any ? t->dns_ms : SC_NO_TIME;
+  a->connect_ms = span_ms(t->t_connect, t->t_lookup);
+  a->tls_ms = span_ms(t->t_tls, t->t_connect);
+}
+
+/* The address the last transfer connected to, into *r. */
+static void note_ip(struct sc_check *c, struct sc_result *r) {
+  char *ip = NULL;
+  curl_easy_getinfo(c->easy, CURLINFO_PRIMARY_IP, &ip);
+  if (ip && *ip) sc_strcpy_cut(r->a.ip, sizeof r->a.ip, ip);
+}
+
+static long backoff_ms(struct sc_check *c);
+
+int sc_check_needs_lookup(const struct sc_check *c) {
+  const struct sc_try *t = &c->tr;
+  return c->o->use_cares && !t->ip_literal && !c->proxied &&
+         !(c->resolve_entry.len && entry_for_host(c)) &&
+         !sc_pins_has(c->o->pins, t->host, t->port);
+}
+
+void sc_check_resolved(struct sc_check *c, const char *addrs, double ms) {
+  c->resolve_entry.len = 0;
+  sc_buf_printf(&c->resolve_entry, "+%s:%ld:%s", c->tr.host, c->tr.port, addrs);
+  c->resolve_addrs = c->resolve_entry.len - strlen(addrs);
+  c->dns_ms = ms;
+  c->tr.entry_counted = 0;
+}
+
+/* Adds "; not tried again: ..." to *r's detail (or makes it the detail):
+ * --check-timeout leaves no time for the retry or the GET after HEAD. */
+static void no_time_to_retry(struct sc_result *r) {
+  static const char why[] =
+      "not tried again: the check's time limit (--check-timeout) runs out "
+      "first";
+  char *d = r->a.detail;
+  size_t n = strlen(d);
+  if (!n)
+    sc_strcpy_cut(d, sizeof r->a.detail, why);
+  else if (n + 2 < sizeof r->a.detail)
+    snprintf(d + n, sizeof r->a.detail - n, "; %s", why);
+}
+
+/* Another try from the line's URL after `wait` ms, unless --check-timeout
+ * would run out before it starts: then *r stands, saying so. */
+static enum sc_next retry_after_wait(struct sc_check *c, struct sc_result *r,
+                                     long wait, long *delay_ms) {
+  double now = sc_now_ms();
+  if (c->deadline > 0 && now + (double)wait >= c->deadline) {
+    no_time_to_retry(r);
+    return SC_CHECK_DONE;
+  }
+  try_from_line(c, now + (double)wait);
+  *delay_ms = wait;
+  return SC_CHECK_AGAIN;
+}
+
+enum sc_next sc_check_unresolved(struct sc_check *c, int status,
+                                 const char *why, double ms,
+                                 struct sc_result *r, long *delay_ms) {
+  const struct sc_try *t = &c->tr;
+  if (!t->hops) c->attempts++; /* a lookup is a try too (a hop's: its try's) */
+  fill_common(c, r);
+  if (t->hops) {
+    note_ip(c, r); /* of the hop before */
+    r->final_url = t->url;
+  }
+  r->a.cls = SC_DNS;
+  r->a.dns_ms = (t->dns_any ? t->dns_ms : 0) + ms;
+  snprintf(r->a.detail, sizeof r->a.detail, "Could not resolve host: %.200s",
+           why);
+  *delay_ms = 0;
+  if (check_ran_out(c)) {
+    r->a.cls = SC_TIMEOUT;
+    sc_strcpy_cut(r->a.detail, sizeof r->a.detail, CHECK_RAN_OUT);
+    return SC_CHECK_DONE;
+  }
+  /* No such name is an answer; a lookup that timed out or failed (a lost
+   * datagram, an overloaded server) is worth another try, unless lookups
+   * of the name have failed that way often enough already. */
+  if (status == SC_RESOLVE_NXDOMAIN || status == SC_RESOLVE_FAILED_BEFORE ||
+      atomic_load(c->stop) || c->attempts > c->o->retries)
+    return SC_CHECK_DONE;
+  return retry_after_wait(c, r, backoff_ms(c), delay_ms);
+}
+
+/* Fills *r from the finished transfer. */
+static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
+  const struct sc_try *t = &c->tr;
+  long code = 0;
+  char *eff = NULL;
+  struct sc_answer *a = &r->a;
+  fill_common(c, r);
+  note_ip(c, r);
+  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff);
   const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
 
-  if (c->off_web && c->chain.len) {
-    /* libcurl has already counted the hop it refused and moved its
-     * effective URL there; the answer came from the last URL it asked,
-     * the last line of the chain. Dropping the chain's final newline
-     * makes that URL a string of its own (the chain reads the same). */
-    c->chain.data[--c->chain.len] = '\0';
-    char *nl = strrchr(c->chain.data, '\n');
-    char *hop = strchr(nl ? nl + 1 : c->chain.data, ' ');
-    if (hop) eff = hop + 1;
-    /* Every response in the chain but the last was a redirect followed. */
-    a->redirects = 0;
-    for (const char *p = c->chain.data; (p = strchr(p, '\n')); p++)
-      a->redirects++;
-    r->final_url = eff;
-  }
-  if (c->head_final && code > 0) {
+  if (t->head_final && code > 0) {
     a->status = (int32_t)code;
     a->cls = SC_OK;
-    if (!c->off_web) r->final_url = eff;
+    r->final_url = eff;
     describe_response(c, r);
-    if (c->off_web)
+    if (t->off_web)
       snprintf(a->detail, sizeof a->detail,
                "redirect off http(s) not followed");
-    else if (rc != CURLE_OK && !c->body_stop)
+    else if (rc != CURLE_OK && !t->body_stop)
       snprintf(a->detail, sizeof a->detail, "after the response head: %.200s",
                why);
-    return;
-  }
-  if (c->to_invalid) {
-    a->cls = SC_DNS;
-    snprintf(a->detail, sizeof a->detail,
-             "redirected to a host in the .invalid domain, which never "
-             "resolves (RFC 6761)");
-    r->final_url = eff;
     return;
   }
   /* libcurl 7.88 takes a connection closed inside the head as the end of
@@ -555,13 +640,101 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     why = "interrupted";
   /* libcurl 7.88 reports a header line over CURL_MAX_HTTP_HEADER as out
    * of memory; once the response has begun, that is what it means. */
+  curl_off_t started = 0;
   if (rc == CURLE_OUT_OF_MEMORY &&
-      phase_ms(c->easy, CURLINFO_STARTTRANSFER_TIME_T, 0) != SC_NO_TIME) {
+      curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &started) ==
+          CURLE_OK &&
+      started > 0) {
     a->cls = SC_PROTOCOL;
     why = "response head too large (a header line over 100 KB)";
   }
   sc_strcpy_cut(a->detail, sizeof a->detail, why);
-  if (redirects > 0) r->final_url = eff;
+  if (t->hops > 0) r->final_url = eff;
+}
+
+/* True when URL a is https (URLs here are normalized: lower-case
+ * scheme). */
+static int is_https(const char *url) {
+  return strncmp(url, "https:", 6) == 0;
+}
+
+/* The transfer ended at a redirect to follow. Moves the try on to the
+ * Location's URL and returns 1: resolved against the hop's URL with
+ * libcurl's URL API as libcurl resolves it when it follows (spaces and
+ * bytes outside ASCII encoded), then normalized as input lines are (an
+ * international host in its ASCII form, so that our lookup, TLS and the
+ * origin test see the name DNS knows). Or fills *r with why the redirect
+ * is not followed and returns 0; the records are those libcurl's own
+ * following gave: a .invalid host is `dns` without a lookup (RFC 6761),
+ * then --max-redirects, then a target that is not a URL; and a try whose
+ * time has run out is a `timeout`. */
+static int next_hop(struct sc_check *c, struct sc_result *r) {
+  struct sc_try *t = &c->tr;
+  struct sc_answer *a = &r->a;
+  char *next = NULL, *eff = NULL;
+  struct sc_url nu = {0};
+  const char *why = NULL;
+  enum sc_class cls = SC_OTHER;
+  CURLUcode uc = CURLUE_OUT_OF_MEMORY;
+  CURLU *u = curl_url();
+  if (u) {
+    uc = curl_url_set(u, CURLUPART_URL, t->url, 0);
+    if (uc == CURLUE_OK)
+      uc = curl_url_set(u, CURLUPART_URL, c->location.data,
+                        CURLU_URLENCODE | CURLU_ALLOW_SPACE);
+    if (uc == CURLUE_OK) uc = curl_url_get(u, CURLUPART_URL, &next, 0);
+    curl_url_cleanup(u);
+  }
+  if (uc == CURLUE_OK) cls = sc_url_normalize(next, strlen(next), 0, &nu, &why);
+  curl_free(next);
+  curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &eff);
+  if (cls == SC_OK && t->hops < c->o->max_redirects && time_left(c) > 0) {
+    free(c->hop_url);
+    free(c->hop_host);
+    c->hop_url = nu.url;
+    c->hop_host = nu.host;
+    t->url = nu.url;
+    t->host = nu.host;
+    t->port = nu.port;
+    t->ip_literal = nu.ip_literal;
+    t->origin = is_https(nu.url) == is_https(c->job.url) &&
+                nu.port == c->job.port && strcmp(nu.host, c->job.host) == 0;
+    t->hops++;
+    return 1;
+  }
+  free(nu.url);
+  free(nu.host);
+  fill_common(c, r);
+  note_ip(c, r);
+  if (cls == SC_DNS) {
+    a->cls = SC_DNS;
+    snprintf(a->detail, sizeof a->detail,
+             "redirected to a host in the .invalid domain, which never "
+             "resolves (RFC 6761)");
+    r->final_url = eff;
+  } else if (t->hops >= c->o->max_redirects) {
+    a->cls = SC_TOO_MANY_REDIRECTS;
+    snprintf(a->detail, sizeof a->detail, "Maximum (%ld) redirects followed",
+             c->o->max_redirects);
+    if (t->hops > 0) r->final_url = eff;
+  } else if (cls != SC_OK) {
+    a->cls = uc == CURLUE_OUT_OF_MEMORY ? SC_OTHER : SC_INVALID_URL;
+    a->redirects = t->hops + 1; /* counted, as libcurl counts it */
+    snprintf(a->detail, sizeof a->detail,
+             "The redirect target URL could not be parsed: %.200s",
+             uc != CURLUE_OK ? curl_url_strerror(uc) : why);
+    r->final_url = eff;
+  } else {
+    a->cls = SC_TIMEOUT;
+    if (check_ran_out(c))
+      sc_strcpy_cut(a->detail, sizeof a->detail, CHECK_RAN_OUT);
+    else
+      snprintf(a->detail, sizeof a->detail,
+               "the try's time limit (-t) ran out before redirect %d",
+               t->hops + 1);
+    if (t->hops > 0) r->final_url = eff;
+  }
+  return 0;
 }
 
 /* Whether a result is worth another try: failures that are often gone a
@@ -607,16 +780,29 @@ static long backoff_ms(struct sc_check *c) {
 
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
-  interpret(c, rc, r);
   *delay_ms = 0;
-  if (c->to_pinned && c->pins_all) {
-    c->attempts--; /* stopped for the entries (on_header): not a try */
-    return SC_CHECK_AGAIN;
+  add_marks(c);
+  /* A redirect is followed even when its body failed: its head is
+   * complete, and so is what the next hop needs. Not when the time ran
+   * out on it: that is the try's answer. */
+  if (c->tr.follow && rc != CURLE_OPERATION_TIMEDOUT && !atomic_load(c->stop)) {
+    if (next_hop(c, r)) return SC_CHECK_AGAIN; /* the next hop, at once */
+  } else {
+    interpret(c, rc, r);
   }
   if (atomic_load(c->stop)) return SC_CHECK_DONE;
+  if (r->a.cls == SC_TIMEOUT && check_ran_out(c)) {
+    sc_strcpy_cut(r->a.detail, sizeof r->a.detail, CHECK_RAN_OUT);
+    return SC_CHECK_DONE;
+  }
   if (c->o->head && !c->use_get && head_refused(r)) {
+    if (check_ran_out(c)) {
+      no_time_to_retry(r);
+      return SC_CHECK_DONE;
+    }
     c->use_get = 1;
     c->attempts--; /* the GET completes this try */
+    try_from_line(c, sc_now_ms());
     return SC_CHECK_AGAIN;
   }
   long os_errno = 0;
@@ -624,8 +810,8 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
   if (c->attempts > c->o->retries || !transient(r, rc, os_errno))
     return SC_CHECK_DONE;
   long wait;
-  if (c->retry_after_ms >= 0) {
-    wait = c->retry_after_ms;
+  if (c->tr.retry_after_ms >= 0) {
+    wait = c->tr.retry_after_ms;
     if (wait > c->o->max_retry_wait_ms) {
       snprintf(r->a.detail, sizeof r->a.detail,
                "not retried: Retry-After %.0f s exceeds --max-retry-wait",
@@ -635,8 +821,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
   } else {
     wait = backoff_ms(c);
   }
-  *delay_ms = wait;
-  return SC_CHECK_AGAIN;
+  return retry_after_wait(c, r, wait, delay_ms);
 }
 
 /* Sleeps ms in short steps so that a stop request (*stop) is noticed;
@@ -653,25 +838,36 @@ static int pause_ms(atomic_int *stop, long ms) {
 }
 
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
+  const struct sc_opts *o = c->o;
   long delay;
   sc_check_begin(c);
-  while (sc_check_needs_lookup(c)) {
-    char addrs[4096], err[256];
-    double t = sc_now_ms();
-    int st = sc_resolve_blocking(
-        c->dns, c->job.host, c->o->dns_servers, c->o->family,
-        c->o->connect_timeout_ms ? c->o->connect_timeout_ms : c->o->timeout_ms,
-        addrs, sizeof addrs, err, sizeof err);
-    if (st == SC_RESOLVE_OK) {
-      sc_check_resolved(c, addrs, sc_now_ms() - t);
-      break;
-    }
-    if (sc_check_unresolved(c, st, err, sc_now_ms() - t, r, &delay) ==
-        SC_CHECK_DONE)
-      return 0;
-    if (pause_ms(c->stop, delay) != 0) return -1;
-  }
   for (;;) {
+    /* Each new host, the line's or a redirect's, is looked up here, within
+     * the time the try (or the check) has left. */
+    if (sc_check_needs_lookup(c)) {
+      char addrs[4096], err[256];
+      double t = sc_now_ms();
+      long limit =
+          o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms;
+      long left = sc_check_time_left(c);
+      int st = sc_resolve_blocking(c->dns, c->tr.host, o->dns_servers,
+                                   o->family, left < limit ? left : limit,
+                                   addrs, sizeof addrs, err, sizeof err);
+      if (st != SC_RESOLVE_OK) {
+        /* Cut at the time left, the lookup's timer (libuv's, in whole
+         * milliseconds) may end a moment before that time is gone. */
+        double rest = time_left(c);
+        if (st == SC_RESOLVE_TIMEOUT && left < limit && rest > 0 &&
+            pause_ms(c->stop, (long)ceil(rest)) != 0)
+          return -1;
+        if (sc_check_unresolved(c, st, err, sc_now_ms() - t, r, &delay) ==
+            SC_CHECK_DONE)
+          return 0;
+        if (pause_ms(c->stop, delay) != 0) return -1;
+        continue;
+      }
+      sc_check_resolved(c, addrs, sc_now_ms() - t);
+    }
     sc_check_prepare(c);
     CURLcode rc = curl_easy_perform(c->easy);
     if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(c->stop)) return -1;

@@ -11,6 +11,10 @@
  * than an empty one. That deliberate stop (CURLE_WRITE_ERROR) counts as
  * success, as does any error after the final response head was complete.
  *
+ * Time: -t bounds one try, its redirect hops and name lookups included
+ * (each transfer gets what is left of it); --check-timeout bounds the
+ * whole check, retries, their waits and the HEAD->GET fallback included.
+ *
  * The core knows nothing of the layers that use it (run.h): what it needs
  * from them, whether to keep a connection and whether the run stops,
  * comes in through c->keep_fn and c->stop, which the engine sets. */
@@ -27,34 +31,67 @@
 
 struct sc_dnscache;
 
+/* One try of a check: the line's URL and the redirects followed from it.
+ * sitecheck follows redirects itself (not CURLOPT_FOLLOWLOCATION): each
+ * hop is a transfer of its own on the same easy handle, so a hop's host is
+ * looked up like the line's, -H headers go only where they may, and a hop
+ * to a host already connected to reuses that connection (the easy
+ * handle's cache in the blocking models, the multi handle's in the event
+ * loop). A retry or the HEAD->GET fallback starts a new try from the
+ * line's URL. The first group is the hop under way; the second describes
+ * the response heads of its transfer (reset for each hop); the last adds
+ * up the hops finished. */
+struct sc_try {
+  const char *url;  /* the hop's URL: the job's, or sc_check.hop_url */
+  const char *host; /* its host, what a lookup of ours resolves */
+  long port;
+  int ip_literal;  /* the host is an address: no lookup */
+  int origin;      /* same scheme, host and port as the line's URL */
+  int hops;        /* redirects followed so far */
+  double deadline; /* sc_now_ms() at which -t runs out for this try */
+
+  int head_final;             /* the head of the final response is complete */
+  int follow;                 /* the complete head is a redirect to follow */
+  int off_web;                /* its Location points off http(s) */
+  int body_stop;              /* we stopped at the body on purpose */
+  size_t body_bytes;          /* body bytes let through (connection reuse) */
+  double body_until;          /* sc_now_ms() after which a body read for reuse
+                                 (kept, or a redirect's) is cut, or 0 */
+  int keep;                   /* the final head is in and the connection kept */
+  long retry_after_ms;        /* from the response's Retry-After, or -1 */
+  char server[SC_HEADER_MAX]; /* Server: of the current response */
+  int64_t cert_expiry;        /* notAfter of the current peer, 0 if none */
+
+  curl_off_t t_lookup, t_connect, t_tls, t_start; /* libcurl's phase marks
+                     (microseconds), summed over the hops as libcurl sums
+                     them when it follows redirects itself */
+  double dns_ms;     /* the hops' name lookups, ours or libcurl's */
+  int dns_any;       /* dns_ms holds at least one lookup */
+  int entry_counted; /* the time of our lookup behind resolve_entry is in
+                        dns_ms already (later hops reuse its addresses) */
+};
+
 struct sc_check {
   CURL *easy;
   const struct sc_opts *o;
   struct sc_job job;   /* owned while the check runs */
-  int head_final;      /* the head of the final response is complete */
-  int redirect_3xx;    /* the current head is a 3xx curl will follow */
-  int off_web;         /* the current 3xx points off http(s) */
-  int to_invalid;      /* the current 3xx points to a .invalid host */
-  int to_pinned;       /* it points to another host:port with a --resolve
-                          entry of its own (see on_header) */
-  int pins_all;        /* this check hands libcurl every --resolve entry */
-  int body_stop;       /* we stopped at the body on purpose */
-  size_t body_bytes;   /* body bytes let through (connection reuse) */
-  double body_until;   /* sc_now_ms() after which a kept body is cut, or 0 */
+  struct sc_try tr;    /* the try under way */
   atomic_int *stop;    /* the run's stop flag: set, the check ends early */
   int abortable;       /* blocking models: abort when *stop is set */
   int proxied;         /* a proxy resolves names: no lookup of ours */
   int attempts;        /* tries made so far (HEAD->GET fallback not counted) */
   int use_get;         /* -X HEAD was refused: this check now uses GET */
-  long retry_after_ms; /* from the last response's Retry-After, or -1 */
   uint64_t rng;        /* jitter */
   double t0;           /* start of the whole check */
-  struct sc_buf chain; /* "STATUS URL\n" per response head */
-  char server[SC_HEADER_MAX];     /* Server: of the current response */
-  int64_t cert_expiry;            /* notAfter of the current peer, 0 if none */
+  double deadline;     /* sc_now_ms() at which --check-timeout runs out, or 0 */
+  struct sc_buf chain; /* "STATUS URL\n" per response head of the try */
+  struct sc_buf location;         /* the current head's first Location value */
+  char *hop_url, *hop_host;       /* the last redirect's target, owned */
   struct sc_buf resolve_entry;    /* "+host:port:addrs" from our lookup */
+  size_t resolve_addrs;           /* where addrs start in it */
+  struct sc_buf resolve_spare;    /* resolve_entry rebuilt for a new port */
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
-  double dns_ms;                  /* our lookup's time, or SC_NO_TIME */
+  double dns_ms;                  /* the time of that lookup */
   struct sc_dnscache *dns;        /* the run's DNS cache (blocking models) */
   void *owner;                    /* the engine's per-check data */
   /* Asked when the final head is in whether to keep the connection for
@@ -63,7 +100,6 @@ struct sc_check {
    * job's start-time hint decides (!job.alone). */
   int (*keep_fn)(void *keep_arg, const struct sc_job *job);
   void *keep_arg;
-  int keep; /* the final head is in and the connection kept */
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -80,41 +116,52 @@ void sc_check_init(struct sc_check *c, const struct sc_opts *o,
 void sc_check_cleanup(struct sc_check *c);
 
 /* A check's life: sc_check_begin() once the caller has filled c->job;
- * then, for each try, sc_check_prepare() configures the easy handle (reset
- * first, so it is reused), the engine runs the transfer, and
+ * then, for each transfer (a try, or a redirect hop within one),
+ * sc_check_prepare() configures the easy handle (reset first, so it is
+ * reused, its connections with it), the engine runs the transfer, and
  * sc_check_finish() interprets it. */
 void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
 
 enum sc_next {
   SC_CHECK_DONE, /* *r is the result: report it */
-  SC_CHECK_AGAIN /* try again (prepare + run) after *delay_ms */
+  SC_CHECK_AGAIN /* next transfer (lookup if needed, prepare + run) after
+                  *delay_ms: a retry, or a redirect hop with delay 0 */
 };
 
-/* Name resolution ahead of libcurl (the c-ares resolver, resolver.c):
- * whether c's host still needs a lookup (not an address, not given by
- * --resolve, not looked up yet for this check); then either the addresses
- * found ("a1,a2", as CURLOPT_RESOLVE takes them) and the lookup's time, or
- * a failed lookup (status from resolver.h): *r gets class `dns`, and the
- * return says whether that is the result or, for a lookup that timed out
- * or failed (not "no such name"), to look up again after *delay_ms. */
+/* Name resolution ahead of libcurl (the c-ares resolver, resolver.c),
+ * for the line's host and for every new host a redirect leads to: whether
+ * the next transfer's host, c->tr.host, still needs a lookup (not an
+ * address, not given by --resolve, not the host looked up last); then
+ * either the addresses found ("a1,a2", as CURLOPT_RESOLVE takes them) and
+ * the lookup's time, or a failed lookup (status from resolver.h): *r gets
+ * class `dns` (`timeout` when --check-timeout ran out), and the return
+ * says whether that is the result or, for a lookup that timed out or
+ * failed (not "no such name"), to try again from the line's URL after
+ * *delay_ms. A lookup must end within sc_check_time_left(). */
 int sc_check_needs_lookup(const struct sc_check *c);
 void sc_check_resolved(struct sc_check *c, const char *addrs, double ms);
 enum sc_next sc_check_unresolved(struct sc_check *c, int status,
                                  const char *why, double ms,
                                  struct sc_result *r, long *delay_ms);
 
+/* Milliseconds the next step of the check may take (at least 1): until
+ * the try's -t runs out, or --check-timeout, whichever comes first. */
+long sc_check_time_left(const struct sc_check *c);
+
 /* Interprets the finished transfer (rc is its CURLcode) and decides what
- * comes next: a retry of a transient failure (--retries, with exponential
- * backoff and jitter, or the server's Retry-After), GET after a refused
- * HEAD, or done. Fills *r either way; r borrows strings from c and c->job
- * (valid until the next prepare or sc_job_clear). */
+ * comes next: the next hop of a redirect (delay 0), a retry of a
+ * transient failure (--retries, with exponential backoff and jitter, or
+ * the server's Retry-After), GET after a refused HEAD, or done. Fills *r
+ * when done; r borrows strings from c and c->job (valid until the next
+ * prepare or sc_job_clear). */
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms);
 
-/* Runs c->job to its result with blocking transfers, retries included
- * (their waits end early when *c->stop is set). For the serial, thread and
- * process models. Returns 0 with *r filled, or -1 if the run is stopping. */
+/* Runs c->job to its result with blocking transfers, redirects and
+ * retries included (their waits end early when *c->stop is set). For the
+ * serial, thread and process models. Returns 0 with *r filled, or -1 if the run
+ * is stopping. */
 int sc_check_run_blocking(struct sc_check *c, struct sc_result *r);
 
 /* The failure class of a transfer that ended with rc before a final head. */

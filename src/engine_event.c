@@ -10,8 +10,11 @@
  * each loop takes from its own lane of the scheduler, so a host's checks
  * meet the connections its earlier checks left in that loop's cache.
  *
- * A slot stays with its check through retries: the retry waits on the
- * slot's own timer while the other slots go on.
+ * A slot stays with its check through redirects and retries: the retry
+ * waits on the slot's own timer while the other slots go on; a redirect's
+ * next hop starts at once (sc_check_finish asks for it with delay 0), on
+ * the same easy handle, so a hop to the same host finds its connection in
+ * the multi handle's cache.
  *
  * Host names are looked up on the loop with c-ares (resolver.c) and
  * handed to libcurl as a CURLOPT_RESOLVE entry, instead of libcurl's new
@@ -37,8 +40,9 @@
 
 struct ev_loop;
 
-/* A slot: one check and its retry timer. check comes first, so a
- * struct sc_check * from CURLINFO_PRIVATE is also the slot. */
+/* A slot: one check and its timer (a retry's wait, or the time a lookup
+ * may take). check comes first, so a struct sc_check * from
+ * CURLINFO_PRIVATE is also the slot. */
 struct ev_slot {
   struct sc_check check;
   uv_timer_t retry;
@@ -270,6 +274,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
   struct ev_loop *ev = s->ev;
   int async = s->lookup_id != 0;
   double ms = sc_now_ms() - s->lookup_t0;
+  if (async) uv_timer_stop(&s->retry); /* on_lookup_late's */
   s->lookup_id = 0;
   if (status == SC_RESOLVE_OK) {
     sc_check_resolved(&s->check, addrs, ms);
@@ -288,17 +293,42 @@ static void on_resolved(void *arg, int status, const char *addrs,
   if (async) refill(ev);
 }
 
-/* Runs the next try of slot s's check: first its name lookup if it needs
- * one; then the transfer, or a place in the queue while the loop's
- * descriptors are spoken for (unless nothing is in flight at all). */
+/* A lookup of slot s has taken all the time its try (or check) had left:
+ * it ends as one that timed out. The resolver's own limit is the same for
+ * every lookup, while a redirect's lookup gets what is left of its try. */
+static void on_lookup_late(uv_timer_t *t) {
+  struct ev_slot *s = t->data;
+  char err[320];
+  /* The timer counts from the loop's cached time, so it can fire a little
+   * early: wait for the rest, or the core would not see the time run out. */
+  long left = sc_check_time_left(&s->check);
+  if (left > 1) {
+    uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
+    return;
+  }
+  sc_resolver_cancel(s->ev->resolver, s->lookup_id);
+  snprintf(err, sizeof err, "%.250s: DNS lookup timed out after %.0f ms",
+           s->check.tr.host, sc_now_ms() - s->lookup_t0);
+  on_resolved(s, SC_RESOLVE_TIMEOUT, "", err);
+}
+
+/* Runs the next transfer of slot s's check (a try, or a redirect hop):
+ * first the name lookup of its host if it needs one, bounded by the time
+ * left (the slot's timer is idle meanwhile); then the transfer, or a place
+ * in the queue while the loop's descriptors are spoken for (unless nothing
+ * is in flight at all). */
 static void start_try(struct ev_slot *s) {
   struct ev_loop *ev = s->ev;
   if (ev->resolver && sc_check_needs_lookup(&s->check)) {
     s->lookup_t0 = sc_now_ms();
     s->lookup_id = 0;
     unsigned long id =
-        sc_resolver_lookup(ev->resolver, s->check.job.host, on_resolved, s);
-    if (id) s->lookup_id = id;
+        sc_resolver_lookup(ev->resolver, s->check.tr.host, on_resolved, s);
+    if (id) {
+      s->lookup_id = id;
+      uv_timer_start(&s->retry, on_lookup_late,
+                     (uint64_t)sc_check_time_left(&s->check), 0);
+    }
     return;
   }
   long cost = fd_cost(s);

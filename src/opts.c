@@ -136,10 +136,15 @@ static int set_failon(struct sc_opts *o, const char *v, struct sc_buf *err) {
 static const struct opt table[] = {
   {"timeout", 't', OPT_SECONDS, TOPIC_CHECKING, AT(timeout_ms, long),
    .min = 1, .def = "10",
-   .help = "time limit of a whole check, redirects included"},
+   .help = "time limit of one try of a check, its redirects and name "
+           "lookups included"},
   {"connect-timeout", 0, OPT_SECONDS, TOPIC_CHECKING,
    AT(connect_timeout_ms, long), .min = 1, .def_text = "the -t value",
    .help = "time limit of name lookup, connect and TLS handshake"},
+  {"check-timeout", 0, OPT_SECONDS, TOPIC_CHECKING,
+   AT(check_timeout_ms, long), .min = 1, .def_text = "no limit",
+   .help = "time limit of a whole check: every try, the waits between "
+           "them and the HEAD to GET fallback"},
   {"no-follow", 0, OPT_FLAG, TOPIC_CHECKING, AT(follow, int),
    .num = 0, .init = 1,
    .help = "report 3xx instead of following redirects"},
@@ -162,6 +167,10 @@ static const struct opt table[] = {
    AT(headers, struct curl_slist *), .valid = header_ok,
    .need = "'Name: value'", .arg = "'N: V'",
    .help = "extra request header"},
+  {"location-trusted", 0, OPT_FLAG, TOPIC_CHECKING,
+   AT(location_trusted, int), .num = 1,
+   .help = "send -H headers on redirects to other hosts too (by default "
+           "only to the line's scheme, host and port)"},
   {"user-agent", 'A', OPT_STRING, TOPIC_CHECKING,
    AT(user_agent, const char *), .arg = "STR",
    .def = "sitecheck/" SC_VERSION,
@@ -352,6 +361,7 @@ static int store(struct sc_opts *o, const struct opt *r, const char *v,
     case OPT_RATE:
       /* A rate is written like seconds: a non-negative decimal. */
       if (sc_parse_seconds(v, &n) || n == 0) return bad_value(r, v, err);
+      /* cppcheck-suppress invalidPointerCast ; AT() made it a double */
       *(double *)field = (double)n / 1000.0;
       return 0;
     case OPT_STRING:

@@ -30,10 +30,12 @@ struct sc_opts {
   char **files; /* input files; "-" is stdin; never empty after parsing */
   int nfiles;
   long concurrency; /* checks in flight (per loop); 0 = the model's default */
-  long timeout_ms;
+  long timeout_ms;  /* -t: one try, its redirects and lookups */
   long connect_timeout_ms; /* 0 = same as timeout */
+  long check_timeout_ms;   /* the whole check, retries included; 0 = none */
   int follow;
   long max_redirects;
+  int location_trusted; /* -H also on redirects to other origins */
   int head;      /* -X HEAD (falls back to GET where servers refuse HEAD) */
   long retries;  /* extra tries for transient failures */
   long per_host; /* checks in flight per host, 0 = no limit */

@@ -39,27 +39,6 @@ static int host_is_ip(const char *host) {
   return inet_pton(AF_INET, host, addr) == 1;
 }
 
-int sc_url_location_is_invalid(const char *v, size_t n) {
-  char buf[SC_LINE_MAX + 8];
-  char *host = NULL;
-  int bad = 0;
-  if (n >= SC_LINE_MAX) return 0;
-  /* Only an absolute or scheme-relative target can change the host. */
-  if (n > 2 && v[0] == '/' && v[1] == '/')
-    snprintf(buf, sizeof buf, "http:%.*s", (int)n, v);
-  else if (memchr(v, ':', n) && n > 4 && strncasecmp(v, "http", 4) == 0)
-    snprintf(buf, sizeof buf, "%.*s", (int)n, v);
-  else
-    return 0;
-  CURLU *u = curl_url();
-  if (u && curl_url_set(u, CURLUPART_URL, buf, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-    bad = host_is_reserved_invalid(host);
-  curl_free(host);
-  curl_url_cleanup(u);
-  return bad;
-}
-
 /* The canonical fast path. Parsing with curl_url and printing the parts
  * back was an eighth of the instructions spent per URL, and most lists
  * hold URLs that are already in the form curl_url returns. This accepts

@@ -45,9 +45,4 @@ int sc_url_fast(const char *line, size_t len, struct sc_url *out);
 enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
                            struct sc_url *out, const char **why);
 
-/* True when a redirect target (a Location value, n bytes, absolute or
- * scheme-relative) names a host in the reserved .invalid domain. Relative
- * targets keep the host and so never do. */
-int sc_url_location_is_invalid(const char *v, size_t n);
-
 #endif

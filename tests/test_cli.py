@@ -108,6 +108,8 @@ def test_make_install_and_uninstall(prefix, tmp_path):
     ["-t", "-1"],
     ["-t", "soon"],
     ["--connect-timeout", "x"],
+    ["--check-timeout", "0"],
+    ["--check-timeout", "later"],
     ["--max-redirects", "many"],
     ["--fail-on", "bogus"],
     ["--fail-on", "404,nope"],
@@ -199,8 +201,11 @@ def test_help_groups_options_by_topic():
 
 def test_help_shows_defaults_and_repeatable():
     out = " ".join(run("--help").out.split())  # unwrapped
-    for text in ("--timeout SEC time limit of a whole check, redirects "
-                 "included (default 10)",
+    for text in ("--timeout SEC time limit of one try of a check, its "
+                 "redirects and name lookups included (default 10)",
+                 "--check-timeout SEC time limit of a whole check: every "
+                 "try, the waits between them and the HEAD to GET fallback "
+                 "(default: no limit)",
                  "--per-host N checks in flight per host name, 0 = no "
                  "limit (default 8)",
                  "(default: event 256, thread 128, process 3, serial 1)",

@@ -56,8 +56,10 @@ TEST(opts_defaults) {
   EXPECT_EQ(parse(&o, &err, (char *)NULL), 0);
   EXPECT_EQ(o.timeout_ms, 10000);
   EXPECT_EQ(o.connect_timeout_ms, 0);
+  EXPECT_EQ(o.check_timeout_ms, 0);
   EXPECT_EQ(o.follow, 1);
   EXPECT_EQ(o.max_redirects, 10);
+  EXPECT_EQ(o.location_trusted, 0);
   EXPECT_EQ(o.head, 0);
   EXPECT_EQ(o.retries, 1);
   EXPECT_EQ(o.max_retry_wait_ms, 30000);
@@ -86,7 +88,8 @@ TEST(opts_values_and_files) {
   struct sc_buf err = {0};
   EXPECT_EQ(parse(&o, &err, "-c", "7", "--timeout=2.5", "--connect-timeout",
                   "0.25", "--no-follow", "-k", "-6", "--dedup",
-                  "--max-retry-wait", "0", "a.txt", "b.txt", (char *)NULL),
+                  "--max-retry-wait", "0", "--check-timeout", "1.5",
+                  "--location-trusted", "a.txt", "b.txt", (char *)NULL),
             0);
   EXPECT_EQ(o.concurrency, 7);
   EXPECT_EQ(o.timeout_ms, 2500);
@@ -96,6 +99,8 @@ TEST(opts_values_and_files) {
   EXPECT_EQ(o.family, 6);
   EXPECT_EQ(o.dedup, 1);
   EXPECT_EQ(o.max_retry_wait_ms, 0);
+  EXPECT_EQ(o.check_timeout_ms, 1500);
+  EXPECT_EQ(o.location_trusted, 1);
   EXPECT_EQ(o.nfiles, 2);
   EXPECT_STR(o.files[1], "b.txt");
   sc_opts_free(&o);
@@ -365,7 +370,9 @@ TEST(opts_help_text) {
     at = t + 1;
   }
   /* Defaults are those the parser applies. */
-  EXPECT_ENTRY(h.data, "-t, --timeout SEC", "redirects included (default 10)");
+  EXPECT_ENTRY(h.data, "-t, --timeout SEC",
+               "redirects and name lookups included (default 10)");
+  EXPECT_ENTRY(h.data, "--check-timeout SEC", "(default: no limit)");
   EXPECT_ENTRY(h.data, "--max-redirects N", "(default 10)");
   EXPECT_ENTRY(h.data, "--retries N", "(default 1)");
   EXPECT_ENTRY(h.data, "--max-retry-wait SEC", "(default 30)");
