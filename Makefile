@@ -25,7 +25,7 @@ TSAN_OBJS = $(SRCS:src/%.c=build/tsan/%.o)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/redact.c
+FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/redact.c src/term.c
 FUZZERS = build/fuzz/fuzz_reader build/fuzz/fuzz_record
 
 # make install: $(DESTDIR)$(PREFIX)/bin/sitecheck and the man page.

@@ -16,6 +16,7 @@
 #include "resolver.h"
 #include "run.h"
 #include "serve.h"
+#include "sink.h"
 #include "util.h"
 
 static int (*const engines[])(struct sc_run *) = {
@@ -112,6 +113,12 @@ static struct sc_dnscache *new_dns_cache(const struct sc_opts *o) {
   return c;
 }
 
+/* The sink's emit hook while a progress line is shown: lines go out
+ * around it (progress.h). */
+static void emit_progress(void *arg, const char *text) {
+  sc_progress_emit(arg, text);
+}
+
 static int run_check(int argc, char **argv) {
   struct sc_opts o;
   int rc = sc_opts_parse(&o, argc, argv);
@@ -139,7 +146,9 @@ static int run_check(int argc, char **argv) {
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
   struct sc_progress *prog =
       show ? sc_progress_start(run.source, run.sink, t0) : NULL;
+  if (prog) sc_sink_set_emit(run.sink, emit_progress, prog);
   int failed = engines[o.model](&run) != 0;
+  sc_sink_set_emit(run.sink, NULL, NULL);
   sc_progress_stop(prog);
   rc = sc_run_close(&run, sc_now_ms() - t0, failed);
   sc_dnscache_free(run.dns);

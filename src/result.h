@@ -58,6 +58,14 @@ struct sc_result {
   const char
       *check_url; /* the normalized URL checked, NULL if none; borrowed */
   uint64_t duplicate_of; /* --dedup: line of the first occurrence, or 0 */
+  const char *input;     /* the input file's name as given ("-": stdin),
+                            NULL if none; borrowed */
+  uint32_t input_no;     /* its index among the inputs (0 first) */
+  int ok;                /* OK as --accept says; set by the sink */
+  const char *tried_url; /* the URL the last try requested, NULL if none;
+                            borrowed (the check core fills it) */
+  const char *location;  /* the final response's Location, NULL if none;
+                            borrowed (the check core fills it) */
 };
 
 /* "connect", "dns", ...; NULL for SC_OK. */
