@@ -226,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sc_buf_adds(&chain, z);
   r.chain = chain.data;
   r.input = r.tried_url = r.location = z;
-  r.ok = size % 2;
+  r.ok = (size & 1) != 0;
 
   sc_record_jsonl(&b, &r);
   if (!b.len || b.data[b.len - 1] != '\n' || b.data[0] != '{') abort();

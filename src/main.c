@@ -129,6 +129,7 @@ static int run_check(int argc, char **argv) {
   sc_msg_set_quiet(o.quiet);
   if (sc_core_global_init() != 0) {
     sc_error("cannot initialise libcurl");
+    sc_opts_free(&o);
     return SC_EXIT_INTERNAL;
   }
   if (o.use_cares && check_dns_servers(&o) != 0) {
@@ -139,7 +140,10 @@ static int run_check(int argc, char **argv) {
   long fd_budget, concurrency = fit_concurrency(&o, &fd_budget);
   rc =
       sc_run_open(&run, &o, concurrency, fd_budget, fit_loops(&o, concurrency));
-  if (rc) return rc;
+  if (rc) {
+    sc_opts_free(&o);
+    return rc;
+  }
   run.dns = o.use_cares ? new_dns_cache(&o) : NULL;
   install_signals();
   double t0 = sc_now_ms();

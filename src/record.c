@@ -482,7 +482,7 @@ static int codes_item(unsigned char *codes, const char *tmp, size_t n) {
   int lo = n == 3 || n == 7 ? code_at(tmp) : -1;
   int hi = n == 7 && tmp[3] == '-' ? code_at(tmp + 4) : n == 3 ? lo : -1;
   if (lo < 0 || hi < lo) return 0;
-  memset(codes + lo, 1, (size_t)(hi - lo + 1));
+  memset(codes + lo, 1, (size_t)hi - (size_t)lo + 1);
   return 1;
 }
 

@@ -158,25 +158,26 @@ void sc_sink_set_emit(struct sc_sink *s,
   s->emit_arg = emit ? arg : NULL;
 }
 
-void sc_sink_add(struct sc_sink *s, const struct sc_result *given) {
-  struct sc_result r = *given; /* the record's ok is the sink's to say */
+void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
+  struct sc_result res = *r; /* the record's ok is the sink's to say */
   struct sc_buf line = {0}, said = {0};
-  r.ok = sc_result_ok(s->o->accept, &r);
-  if (s->o->show == SC_SHOW_ALL) sc_faillist_line(&line, &r, s->color);
+  res.ok = sc_result_ok(s->o->accept, &res);
+  if (s->o->show == SC_SHOW_ALL) sc_faillist_line(&line, &res, s->color);
   pthread_mutex_lock(&s->lock);
-  sc_tally_add(&s->tally, &r);
-  if (s->o->failon.any && sc_failon_match(&s->o->failon, &r)) s->failon_hit = 1;
-  sc_faillist_add(s->list, &r);
+  sc_tally_add(&s->tally, &res);
+  if (s->o->failon.any && sc_failon_match(&s->o->failon, &res))
+    s->failon_hit = 1;
+  sc_faillist_add(s->list, &res);
   if (s->report) {
     struct sc_report_rec v;
-    sc_report_rec_from_result(&v, &r);
+    sc_report_rec_from_result(&v, &res);
     sc_report_add(s->report, &v);
   }
   if (s->fd >= 0) {
     if (s->o->format == SC_FORMAT_CSV)
-      sc_record_csv(&s->out, &r);
+      sc_record_csv(&s->out, &res);
     else
-      sc_record_jsonl(&s->out, &r);
+      sc_record_jsonl(&s->out, &res);
     if (s->out.len >= FLUSH_AT || sc_now_ms() - s->last_flush >= FLUSH_EVERY_MS)
       flush_records(s);
   }
@@ -202,7 +203,7 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
   const struct sc_opts *o = s->o;
   int rc;
   flush_records(s);
-  sc_buf_add(&err, s->said.data, s->said.len);
+  if (s->said.len) sc_buf_add(&err, s->said.data, s->said.len);
   sc_tally_json(&line, &s->tally);
   sc_buf_addc(&line, '\n');
   if (s->fd == STDOUT_FILENO) {
@@ -212,7 +213,7 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
     if (e) {
       s->said.len = 0;
       output_failed(s, e, "error writing the tally");
-      sc_buf_add(&err, s->said.data, s->said.len);
+      if (s->said.len) sc_buf_add(&err, s->said.data, s->said.len);
     }
   }
   if (!s->pipe_closed) {
@@ -227,8 +228,7 @@ int sc_sink_close(struct sc_sink *s, double elapsed_ms) {
   if (err.len) fwrite(err.data, 1, err.len, stderr);
   if (s->report && sc_report_save(s->report, o->report) != 0) {
     int e = errno ? errno : EIO;
-    fprintf(stderr, "sitecheck: cannot write %s: %s\n", o->report,
-            strerror(e));
+    fprintf(stderr, "sitecheck: cannot write %s: %s\n", o->report, strerror(e));
     if (!s->out_error) s->out_error = e;
   }
   if (s->close_fd && close(s->fd) != 0 && !s->out_error) {

@@ -121,7 +121,7 @@ static const char *term(struct sc_buf *b, const char *s, size_t n) {
   sc_buf_addc(b, '\0');
   return b->data;
 }
-#define TERM(b, lit) term(b, lit, sizeof lit - 1)
+#define TERM(b, lit) term(b, lit, sizeof(lit) - 1)
 
 TEST(term_text_shows_every_byte_and_acts_on_none) {
   struct sc_buf b = {0};
