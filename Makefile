@@ -25,7 +25,7 @@ TSAN_OBJS = $(SRCS:src/%.c=build/tsan/%.o)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/redact.c src/extract.c \
+FUZZ_LIB = src/reader.c src/url.c src/util.c src/record.c src/redact.c src/term.c src/extract.c \
            src/extract_html.c src/extract_md.c src/extract_sitemap.c \
            src/input_kind.c
 FUZZ_NAMES = reader record html sitemap markdown

@@ -1,8 +1,9 @@
-/* fuzz_record.c - libFuzzer target: the JSON Lines and CSV record writers
- * and the password masking (redact.c).
+/* fuzz_record.c - libFuzzer target: the JSON Lines and CSV record writers,
+ * the password masking (redact.c) and terminal-safe text (term.c).
  *
  * Builds a result whose text fields (url, detail, final_url, chain,
- * server, content_type) are the fuzz input, formats it, and checks:
+ * server, content_type, input, tried_url, location) are the fuzz input,
+ * formats it, and checks:
  * - JSON: one line of valid UTF-8 with no raw control byte, DEL, C1 or
  *   bidi control, U+2028 or U+2029;
  * - CSV: valid UTF-8, as many fields as the header; no raw control byte
@@ -11,7 +12,9 @@
  *   number in a numeric column;
  * - masking: against libcurl's own URL parser (a differential check), a
  *   URL curl finds a password in has only the mask as its password once
- *   masked; masking is idempotent, in every mode. */
+ *   masked; masking is idempotent, in every mode;
+ * - terminal text: valid UTF-8 with no control byte, DEL, C1 or bidi
+ *   control, U+2028 or U+2029. */
 #include <curl/curl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 
 #include "record.h"
 #include "redact.h"
+#include "term.h"
 
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 static int valid_utf8(const unsigned char *s, size_t n) {
@@ -221,6 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sc_buf_adds(&chain, "\n200 ");
   sc_buf_adds(&chain, z);
   r.chain = chain.data;
+  r.input = r.tried_url = r.location = z;
+  r.ok = (size & 1) != 0;
 
   sc_record_jsonl(&b, &r);
   if (!b.len || b.data[b.len - 1] != '\n' || b.data[0] != '{') abort();
@@ -237,6 +243,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   check_csv(hdr.data, b.data, b.len);
 
   check_redact(z, size);
+
+  b.len = 0;
+  sc_term_text(&b, (const char *)data, size);
+  for (size_t i = 0; i < b.len; i++)
+    if ((unsigned char)b.data[i] < 0x20) abort();
+  if (b.len && !valid_utf8((const unsigned char *)b.data, b.len)) abort();
+  if (b.len && has_hidden((const unsigned char *)b.data, b.len, 1)) abort();
   sc_buf_free(&b);
   sc_buf_free(&hdr);
   sc_buf_free(&chain);

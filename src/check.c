@@ -623,6 +623,8 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     a->cls = SC_OK;
     r->final_url = eff;
     describe_response(c, r);
+    if (code >= 300 && code < 400 && c->location.len)
+      r->location = c->location.data;
     if (t->off_web)
       snprintf(a->detail, sizeof a->detail,
                "redirect off http(s) not followed");

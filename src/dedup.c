@@ -13,6 +13,8 @@ struct parked {
   char *line;
   size_t len;
   uint64_t lineno;
+  const char *input; /* the job's, borrowed from the options */
+  uint32_t input_no;
   struct parked *next;
 };
 
@@ -73,6 +75,8 @@ static int intake(struct sc_dedup *d, struct sc_job *job) {
     k->line = job->line;
     k->len = job->len;
     k->lineno = job->lineno;
+    k->input = job->input;
+    k->input_no = job->input_no;
     k->next = e->parked;
     e->parked = k;
     job->line = NULL;
@@ -161,8 +165,11 @@ void sc_dedup_answer(struct sc_dedup *d, const struct sc_job *job,
   /* e's answer no longer changes: the repeats read it without the lock. */
   while (k) {
     struct parked *next = k->next;
-    struct sc_job repeat = {
-        .line = k->line, .len = k->len, .lineno = k->lineno};
+    struct sc_job repeat = {.line = k->line,
+                            .len = k->len,
+                            .lineno = k->lineno,
+                            .input = k->input,
+                            .input_no = k->input_no};
     decide_repeat(e, &repeat);
     emit(arg, &repeat);
     sc_job_clear(&repeat);

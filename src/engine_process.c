@@ -18,7 +18,7 @@
  *
  * Messages are framed on a stream (SOCK_STREAM): a job is its URL's length
  * and bytes; a result is struct sc_answer, then the lengths and bytes of
- * final_url and chain. Strings cross whole, however long, so a record
+ * final_url, chain and location. Strings cross whole, however long, so a record
  * reads the same in every model. */
 #include <errno.h>
 #include <poll.h>
@@ -44,7 +44,7 @@ typedef uint64_t wire_len;
 
 /* What follows struct sc_answer in a result. */
 struct wire_tail {
-  wire_len final_len, chain_len;
+  wire_len final_len, chain_len, location_len;
 };
 
 #define RECV_STEP 65536 /* a string grows by at most this per read */
@@ -151,12 +151,14 @@ static void worker_main(int fd, const struct sc_opts *o,
     struct sc_result r;
     if (sc_check_run_blocking(&c, &r) != 0) break;
     struct wire_tail t = {r.final_url ? strlen(r.final_url) + 1 : 0,
-                          r.chain ? strlen(r.chain) + 1 : 0};
+                          r.chain ? strlen(r.chain) + 1 : 0,
+                          r.location ? strlen(r.location) + 1 : 0};
     int sent =
         send_all(fd, &r.a, sizeof r.a) == 0 &&
         send_all(fd, &t, sizeof t) == 0 &&
         (!r.final_url || send_all(fd, r.final_url, t.final_len - 1) == 0) &&
-        (!r.chain || send_all(fd, r.chain, t.chain_len - 1) == 0);
+        (!r.chain || send_all(fd, r.chain, t.chain_len - 1) == 0) &&
+        (!r.location || send_all(fd, r.location, t.location_len - 1) == 0);
     sc_job_clear(&c.job);
     if (!sent) break;
   }
@@ -197,7 +199,7 @@ static int collect(struct procs *ps, long i) {
   struct worker *w = &ps->w[i];
   struct sc_result r;
   struct wire_tail t;
-  char *final, *chain;
+  char *final, *chain, *location;
   /* poll() saw the result begin; the worker sends the rest at once. */
   sc_result_for_job(&r, &w->job);
   if (recv_all(w->fd, &r.a, sizeof r.a) != 0 ||
@@ -208,6 +210,11 @@ static int collect(struct procs *ps, long i) {
     free(final);
     return -1;
   }
+  if (recv_str(w->fd, t.location_len, &location) != 0) {
+    free(final);
+    free(chain);
+    return -1;
+  }
   /* The strings of the answer come from another process: terminate them. */
   r.a.detail[sizeof r.a.detail - 1] = r.a.ip[sizeof r.a.ip - 1] = '\0';
   r.a.content_type[sizeof r.a.content_type - 1] = '\0';
@@ -215,9 +222,11 @@ static int collect(struct procs *ps, long i) {
   r.a.http_version[sizeof r.a.http_version - 1] = '\0';
   r.final_url = final;
   r.chain = chain;
+  r.location = location;
   sc_run_complete(ps->run, &w->job, &r);
   free(final);
   free(chain);
+  free(location);
   sc_job_clear(&w->job);
   w->busy = 0;
   return 0;

@@ -24,6 +24,7 @@ struct pending {
   char *line;
   size_t len;
   uint64_t lineno;
+  int input; /* index of its file */
   int overlong;
 };
 
@@ -40,7 +41,8 @@ struct sc_feed {
   /* The reader's own (the thread's, or the consumers' under the lock): */
   int nfiles, cur;
   int *fds;
-  const char **names;
+  const char **names;   /* for messages ("stdin" for -) */
+  char *const *inputs;  /* as given, for jobs ("-" for stdin) */
   struct sc_reader *rd; /* reader of files[cur], NULL before/after */
   int read_error;
   int nowait;     /* next_line must not wait for input (blocking feed) */
@@ -65,6 +67,7 @@ struct sc_source *sc_feed_open(const struct sc_opts *o) {
   f->src.eof = feed_eof;
   f->src.close = feed_close;
   f->nfiles = o->nfiles;
+  f->inputs = o->files;
   f->fds = sc_xcalloc((size_t)o->nfiles, sizeof *f->fds);
   f->names = sc_xcalloc((size_t)o->nfiles, sizeof *f->names);
   for (int i = 0; i < o->nfiles; i++) {
@@ -147,6 +150,7 @@ static int next_line(struct sc_feed *f, struct pending *p) {
       p->line = sc_xstrndup(line, len);
       p->len = len;
       p->lineno = lineno;
+      p->input = f->cur;
       p->overlong = overlong;
       return 1;
     }
@@ -229,6 +233,8 @@ static int take_line(struct sc_feed *f, struct sc_job *job, int *overlong,
   job->line = p.line;
   job->len = p.len;
   job->lineno = p.lineno;
+  job->input = f->inputs[p.input];
+  job->input_no = (uint32_t)p.input;
   *overlong = p.overlong;
   return 1;
 }

@@ -21,7 +21,10 @@ void sc_result_for_job(struct sc_result *r, const struct sc_job *j) {
   r->url = j->line;
   r->url_len = j->len;
   r->line = j->lineno;
+  r->input = j->input;
+  r->input_no = j->input_no;
   r->check_url = j->url;
+  r->tried_url = j->url;
   r->a.cls = SC_OK;
   r->a.content_length = -1;
   r->a.cert_days_left = SC_NO_DAYS;

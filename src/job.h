@@ -13,7 +13,10 @@ struct sc_job {
   char *line; /* trimmed line, NUL-terminated (may hold NUL bytes: len) */
   size_t len;
   uint64_t lineno;
-  char *url; /* normalized URL to check; NULL: a decided job (below) */
+  const char *input; /* its input's name as given ("-": stdin); borrowed
+                        from the options, which outlive every job */
+  uint32_t input_no; /* that input's index among the inputs */
+  char *url;         /* normalized URL to check; NULL: a decided job (below) */
   union {
     struct {      /* a job to check */
       char *host; /* its host, lower-cased */

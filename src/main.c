@@ -16,6 +16,7 @@
 #include "resolver.h"
 #include "run.h"
 #include "serve.h"
+#include "sink.h"
 #include "util.h"
 
 static int (*const engines[])(struct sc_run *) = {
@@ -112,6 +113,12 @@ static struct sc_dnscache *new_dns_cache(const struct sc_opts *o) {
   return c;
 }
 
+/* The sink's emit hook while a progress line is shown: lines go out
+ * around it (progress.h). */
+static void emit_progress(void *arg, const char *text) {
+  sc_progress_emit(arg, text);
+}
+
 static int run_check(int argc, char **argv) {
   struct sc_opts o;
   int rc = sc_opts_parse(&o, argc, argv);
@@ -122,6 +129,7 @@ static int run_check(int argc, char **argv) {
   sc_msg_set_quiet(o.quiet);
   if (sc_core_global_init() != 0) {
     sc_error("cannot initialise libcurl");
+    sc_opts_free(&o);
     return SC_EXIT_INTERNAL;
   }
   if (o.use_cares && check_dns_servers(&o) != 0) {
@@ -132,14 +140,19 @@ static int run_check(int argc, char **argv) {
   long fd_budget, concurrency = fit_concurrency(&o, &fd_budget);
   rc =
       sc_run_open(&run, &o, concurrency, fd_budget, fit_loops(&o, concurrency));
-  if (rc) return rc;
+  if (rc) {
+    sc_opts_free(&o);
+    return rc;
+  }
   run.dns = o.use_cares ? new_dns_cache(&o) : NULL;
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
   struct sc_progress *prog =
       show ? sc_progress_start(run.source, run.sink, t0) : NULL;
+  if (prog) sc_sink_set_emit(run.sink, emit_progress, prog);
   int failed = engines[o.model](&run) != 0;
+  sc_sink_set_emit(run.sink, NULL, NULL);
   sc_progress_stop(prog);
   rc = sc_run_close(&run, sc_now_ms() - t0, failed);
   sc_dnscache_free(run.dns);

@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "pins.h"
 #include "record.h"
+#include "redact.h"
 #include "run.h"
 #include "util.h"
 
@@ -53,6 +54,15 @@ enum opt_topic {
 static const char *const topic_names[TOPIC_COUNT] = {
     "Checking", "Politeness", "Network", "Output", "Models", "General"};
 
+/* How a given option is written in the run's summary (sc_opts.given,
+ * shown in the --report page): values that may hold a secret are not. */
+enum opt_echo {
+  ECHO_VALUE,  /* as given */
+  ECHO_URL,    /* a URL: its password masked (redact.h) */
+  ECHO_HEADER, /* "Name: value": the name, the value as *** */
+  ECHO_MASKED, /* the value as *** (a header's whole value) */
+};
+
 /* One value of an OPT_ENUM option; a list ends with a NULL name. */
 struct choice {
   const char *name;
@@ -77,6 +87,7 @@ struct opt {
   const char *def;      /* default, as the option would take it: applied
                            before argv and shown in --help */
   const char *def_text; /* default shown in --help where def cannot say */
+  enum opt_echo echo;   /* how the run's summary writes the value */
   const char *help;
 };
 
@@ -93,6 +104,8 @@ struct opt {
 /* Enum fields are written as int (OPT_ENUM). */
 _Static_assert(sizeof(enum sc_model) == sizeof(int), "enum sc_model width");
 _Static_assert(sizeof(enum sc_format) == sizeof(int), "enum sc_format width");
+_Static_assert(sizeof(enum sc_show) == sizeof(int), "enum sc_show width");
+_Static_assert(sizeof(enum sc_color) == sizeof(int), "enum sc_color width");
 
 static const struct choice methods[] = {{"GET", 0}, {"HEAD", 1}, {NULL, 0}};
 static const struct choice formats[] = {
@@ -103,6 +116,14 @@ static const struct choice models[] = {{"event", SC_MODEL_EVENT},
                                        {"serial", SC_MODEL_SERIAL},
                                        {NULL, 0}};
 static const struct choice resolvers[] = {{"cares", 1}, {"curl", 0}, {NULL, 0}};
+static const struct choice shows[] = {{"failures", SC_SHOW_FAILURES},
+                                      {"all", SC_SHOW_ALL},
+                                      {"none", SC_SHOW_NONE},
+                                      {NULL, 0}};
+static const struct choice colors[] = {{"auto", SC_COLOR_AUTO},
+                                       {"always", SC_COLOR_ALWAYS},
+                                       {"never", SC_COLOR_NEVER},
+                                       {NULL, 0}};
 
 /* -H: "Name: value", or "Name;" (curl's way to send an empty header). */
 static int header_ok(const char *v) {
@@ -116,12 +137,32 @@ static int resolve_ok(const char *v) {
   return a && strchr(a + 1, ':');
 }
 
+/* --report: a file name; stdout carries the tally. */
+static int report_ok(const char *v) {
+  return strcmp(v, "-") != 0;
+}
+
 static int set_failon(struct sc_opts *o, const char *v, struct sc_buf *err) {
   char *bad = NULL;
   if (sc_failon_parse(&o->failon, v, &bad) == 0) return 0;
   sc_buf_printf(err,
                 "unknown --fail-on item '%s' (use codes like 404, classes "
-                "like 5xx, failure classes or 'error')",
+                "like 5xx, ranges like 500-599, failure classes, 'error' or "
+                "'not-ok')",
+                bad);
+  free(bad);
+  return SC_EXIT_USAGE;
+}
+
+/* --accept: the first one replaces the default, later ones add to it. */
+static int set_accept(struct sc_opts *o, const char *v, struct sc_buf *err) {
+  char *bad = NULL;
+  if (!o->accept_given) memset(o->accept, 0, sizeof o->accept);
+  o->accept_given = 1;
+  if (sc_accept_parse(o->accept, v, &bad) == 0) return 0;
+  sc_buf_printf(err,
+                "unknown --accept item '%s' (use codes like 403, ranges like "
+                "200-299 or classes like 2xx)",
                 bad);
   free(bad);
   return SC_EXIT_USAGE;
@@ -165,7 +206,7 @@ static const struct opt table[] = {
            "reported instead"},
   {"header", 'H', OPT_LIST, TOPIC_CHECKING,
    AT(headers, struct curl_slist *), .valid = header_ok,
-   .need = "'Name: value'", .arg = "'N: V'",
+   .need = "'Name: value'", .arg = "'N: V'", .echo = ECHO_HEADER,
    .help = "extra request header"},
   {"location-trusted", 0, OPT_FLAG, TOPIC_CHECKING,
    AT(location_trusted, int), .num = 1,
@@ -173,7 +214,7 @@ static const struct opt table[] = {
            "only to the line's scheme, host and port)"},
   {"user-agent", 'A', OPT_STRING, TOPIC_CHECKING,
    AT(user_agent, const char *), .arg = "STR",
-   .def = "sitecheck/" SC_VERSION,
+   .def = "sitecheck/" SC_VERSION, .echo = ECHO_MASKED,
    .help = "User-Agent header"},
   {"dedup", 0, OPT_FLAG, TOPIC_CHECKING, AT(dedup, int), .num = 1,
    .help = "check a repeated URL once; later lines get a record marked "
@@ -209,7 +250,7 @@ static const struct opt table[] = {
    .help = "IPv6 addresses only"},
   {"proxy", 'x', OPT_STRING, TOPIC_NETWORK, AT(proxy, const char *),
    .min = 1, .need = "a proxy URL", .arg = "URL",
-   .def_text = "the *_proxy variables",
+   .def_text = "the *_proxy variables", .echo = ECHO_URL,
    .help = "send every check through this proxy"},
   {"insecure", 'k', OPT_FLAG, TOPIC_NETWORK, AT(insecure, int), .num = 1,
    .help = "do not verify TLS certificates or host names"},
@@ -222,14 +263,37 @@ static const struct opt table[] = {
   {"format", 0, OPT_ENUM, TOPIC_OUTPUT, AT(format, enum sc_format),
    .choices = formats, .def = "jsonl",
    .help = "record format"},
+  {"accept", 0, OPT_CUSTOM, TOPIC_OUTPUT, .set = set_accept,
+   .arg = "LIST", .def_text = "2xx; with --no-follow 2xx and 3xx",
+   .help = "final statuses that count as OK: codes (403), ranges "
+           "(200-299), classes (2xx); a failure class never is"},
   {"fail-on", 0, OPT_CUSTOM, TOPIC_OUTPUT, .set = set_failon,
    .arg = "LIST",
    .help = "exit 1 if a result matches an item: a code (404), a class "
-           "(4xx), a failure class (timeout) or error (any)"},
+           "(4xx), a range (500-599), a failure class (timeout), error "
+           "(any failure) or not-ok (any result not OK)"},
+  {"show", 0, OPT_ENUM, TOPIC_OUTPUT, AT(show, enum sc_show),
+   .choices = shows, .def = "failures",
+   .help = "what stderr lists after the summary: failures, the results "
+           "not OK; all, a line per result as it completes; none, the "
+           "counts only"},
+  {"show-max", 0, OPT_LONG, TOPIC_OUTPUT, AT(show_max, long),
+   .min = 0, .max = 1000000, .def = "200",
+   .help = "results --show failures lists at most (the first by input "
+           "and line)"},
+  {"color", 0, OPT_ENUM, TOPIC_OUTPUT, AT(color, enum sc_color),
+   .choices = colors, .def = "auto",
+   .help = "colour statuses on stderr; auto: on a terminal, unless "
+           "NO_COLOR is set"},
+  {"report", 0, OPT_STRING, TOPIC_OUTPUT, AT(report, const char *),
+   .min = 1, .valid = report_ok, .need = "an HTML file name",
+   .arg = "FILE.html",
+   .help = "write the HTML report of the run to FILE.html at its end"},
   {"quiet", 'q', OPT_FLAG, TOPIC_OUTPUT, AT(quiet, int), .num = 1,
-   .help = "no summary line or warnings on stderr"},
+   .help = "nothing on stderr but errors: no summary, list, warnings or "
+           "progress"},
   {"progress", 0, OPT_FLAG, TOPIC_OUTPUT, AT(progress, int),
-   .num = 1, .init = -1, .def_text = "when stderr is a terminal",
+   .num = 1, .init = -1, .def_text = "when stderr is a terminal, not -q",
    .help = "show a progress line on stderr"},
   {"no-progress", 0, OPT_FLAG, TOPIC_OUTPUT, AT(progress, int),
    .num = 0, .init = -1,
@@ -446,6 +510,16 @@ static int cross_check(struct sc_opts *o, const unsigned char *seen,
     return SC_EXIT_USAGE;
   }
   if (!o->concurrency) o->concurrency = default_concurrency[o->model];
+  /* OK by default is the final answer a browser would settle on: 2xx after
+   * redirects, and a redirect itself when told not to follow it. */
+  if (!o->accept_given) {
+    memset(o->accept + 200, 1, 100);
+    if (!o->follow) memset(o->accept + 300, 1, 100);
+  }
+  /* -q leaves only errors on stderr; an explicit --progress or --show
+   * says otherwise. */
+  if (o->quiet && o->progress == -1) o->progress = 0;
+  if (o->quiet && !given(seen, "show")) o->show = SC_SHOW_NONE;
   /* Connection reuse pays where URLs share a host. libcurl's search of its
    * cache walks every connection to the host, so it is on only while that
    * walk is short: a per-host limit up to 256 (the default is 8), or no
@@ -453,6 +527,59 @@ static int cross_check(struct sc_opts *o, const unsigned char *seen,
    * flight to one host) it costs more than it saves. */
   o->reuse = o->per_host > 0 ? o->per_host <= 256 : o->concurrency <= 1024;
   return 0;
+}
+
+/* Appends value v to the summary b, quoted for a shell where it needs
+ * it. */
+static void echo_quoted(struct sc_buf *b, const char *v, size_t n) {
+  int plain = n > 0;
+  for (size_t i = 0; i < n && plain; i++)
+    plain = strchr(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                "0123456789._/:=,@%+-*[]",
+                v[i]) != NULL &&
+            v[i];
+  if (plain) {
+    sc_buf_add(b, v, n);
+    return;
+  }
+  sc_buf_addc(b, '\'');
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == '\'')
+      sc_buf_adds(b, "'\\''");
+    else
+      sc_buf_addc(b, v[i]);
+  sc_buf_addc(b, '\'');
+}
+
+/* Appends row r, given with value v (NULL for a flag), to the summary of
+ * the options as given, masking what r's echo says to. */
+static void echo(struct sc_buf *b, const struct opt *r, const char *v) {
+  struct sc_buf t = {0};
+  if (b->len) sc_buf_addc(b, ' ');
+  if (r->name)
+    sc_buf_printf(b, "--%s", r->name);
+  else
+    sc_buf_printf(b, "-%c", r->letter);
+  if (!v) return;
+  sc_buf_addc(b, ' ');
+  switch (r->echo) {
+    case ECHO_VALUE:
+      sc_buf_adds(&t, v);
+      break;
+    case ECHO_URL:
+      sc_redact_url(v, strlen(v), 0, &t);
+      break;
+    case ECHO_HEADER:
+      sc_buf_add(&t, v, strcspn(v, ":;"));
+      sc_buf_adds(&t, v[strcspn(v, ":;")] == ';' ? ";" : ": " SC_REDACT_MASK);
+      break;
+    case ECHO_MASKED:
+      sc_buf_adds(&t, SC_REDACT_MASK);
+      break;
+  }
+  echo_quoted(b, t.data ? t.data : "", t.len);
+  sc_buf_free(&t);
 }
 
 /* Gives o every row's default: a flag's init, a value's def (parsed as if
@@ -508,6 +635,7 @@ int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err) {
     if (table[i].kind == OPT_HELP) return SC_OPTS_HELP;
     if (table[i].kind == OPT_VERSION) return SC_OPTS_VERSION;
     if ((rc = store(o, &table[i], optarg, err)) != 0) return rc;
+    echo(&o->given, &table[i], takes_value(&table[i]) ? optarg : NULL);
     seen[i] = 1;
   }
   if ((rc = cross_check(o, seen, err)) != 0) return rc;
@@ -625,7 +753,8 @@ void sc_opts_help(struct sc_buf *out) {
               "\n"
               "Exit status: 0 done, 1 --fail-on matched, 2 usage or I/O "
               "error,\n"
-              "3 internal error, 130/143 interrupted. See sitecheck(1).\n");
+              "3 internal error, 130/143 interrupted, 141 output closed.\n"
+              "See sitecheck(1).\n");
 }
 
 int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
@@ -649,6 +778,7 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
 void sc_opts_free(struct sc_opts *o) {
   sc_pins_free(o->pins);
   o->pins = NULL;
+  sc_buf_free(&o->given);
   for (size_t i = 0; i < NOPTS; i++)
     if (table[i].kind == OPT_LIST) {
       struct curl_slist **l = (struct curl_slist **)((char *)o + table[i].at);

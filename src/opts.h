@@ -7,10 +7,13 @@
 #include <stdint.h>
 
 struct sc_pins;
+#include "util.h"
 
 /* SC_VERSION, the version string, comes from the file VERSION (Makefile). */
 
 enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
+enum sc_show { SC_SHOW_FAILURES, SC_SHOW_ALL, SC_SHOW_NONE };
+enum sc_color { SC_COLOR_AUTO, SC_COLOR_ALWAYS, SC_COLOR_NEVER };
 enum sc_model {
   SC_MODEL_EVENT,
   SC_MODEL_THREAD,
@@ -18,11 +21,12 @@ enum sc_model {
   SC_MODEL_SERIAL
 };
 
-/* One --fail-on item: an exact status code, a status class (4xx), or a
- * failure class bit mask. */
+/* The --fail-on items: exact status codes, status classes (4xx), failure
+ * classes, and not-ok (any result that is not OK, see --accept). */
 struct sc_failon {
   uint32_t classes;          /* bit (1 << enum sc_class) per failure class */
   unsigned char codes[1000]; /* 1 for every status code that matches */
+  int not_ok;                /* not-ok: every result with ok false */
   int any;                   /* at least one item given */
 };
 
@@ -54,15 +58,21 @@ struct sc_opts {
   int insecure;
   const char *cacert;
   struct sc_failon failon;
+  unsigned char accept[1000]; /* --accept: 1 for every status that is OK */
+  int accept_given;           /* else accept[] is the default */
   int quiet;
-  int progress;       /* -1 = auto (stderr is a terminal) */
+  int progress;       /* -1 = auto (stderr is a terminal and not -q) */
   const char *output; /* NULL: tally only; "-": records on stdout */
+  const char *report; /* --report FILE.html, or NULL */
   enum sc_format format;
+  enum sc_show show; /* the lines about results on stderr (-q: none) */
+  long show_max;     /* --show failures lists at most this many */
+  enum sc_color color;
   enum sc_model model;
-  long loops; /* event model; 0 = auto, resolved in main.c */
+  long loops;          /* event model; 0 = auto, resolved in main.c */
+  struct sc_buf given; /* the options as given, for a summary: header
+                          values and passwords in URLs masked */
 };
-
-struct sc_buf;
 
 /* What sc_opts_read returns for -h and -V (besides 0 and exit statuses). */
 #define SC_OPTS_HELP (-1)

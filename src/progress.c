@@ -66,6 +66,14 @@ static void *progress_main(void *arg) {
   return NULL;
 }
 
+void sc_progress_emit(struct sc_progress *p, const char *text) {
+  pthread_mutex_lock(&p->lock);
+  fputs("\r\033[K", stderr);
+  fputs(text, stderr);
+  fflush(stderr);
+  pthread_mutex_unlock(&p->lock);
+}
+
 struct sc_progress *sc_progress_start(struct sc_source *src, struct sc_sink *s,
                                       double t0_ms) {
   struct sc_progress *p = sc_xcalloc(1, sizeof *p);

@@ -134,6 +134,7 @@ enum kind {
   K_INT,   /* a signed integer */
   K_UINT,  /* an unsigned integer */
   K_MS,    /* milliseconds, one decimal */
+  K_BOOL,  /* true or false (bare in CSV too) */
   K_DATE,  /* a Unix time, written as an ISO 8601 UTC string */
   K_STR,   /* text as received (from the server, libcurl or us) */
   K_LINE,  /* the input line (not NUL-safe, "" not null), read as one URL,
@@ -172,7 +173,11 @@ enum kind {
   X(connect_ms, K_MS, a->connect_ms, a->connect_ms >= 0)                       \
   X(tls_ms, K_MS, a->tls_ms, a->tls_ms >= 0)                                   \
   X(ttfb_ms, K_MS, a->ttfb_ms, a->ttfb_ms >= 0)                                \
-  X(duplicate_of, K_UINT, r->duplicate_of, r->duplicate_of != 0)
+  X(duplicate_of, K_UINT, r->duplicate_of, r->duplicate_of != 0)               \
+  X(input, K_STR, r->input, 1)                                                 \
+  X(ok, K_BOOL, r->ok, 1)                                                      \
+  X(tried_url, K_URL, r->tried_url, 1)                                         \
+  X(location, K_URL, r->location, 1)
 
 #define FIELD_ID(name, kind, value, shown) F_##name,
 #define FIELD_NAME(name, kind, value, shown) #name,
@@ -183,7 +188,7 @@ static const enum kind field_kinds[NFIELDS] = {RECORD_FIELDS(FIELD_KIND)};
 
 /* One field's value; which member holds it depends on its kind. */
 struct value {
-  long long i;          /* K_INT, K_DATE */
+  long long i;          /* K_INT, K_BOOL, K_DATE */
   unsigned long long u; /* K_UINT */
   double d;             /* K_MS */
   const char *s;        /* the string kinds, s[0..n) */
@@ -204,6 +209,7 @@ static void set_str(struct value *v, const char *s) {
 #define SET_K_INT(v, x) ((v)->i = (long long)(x))
 #define SET_K_UINT(v, x) ((v)->u = (unsigned long long)(x))
 #define SET_K_MS(v, x) ((v)->d = (x))
+#define SET_K_BOOL(v, x) ((v)->i = (x) != 0)
 #define SET_K_DATE(v, x) ((v)->i = (long long)(x))
 #define SET_K_STR(v, x) set_str(v, x)
 #define SET_K_LINE(v, x) ((v)->s = (x).p ? (x).p : "", (v)->n = (x).n)
@@ -266,6 +272,9 @@ static int number(struct sc_buf *b, enum kind k, const struct value *v) {
       return 1;
     case K_MS:
       sc_buf_printf(b, "%.1f", v->d);
+      return 1;
+    case K_BOOL:
+      sc_buf_adds(b, v->i ? "true" : "false");
       return 1;
     default:
       return 0;
@@ -441,10 +450,40 @@ void sc_tally_json(struct sc_buf *b, const struct sc_tally *t) {
   sc_buf_addc(b, '}');
 }
 
+int sc_result_ok(const unsigned char accept[1000], const struct sc_result *r) {
+  return r->a.cls == SC_OK && r->a.status >= 0 && r->a.status < 1000 &&
+         accept[r->a.status];
+}
+
 int sc_failon_match(const struct sc_failon *f, const struct sc_result *r) {
+  if (f->not_ok && !r->ok) return 1;
   if (r->a.cls == SC_OK)
     return r->a.status >= 0 && r->a.status < 1000 && f->codes[r->a.status];
   return (int)((f->classes >> r->a.cls) & 1u);
+}
+
+/* A three-digit status code 100..999 at s, or -1. */
+static int code_at(const char *s) {
+  if (s[0] < '1' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] < '0' ||
+      s[2] > '9')
+    return -1;
+  return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+/* Sets codes[] for item tmp (n bytes) if it names status codes: a code
+ * (404), a class of codes (4xx) or a range (200-299). Returns 1 if it did,
+ * 0 if tmp is no such item. */
+static int codes_item(unsigned char *codes, const char *tmp, size_t n) {
+  if (n == 3 && tmp[0] >= '1' && tmp[0] <= '9' &&
+      (tmp[1] == 'x' || tmp[1] == 'X') && (tmp[2] == 'x' || tmp[2] == 'X')) {
+    memset(codes + (tmp[0] - '0') * 100, 1, 100);
+    return 1;
+  }
+  int lo = n == 3 || n == 7 ? code_at(tmp) : -1;
+  int hi = n == 7 && tmp[3] == '-' ? code_at(tmp + 4) : n == 3 ? lo : -1;
+  if (lo < 0 || hi < lo) return 0;
+  memset(codes + lo, 1, (size_t)hi - (size_t)lo + 1);
+  return 1;
 }
 
 /* Applies one item; returns 0 or -1. */
@@ -453,19 +492,13 @@ static int failon_item(struct sc_failon *f, const char *it, size_t n) {
   if (n == 0 || n >= sizeof tmp) return -1;
   memcpy(tmp, it, n);
   tmp[n] = '\0';
-  if (n == 3 && tmp[0] >= '1' && tmp[0] <= '9' &&
-      (tmp[1] == 'x' || tmp[1] == 'X') && (tmp[2] == 'x' || tmp[2] == 'X')) {
-    int base = (tmp[0] - '0') * 100;
-    memset(f->codes + base, 1, 100);
-    return 0;
-  }
-  if (n == 3 && tmp[0] >= '1' && tmp[0] <= '9' && tmp[1] >= '0' &&
-      tmp[1] <= '9' && tmp[2] >= '0' && tmp[2] <= '9') {
-    f->codes[atoi(tmp)] = 1;
-    return 0;
-  }
+  if (codes_item(f->codes, tmp, n)) return 0;
   if (strcmp(tmp, "error") == 0) {
     f->classes = (1u << SC_CLASS_COUNT) - 1;
+    return 0;
+  }
+  if (strcmp(tmp, "not-ok") == 0) {
+    f->not_ok = 1;
     return 0;
   }
   enum sc_class c = sc_class_from_name(tmp);
@@ -484,6 +517,20 @@ int sc_failon_parse(struct sc_failon *f, const char *list, char **bad) {
       return -1;
     }
     f->any = 1;
+    if (!comma) return 0;
+    p = comma + 1;
+  }
+}
+
+int sc_accept_parse(unsigned char accept[1000], const char *list, char **bad) {
+  const char *p = list;
+  for (;;) {
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (!codes_item(accept, p, n)) {
+      *bad = sc_xstrndup(p, n);
+      return -1;
+    }
     if (!comma) return 0;
     p = comma + 1;
   }

@@ -52,12 +52,21 @@ void sc_tally_add(struct sc_tally *t, const struct sc_result *r);
  * (codes ascending, then classes alphabetically), without a newline. */
 void sc_tally_json(struct sc_buf *b, const struct sc_tally *t);
 
-/* True when r matches one of the --fail-on items. */
+/* Whether r is OK as --accept says: a final status whose accept[] entry
+ * is set. A failure class is never OK. */
+int sc_result_ok(const unsigned char accept[1000], const struct sc_result *r);
+
+/* True when r matches one of the --fail-on items (not-ok reads r->ok). */
 int sc_failon_match(const struct sc_failon *f, const struct sc_result *r);
 
-/* Parses a --fail-on list ("4xx,5xx,timeout,404,error") into f (adding to
- * what it holds). Returns 0, or -1 with *bad pointing at the bad item
- * (which the caller must then free). */
+/* Parses a --fail-on list ("4xx,5xx,timeout,404,500-599,error,not-ok")
+ * into f (adding to what it holds). Returns 0, or -1 with *bad pointing at
+ * the bad item (which the caller must then free). */
 int sc_failon_parse(struct sc_failon *f, const char *list, char **bad);
+
+/* Parses an --accept list of codes (403), ranges (200-299) and classes of
+ * codes (2xx), setting accept[code] for each (adding to what it holds).
+ * Returns 0, or -1 with *bad as sc_failon_parse. */
+int sc_accept_parse(unsigned char accept[1000], const char *list, char **bad);
 
 #endif

@@ -12,7 +12,9 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hist.h"
 #include "htab.h"
@@ -62,7 +64,7 @@ struct cert {
 };
 
 struct sc_report {
-  char *title, *subtitle;
+  char *title, *subtitle, *options;
   size_t max_rows, max_hosts;
   int expiry_days;
 
@@ -272,7 +274,9 @@ void sc_report_rec_from_result(struct sc_report_rec *v,
   v->tls_ms = a->tls_ms;
   v->ttfb_ms = a->ttfb_ms;
   v->duplicate_of = r->duplicate_of;
-  v->tried_url = r->check_url;
+  v->tried_url = r->tried_url ? r->tried_url : r->check_url;
+  v->input = r->input;
+  v->ok = r->ok;
 }
 
 struct sc_report *sc_report_new(const struct sc_report_opts *o) {
@@ -281,6 +285,7 @@ struct sc_report *sc_report_new(const struct sc_report_opts *o) {
   struct sc_report *rep = sc_xcalloc(1, sizeof *rep);
   rep->title = sc_xstrdup(o->title ? o->title : "sitecheck report");
   rep->subtitle = o->subtitle ? sc_xstrdup(o->subtitle) : NULL;
+  rep->options = o->options ? sc_xstrdup(o->options) : NULL;
   rep->max_rows = o->max_rows ? o->max_rows : 10000;
   rep->max_hosts = o->max_hosts ? o->max_hosts : 100000;
   rep->expiry_days = o->expiry_days ? o->expiry_days : 30;
@@ -500,6 +505,7 @@ void sc_report_free(struct sc_report *rep) {
   curl_url_cleanup(rep->cu);
   free(rep->title);
   free(rep->subtitle);
+  free(rep->options);
   free(rep);
 }
 
@@ -1335,6 +1341,11 @@ int sc_report_write(struct sc_report *rep, FILE *out) {
     sc_buf_adds(b, " &middot; ");
   }
   sc_buf_printf(b, "written %s</p>\n", when);
+  if (rep->options) {
+    sc_buf_adds(b, "<p class=\"sub\">options: <code>");
+    esc(b, rep->options);
+    sc_buf_adds(b, "</code></p>\n");
+  }
   sc_buf_adds(b,
               "<nav><a href=\"#summary\">summary</a><a "
               "href=\"#statuses\">statuses</a><a href=\"#times\">check "
@@ -1363,4 +1374,55 @@ int sc_report_write(struct sc_report *rep, FILE *out) {
   if (fflush(out) != 0 || ferror(out)) w.failed = 1;
   if (w.failed && !errno) errno = EIO;
   return w.failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ files */
+
+int sc_report_save(struct sc_report *rep, const char *path) {
+  if (strcmp(path, "-") == 0) return sc_report_write(rep, stdout);
+  struct stat st;
+  int replace = stat(path, &st) != 0 || S_ISREG(st.st_mode);
+  char *tmp = NULL;
+  FILE *f = NULL;
+  if (replace) {
+    size_t n = strlen(path) + 16;
+    tmp = sc_xmalloc(n);
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd >= 0) {
+      mode_t mask = umask(0);
+      umask(mask);
+      fchmod(fd, 0666 & ~mask);
+      f = fdopen(fd, "w");
+      if (!f) close(fd);
+    }
+  } else {
+    f = fopen(path, "w");
+  }
+  int rc = -1;
+  if (f && sc_report_write(rep, f) == 0) rc = 0;
+  int err = errno;
+  if (f && fclose(f) != 0 && rc == 0) rc = -1, err = errno;
+  if (rc == 0 && tmp && rename(tmp, path) != 0) rc = -1, err = errno;
+  if (rc != 0 && tmp) unlink(tmp);
+  free(tmp);
+  errno = err;
+  return rc;
+}
+
+int sc_report_check_path(const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return EISDIR;
+    if (!S_ISREG(st.st_mode)) return access(path, W_OK) == 0 ? 0 : errno;
+  }
+  /* A regular file is written beside its name: its directory must take
+   * a new file. */
+  const char *slash = strrchr(path, '/');
+  char *dir =
+      slash ? sc_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+            : sc_xstrdup(".");
+  int e = access(dir, W_OK | X_OK) == 0 ? 0 : errno;
+  free(dir);
+  return e;
 }

@@ -55,6 +55,7 @@ struct sc_report_rec {
 struct sc_report_opts {
   const char *title;    /* default "sitecheck report" */
   const char *subtitle; /* one line under the title, e.g. the inputs */
+  const char *options;  /* the run's options, one line (no secrets) */
   size_t max_rows;      /* failure rows shown: 10,000 */
   size_t max_hosts;     /* hosts counted exactly: 100,000 */
   int expiry_days;      /* certificates listed when this close: 30 */
@@ -82,6 +83,16 @@ void sc_report_skipped(struct sc_report *rep, uint64_t lines);
  * results can be added and it can be written again). Returns 0, or -1 if
  * writing failed (errno set). */
 int sc_report_write(struct sc_report *rep, FILE *out);
+
+/* Writes the report to path ("-": stdout). A regular file is written
+ * beside its name and renamed into place, so a failure leaves no half
+ * report. Returns 0, or -1 with errno set (nothing is printed). */
+int sc_report_save(struct sc_report *rep, const char *path);
+
+/* Whether sc_report_save could write path (not "-"): 0, or an errno
+ * value. Creates nothing: a run checks its --report before any request,
+ * so an unwritable one is a usage error. */
+int sc_report_check_path(const char *path);
 
 void sc_report_free(struct sc_report *rep);
 

@@ -194,46 +194,16 @@ static int read_records(FILE *f, const char *name, struct sc_report *rep,
   return rc;
 }
 
-/* Writes the report to path ("-": stdout). A regular file is written
- * beside its name and renamed into place, so a failed run leaves no
- * half report. Returns 0, or -1 after saying why. */
+/* Writes the report to path ("-": stdout). Returns 0, or -1 after saying
+ * why. */
 static int write_report(struct sc_report *rep, const char *path) {
-  if (strcmp(path, "-") == 0) {
-    if (sc_report_write(rep, stdout) == 0) return 0;
+  if (sc_report_save(rep, path) == 0) return 0;
+  if (strcmp(path, "-") == 0)
     fprintf(stderr, "sitecheck: cannot write the report: %s\n",
             strerror(errno));
-    return -1;
-  }
-  struct stat st;
-  int replace = stat(path, &st) != 0 || S_ISREG(st.st_mode);
-  char *tmp = NULL;
-  FILE *f = NULL;
-  if (replace) {
-    size_t n = strlen(path) + 16;
-    tmp = sc_xmalloc(n);
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd >= 0) {
-      mode_t mask = umask(0);
-      umask(mask);
-      fchmod(fd, 0666 & ~mask);
-      f = fdopen(fd, "w");
-      if (!f) close(fd);
-    }
-  } else {
-    f = fopen(path, "w");
-  }
-  int rc = -1;
-  if (f && sc_report_write(rep, f) == 0) rc = 0;
-  int err = errno;
-  if (f && fclose(f) != 0 && rc == 0) rc = -1, err = errno;
-  if (rc == 0 && tmp && rename(tmp, path) != 0) rc = -1, err = errno;
-  if (rc != 0) {
-    if (tmp) unlink(tmp);
-    fprintf(stderr, "sitecheck: cannot write %s: %s\n", path, strerror(err));
-  }
-  free(tmp);
-  return rc;
+  else
+    fprintf(stderr, "sitecheck: cannot write %s: %s\n", path, strerror(errno));
+  return -1;
 }
 
 int sc_report_main(int argc, char **argv) {

@@ -58,6 +58,16 @@ struct sc_result {
   const char
       *check_url; /* the normalized URL checked, NULL if none; borrowed */
   uint64_t duplicate_of; /* --dedup: line of the first occurrence, or 0 */
+  const char *input;     /* the input file's name as given ("-": stdin),
+                            NULL if none; borrowed */
+  uint32_t input_no;     /* its index among the inputs (0 first) */
+  int ok;                /* OK as --accept says; set by the sink */
+  const char *tried_url; /* the normalized URL checked for the line (the
+                            job's), NULL for a line decided without the
+                            network; borrowed */
+  const char *location;  /* the Location of a final 3xx that was not
+                            followed (--no-follow, or off http(s)), as
+                            sent; NULL otherwise; borrowed */
 };
 
 /* "connect", "dns", ...; NULL for SC_OK. */

@@ -10,7 +10,8 @@
  *   scheduler      scheduler.c (politeness) + lanes.c (lanes, reuse hints)
  *   sources        source.h: feed.c (line files), dedup.c (--dedup)
  *   check          check.c: one URL with libcurl; asks c->keep_fn
- *   sink           sink.c: tally, records, --fail-on
+ *   sink           sink.c: tally, records, --fail-on, the failure list
+ *                  (faillist.c), the --report accumulator (report.c)
  * This header includes no other layer's header (the run's members are
  * opaque pointers), so the exit statuses and sc_stop can be read anywhere.
  *
@@ -19,8 +20,10 @@
  * source for jobs under its lock, so the feed's ring lock and dedup's
  * table lock are taken inside it (one after the other, never together).
  * The sink's lock is taken with no other held, and sc_run_complete holds
- * none while it calls the sink, dedup and the scheduler in turn. A lane's
- * wake function runs under the scheduler's lock and takes no lock of
+ * none while it calls the sink, dedup and the scheduler in turn; the
+ * lines the sink prints during the run go out after it releases its lock
+ * (through its emit hook: the progress line's lock, when one is shown). A
+ * lane's wake function runs under the scheduler's lock and takes no lock of
  * ours (uv_async_send). */
 #ifndef SC_RUN_H
 #define SC_RUN_H
@@ -34,9 +37,11 @@
 #define SC_EXIT_USAGE 2    /* usage, input or output error */
 #define SC_EXIT_INTERNAL 3 /* out of memory, cannot start a thread ... */
 
-/* Set when the run must stop early: a signal (its number) or an output
- * error (-1). Sources stop handing out jobs, engines abandon what is in
- * flight, and checks end their waits. */
+/* Set when the run must stop early: a signal (its number), an output
+ * error (-1), or SIGPIPE when the reader of stdout or of the records went
+ * away (the sink sets it; the run then exits 141 without a word). Sources stop
+ * handing out jobs, engines abandon what is in flight, and checks end their
+ * waits. */
 extern atomic_int sc_stop;
 
 struct sc_opts;

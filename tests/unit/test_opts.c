@@ -232,7 +232,8 @@ TEST(opts_strings_files_and_fail_on) {
              "cannot read --cacert file '/nonexistent/ca.pem'");
   EXPECT_STR(MESSAGE_OF("--fail-on", "404,nope"),
              "unknown --fail-on item 'nope' (use codes like 404, classes "
-             "like 5xx, failure classes or 'error')");
+             "like 5xx, ranges like 500-599, failure classes, 'error' or "
+             "'not-ok')");
   sc_buf_free(&msg);
 }
 
