@@ -25,6 +25,8 @@ struct sc_sink {
   int out_error; /* errno of the first failed write, 0 if none */
   int failon_hit;
   atomic_uint_fast64_t count;
+  /* Results not OK (sc_sink_failures). */
+  atomic_uint_fast64_t failures;
   double last_flush; /* sc_now_ms() of the last write */
   struct sc_buf out; /* formatted records not yet written */
 };
@@ -98,11 +100,17 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
       flush_records(s);
   }
   atomic_fetch_add(&s->count, 1);
+  if (r->a.cls != SC_OK || r->a.status < 200 || r->a.status > 299)
+    atomic_fetch_add(&s->failures, 1);
   pthread_mutex_unlock(&s->lock);
 }
 
 uint64_t sc_sink_count(struct sc_sink *s) {
   return atomic_load(&s->count);
+}
+
+uint64_t sc_sink_failures(struct sc_sink *s) {
+  return atomic_load(&s->failures);
 }
 
 int sc_sink_close(struct sc_sink *s, double elapsed_ms) {

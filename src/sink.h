@@ -28,6 +28,10 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r);
 /* Results taken so far (for progress). */
 uint64_t sc_sink_count(struct sc_sink *s);
 
+/* Results taken so far that are not OK: a failure class, or a final
+ * status outside 2xx (for progress). Any thread, no lock. */
+uint64_t sc_sink_failures(struct sc_sink *s);
+
 /* Flushes the records, prints the tally (stdout, or stderr with -o -) and,
  * unless quiet, the summary line on stderr. Returns the exit status the
  * run earned: 0, 1 (--fail-on matched) or 2 (an output error happened). The
