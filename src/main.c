@@ -148,13 +148,13 @@ static int run_check(int argc, char **argv) {
   install_signals();
   double t0 = sc_now_ms();
   int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO));
-  struct sc_progress *prog =
-      show ? sc_progress_start(run.source, run.sink, t0) : NULL;
-  if (prog) sc_sink_set_emit(run.sink, emit_progress, prog);
+  struct sc_progress *prog = sc_progress_start(&run, show, t0);
+  sc_sink_set_emit(run.sink, emit_progress, prog);
   int failed = engines[o.model](&run) != 0;
   sc_sink_set_emit(run.sink, NULL, NULL);
   sc_progress_stop(prog);
   rc = sc_run_close(&run, sc_now_ms() - t0, failed);
+  sc_progress_close(prog); /* after the summary: an interrupted run says so */
   sc_dnscache_free(run.dns);
   sc_opts_free(&o);
   curl_global_cleanup();

@@ -26,6 +26,11 @@ struct sc_reader {
 
 struct sc_reader *sc_reader_new(int fd) {
   struct sc_reader *r = sc_xmalloc(sizeof *r);
+  sc_reader_reset(r, fd);
+  return r;
+}
+
+void sc_reader_reset(struct sc_reader *r, int fd) {
   r->fd = fd;
   r->wait = NULL;
   r->wait_arg = NULL;
@@ -35,7 +40,6 @@ struct sc_reader *sc_reader_new(int fd) {
   r->pos = r->end = 0;
   r->llen = 0;
   r->overlong = 0;
-  return r;
 }
 
 void sc_reader_free(struct sc_reader *r) {

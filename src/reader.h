@@ -18,6 +18,11 @@ struct sc_reader;
 struct sc_reader *sc_reader_new(int fd);
 void sc_reader_free(struct sc_reader *r);
 
+/* Starts r over on fd, as a new reader would (its wait function is
+ * dropped too), keeping its memory: a thread that must not allocate
+ * while the run goes on reads file after file with one reader. */
+void sc_reader_reset(struct sc_reader *r, int fd);
+
 /* Has every read wait for wait(arg, fd) first; a non-zero return makes
  * sc_reader_next fail with errno ECANCELED instead of reading (how the
  * feed keeps a silent pipe from holding up a stop). */

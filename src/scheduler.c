@@ -440,3 +440,30 @@ void sc_sched_done(struct sc_sched *s, const struct sc_job *job) {
   pthread_cond_broadcast(&s->changed);
   pthread_mutex_unlock(&s->lock);
 }
+
+int sc_sched_stats(struct sc_sched *s, struct sc_sched_stats *st) {
+  /* Never wait out a taker that reads a slow pipe under the lock: other
+   * holders (and a taker reading a file) let go within a few ms. */
+  for (;;) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 5 * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    if (pthread_mutex_timedlock(&s->lock, &ts) == 0) break;
+    if (atomic_load(&s->reading)) return -1;
+  }
+  memset(st, 0, sizeof *st);
+  for (int i = 0; i < s->nlanes; i++) {
+    st->running += s->lanes[i].inflight;
+    st->ready += s->lanes[i].ready_jobs;
+  }
+  for (long i = 0; i < s->nheap; i++) st->host_rate += s->heap[i]->nq;
+  st->waiting = s->waiting;
+  /* A host with waiting jobs is ready, asleep or full (scheduler_int.h). */
+  st->per_host = st->waiting - st->ready - st->host_rate;
+  if (st->per_host < 0) st->per_host = 0;
+  st->rate_pause = s->gap > 0 && s->next_ok > sc_now_ms();
+  pthread_mutex_unlock(&s->lock);
+  return 0;
+}

@@ -88,6 +88,25 @@ void sc_sched_return(struct sc_sched *s, struct sc_job *job);
  * holders, who hold the lock only briefly. */
 int sc_sched_keep_connection(struct sc_sched *s, const struct sc_job *job);
 
+/* Where the scheduler's jobs are (a snapshot, for the progress line).
+ * Each waiting job is counted once, by why it waits. */
+struct sc_sched_stats {
+  long running;   /* taken and not yet done (or given back) */
+  long waiting;   /* read and queued, not yet taken: the sum of the next */
+  long per_host;  /* ... on hosts at their --per-host limit */
+  long host_rate; /* ... on hosts in a --host-rate pause */
+  long ready;     /* ... that may start: a taker with a free slot takes */
+  int rate_pause; /* --rate's next start is not due yet (ready jobs wait) */
+};
+
+/* Fills *st under the scheduler's lock and returns 0; returns -1 at once,
+ * *st untouched, while a taker holds the lock waiting for input (a slow
+ * pipe, blocking models), which may take seconds. It walks the hosts in
+ * a --host-rate pause (at most one per waiting job), so call it a few
+ * times a second at most; the per-URL path pays nothing for it. Any
+ * thread, with no lock held. */
+int sc_sched_stats(struct sc_sched *s, struct sc_sched_stats *st);
+
 /* Marks a job taken with sc_sched_take as finished: its host slot frees.
  * Call it before clearing the job. */
 void sc_sched_done(struct sc_sched *s, const struct sc_job *job);

@@ -31,6 +31,8 @@ struct sc_sink {
   int failon_hit;
   int color; /* colour the statuses on stderr */
   atomic_uint_fast64_t count;
+  /* Results not OK (sc_sink_failures). */
+  atomic_uint_fast64_t failures;
   double last_flush;  /* sc_now_ms() of the last write */
   struct sc_buf out;  /* formatted records not yet written */
   struct sc_buf said; /* an error line made under the lock, not yet emitted */
@@ -187,6 +189,7 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
   }
   int closed = s->pipe_closed; /* then nothing more is printed */
   atomic_fetch_add(&s->count, 1);
+  if (!res.ok) atomic_fetch_add(&s->failures, 1);
   pthread_mutex_unlock(&s->lock);
   if (line.len && !closed) s->emit(s->emit_arg, line.data);
   if (said.len) s->emit(s->emit_arg, said.data);
@@ -196,6 +199,10 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r) {
 
 uint64_t sc_sink_count(struct sc_sink *s) {
   return atomic_load(&s->count);
+}
+
+uint64_t sc_sink_failures(struct sc_sink *s) {
+  return atomic_load(&s->failures);
 }
 
 int sc_sink_close(struct sc_sink *s, double elapsed_ms) {

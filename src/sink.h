@@ -44,6 +44,10 @@ void sc_sink_add(struct sc_sink *s, const struct sc_result *r);
 /* Results taken so far (for progress). */
 uint64_t sc_sink_count(struct sc_sink *s);
 
+/* Results taken so far that are not OK as --accept says (for progress).
+ * Any thread, no lock. */
+uint64_t sc_sink_failures(struct sc_sink *s);
+
 /* Flushes the records, prints the tally (stdout, or stderr with -o -
  * unless quiet), then on stderr, unless quiet, the summary line and the
  * counts line, and the failure list (--show failures), and writes the

@@ -460,5 +460,5 @@ def test_quiet_hides_progress_on_a_terminal(model, base):
     assert rc == 0 and out == b'{"200": 1}\n' and tty == "", tty
     rc, out, tty = run_on_pty([*model_args(model), "-q", "--progress"], text,
                               env)
-    assert rc == 0 and "in flight" in tty, tty
+    assert rc == 0 and "1 running" in tty, tty
     assert "checked" not in tty
