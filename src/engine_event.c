@@ -325,9 +325,15 @@ static void start_try(struct ev_slot *s) {
     unsigned long id =
         sc_resolver_lookup(ev->resolver, s->check.tr.host, on_resolved, s);
     if (id) {
+      /* The resolver ends a lookup at its own limit, and a lookup that
+       * ended there counts towards the DNS cache's memory of failing
+       * names; cut it sooner only when the try has less time left. */
+      const struct sc_opts *o = ev->run->o;
+      long own = o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms;
+      long left = sc_check_time_left(&s->check);
       s->lookup_id = id;
-      uv_timer_start(&s->retry, on_lookup_late,
-                     (uint64_t)sc_check_time_left(&s->check), 0);
+      if (left < own)
+        uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
     }
     return;
   }
