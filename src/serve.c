@@ -56,6 +56,10 @@
  *   /stats               200 "body_bytes N\n": filler body bytes queued so far
  *                        by /bytes, /slowbody and /badbody, all connections
  *                        (so tests can bound what a client was sent).
+ *   /site/...            The generated website (serve_site.c lists its
+ *   /robots.txt          routes): the rest of the path, from this segment
+ *                        on, is the site's; its bodies are sent chunked
+ *                        (to HTTP/1.0, until the close), a piece per write.
  *   anything else        404 "not found\n".
  *
  * Connections are kept alive (HTTP/1.1 unless "Connection: close"; HTTP/1.0
@@ -99,6 +103,7 @@
 #include <uv.h>
 
 #include "run.h"
+#include "serve_site.h"
 #include "util.h"
 
 #define SERVE_HEAD_MAX 16384    /* longest request head accepted */
@@ -130,7 +135,8 @@ enum serve_kind {
   SERVE_SHORTBODY, /* head, then close */
   SERVE_STALLBODY, /* head, then nothing */
   SERVE_BADCHUNK,  /* chunked head, a bad chunk size, close */
-  SERVE_STATS      /* "body_bytes N\n" */
+  SERVE_STATS,     /* "body_bytes N\n" */
+  SERVE_SITE       /* the generated site's body, piece by piece */
 };
 
 struct serve_server;
@@ -172,6 +178,10 @@ struct serve_conn {
   size_t loc_alen, loc_blen;
   long loc_num; /* -1: none */
   size_t drip_pos;
+  const char *ctype;    /* Content-Type */
+  struct sc_site *site; /* /site and /robots.txt: the reply being made */
+  bool chunked;         /* SERVE_SITE: chunked, else until the close */
+  bool site_end;        /* SERVE_SITE: the last piece is written */
   /* in[] comes first so that a short request shares a page with the
    * fields above: an idle connection costs about one page. */
   char in[SERVE_HEAD_MAX];
@@ -285,6 +295,7 @@ static void serve_on_closed(uv_handle_t *h) {
     c->srv->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   SSL_free(c->ssl); /* and its BIOs; NULL for plain connections */
+  sc_site_free(c->site);
   free(c);
 }
 
@@ -358,6 +369,8 @@ static void serve_write_chunk(struct serve_conn *c) {
 /* The current reply is fully written: close, or forget the request and
  * go on with the next one already buffered (if any). */
 static void serve_complete(struct serve_conn *c) {
+  sc_site_free(c->site);
+  c->site = NULL;
   if (!c->keepalive) {
     serve_close(c, false);
     return;
@@ -368,6 +381,32 @@ static void serve_complete(struct serve_conn *c) {
   c->busy = false;
   c->answered = true;
   serve_advance(c);
+}
+
+/* Writes the head in c->out[0..off) (off may be 0) and the generated
+ * site's next piece of body, framed as a chunk (or bare, to a HTTP/1.0
+ * client, who reads until the close); after the last piece, the last
+ * chunk. c->out holds the framing, the piece stays in c->site. */
+static void serve_write_site(struct serve_conn *c, size_t off) {
+  const char *data;
+  size_t n = sc_site_read(c->site, &data);
+  char *p = c->out + off;
+  uv_buf_t b[3];
+  unsigned nb = 1;
+  if (n == 0) {
+    c->site_end = true;
+    if (c->chunked) p = serve_cats(p, "0\r\n\r\n");
+  } else {
+    if (c->chunked) p += snprintf(p, 24, "%zx\r\n", n);
+    b[nb++] = uv_buf_init((char *)data, (unsigned)n); /* uv_buf_t: no const */
+    if (c->chunked) b[nb++] = uv_buf_init((char *)"\r\n", 2);
+  }
+  b[0] = uv_buf_init(c->out, (unsigned)(p - c->out));
+  if (nb == 1 && p == c->out) {
+    serve_complete(c); /* a bare body's end: nothing more to send */
+    return;
+  }
+  serve_write(c, b[0].len ? b : b + 1, b[0].len ? nb : nb - 1);
 }
 
 /* Drives every multi-write reply: the next chunk, the next tick, the close
@@ -410,6 +449,12 @@ static void serve_on_write(uv_write_t *req, int status) {
     case SERVE_BADBODY:
       serve_close(c, true);
       return;
+    case SERVE_SITE:
+      if (!c->site_end) {
+        serve_write_site(c, 0);
+        return;
+      }
+      break;
     default:
       break;
   }
@@ -572,12 +617,12 @@ static size_t serve_head(struct serve_conn *c, uint64_t clen) {
     *p++ = ' ';
     p = serve_cats(p, serve_reason(c->code));
   }
-  p = serve_cats(p,
-                 "\r\nServer: sitecheck-serve\r\n"
-                 "Content-Type: text/plain\r\n");
-  if (c->kind == SERVE_BADCHUNK) {
+  p = serve_cats(p, "\r\nServer: sitecheck-serve\r\nContent-Type: ");
+  p = serve_cats(p, c->ctype);
+  p = serve_cats(p, "\r\n");
+  if (c->kind == SERVE_BADCHUNK || c->chunked) {
     p = serve_cats(p, "Transfer-Encoding: chunked\r\n");
-  } else if (serve_has_body(c->code)) {
+  } else if (serve_has_body(c->code) && c->kind != SERVE_SITE) {
     p = serve_cats(p, "Content-Length: ");
     p = serve_u64(p, clen);
     p = serve_cats(p, "\r\n");
@@ -659,6 +704,17 @@ static void serve_respond(struct serve_conn *c) {
       b[0] = uv_buf_init(c->out, (unsigned)serve_head(c, 1000));
       b[1] = uv_buf_init(serve_badchunk, sizeof serve_badchunk - 1);
       serve_write(c, b, c->kind == SERVE_BADCHUNK && !c->head_method ? 2 : 1);
+      return;
+    case SERVE_SITE: /* chunked, or to HTTP/1.0 bare until the close */
+      c->chunked = !c->req_http10;
+      if (!c->chunked) c->keepalive = false;
+      n = serve_head(c, 0);
+      if (c->head_method) {
+        c->site_end = true;
+        serve_write1(c, c->out, n);
+      } else {
+        serve_write_site(c, n);
+      }
       return;
     case SERVE_STATS:
       snprintf(text, sizeof text, "body_bytes %llu\n",
@@ -752,7 +808,9 @@ static long serve_query_url(char *q, size_t qlen, char **val) {
   return (long)(d - *val);
 }
 
-/* Segments without an argument that only choose the kind of reply. */
+/* Segments without an argument that only choose the kind of reply. A
+ * SERVE_SITE row hands the rest of the path, from its own segment on, to
+ * the generated site (serve_site_plan). */
 static const struct {
   const char *name;
   enum serve_kind kind;
@@ -763,12 +821,44 @@ static const struct {
     {"truncated", SERVE_TRUNCATED}, {"empty", SERVE_EMPTY},
     {"reset", SERVE_RESET},         {"shortbody", SERVE_SHORTBODY},
     {"stallbody", SERVE_STALLBODY}, {"badchunk", SERVE_BADCHUNK},
-    {"stats", SERVE_STATS},
+    {"stats", SERVE_STATS},         {"site", SERVE_SITE},
+    {"robots.txt", SERVE_SITE},
 };
 
 static void serve_fail(struct serve_conn *c, int code) {
   c->kind = SERVE_ERROR;
   c->code = code;
+}
+
+/* Plans the generated site's reply to path[0..len) ("site/...",
+ * "robots.txt"): a 404, a redirect, or a body for serve_write_site. Its
+ * absolute links name the address and port the client connected to. */
+static void serve_site_plan(struct serve_conn *c, const char *path,
+                            size_t len) {
+  struct sockaddr_storage ss;
+  int sl = sizeof ss;
+  char ip[INET6_ADDRSTRLEN] = "127.0.0.1", host[INET6_ADDRSTRLEN + 2];
+  unsigned port = 0;
+  memset(&ss, 0, sizeof ss);
+  ss.ss_family = AF_INET;
+  if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
+    uv_ip_name((struct sockaddr *)&ss, ip, sizeof ip);
+    port = ntohs(((struct sockaddr_in *)&ss)->sin_port); /* = sin6_port */
+  }
+  snprintf(host, sizeof host, ss.ss_family == AF_INET6 ? "[%s]" : "%s", ip);
+  c->site = sc_site_open(path, len, c->ssl ? "https" : "http", host, port);
+  if (!c->site) {
+    serve_fail(c, 404);
+    return;
+  }
+  c->code = sc_site_code(c->site);
+  if (c->code / 100 == 3) {
+    c->kind = SERVE_REDIRECT;
+    c->loc_a = sc_site_location(c->site);
+    c->loc_alen = strlen(c->loc_a);
+  } else {
+    c->ctype = sc_site_type(c->site);
+  }
 }
 
 /* Plans the reply to path (and query) by reading its segments left to
@@ -837,6 +927,11 @@ static void serve_route(struct serve_conn *c, char *path, size_t len,
       while (i < nkinds && !SEG(serve_kinds[i].name)) i++;
       if (i == nkinds) goto notfound;
       c->kind = serve_kinds[i].kind;
+      if (c->kind == SERVE_SITE) {
+        serve_site_plan(c, seg, (size_t)(end - seg));
+        if (c->kind == SERVE_ERROR) return;
+        goto planned;
+      }
     }
   }
 #undef SEG
@@ -895,6 +990,8 @@ static void serve_plan_init(struct serve_conn *c) {
   c->loc_alen = c->loc_blen = 0;
   c->loc_num = -1;
   c->drip_pos = 0;
+  c->ctype = "text/plain";
+  c->chunked = c->site_end = false;
 }
 
 /* Parses the request head in c->in[0..head_len) and plans the reply:
@@ -1231,7 +1328,9 @@ static void serve_usage(FILE *f) {
       "[--tls ADDR:PORT,CERT,KEY]...\n"
       "Run the simulated web: an HTTP/1.1 server whose replies are chosen\n"
       "by the URL path (/delay/MS, /status/CODE, /redirect/N, /bytes/N,\n"
-      "/hang, /drip, ... see sitecheck(1)). Runs until SIGINT or SIGTERM.\n"
+      "/hang, /drip, ... see sitecheck(1)), and /site/N/SEED/, a website\n"
+      "of N pages for crawlers, with /robots.txt, sitemaps (gzipped too)\n"
+      "and traps (/site/traps.html). Runs until SIGINT or SIGTERM.\n"
       "  --listen ADDR:PORT  listen there (repeatable; IPv6 as [::1]:PORT;\n"
       "                      port 0 picks a free port). Default, if no\n"
       "                      listener is given: 127.0.0.1:8080.\n"
