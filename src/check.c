@@ -467,6 +467,7 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
   sc_result_for_job(r, &c->job);
   r->a.cls = SC_DNS;
   r->a.time_ms = sc_now_ms() - c->t0;
+  r->a.start_ms = c->t0;
   r->a.attempts = c->attempts;
   r->a.dns_ms = ms;
   sc_strcpy_cut(r->a.method, sizeof r->a.method,
@@ -491,6 +492,7 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   struct sc_answer *a = &r->a;
   sc_result_for_job(r, &c->job);
   a->time_ms = sc_now_ms() - c->t0;
+  a->start_ms = c->t0;
   a->attempts = c->attempts;
   sc_strcpy_cut(a->method, sizeof a->method,
                 c->o->head && !c->use_get ? "HEAD" : "GET");

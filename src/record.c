@@ -172,7 +172,9 @@ enum kind {
   X(connect_ms, K_MS, a->connect_ms, a->connect_ms >= 0)                       \
   X(tls_ms, K_MS, a->tls_ms, a->tls_ms >= 0)                                   \
   X(ttfb_ms, K_MS, a->ttfb_ms, a->ttfb_ms >= 0)                                \
-  X(duplicate_of, K_UINT, r->duplicate_of, r->duplicate_of != 0)
+  X(duplicate_of, K_UINT, r->duplicate_of, r->duplicate_of != 0)               \
+  X(start_ms, K_MS, a->start_ms, a->start_ms >= 0)                             \
+  X(worker, K_STR, a->worker, 1)
 
 #define FIELD_ID(name, kind, value, shown) F_##name,
 #define FIELD_NAME(name, kind, value, shown) #name,
