@@ -1539,14 +1539,15 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* The most of n bars in flight at once. A record gives times to 0.1 ms,
- * so each bar is taken to end 0.1 ms early: one check that starts as the
- * one before answers (the serial model) does not count as overlapping. */
+/* The most of n bars in flight at once. A record rounds its start and
+ * its time to 0.1 ms each, so each bar is taken to end 0.2 ms early: a
+ * check that starts as the one before answers (the serial model) does not
+ * count as overlapping it. */
 static size_t most_in_flight(const struct bar *b, size_t n) {
   double *st = sc_xmalloc(n * sizeof *st), *en = sc_xmalloc(n * sizeof *en);
   for (size_t i = 0; i < n; i++) {
     st[i] = b[i].start;
-    en[i] = b[i].end - 0.1 > b[i].start ? b[i].end - 0.1 : b[i].start;
+    en[i] = b[i].end - 0.2 > b[i].start ? b[i].end - 0.2 : b[i].start;
   }
   qsort(st, n, sizeof *st, cmp_double);
   qsort(en, n, sizeof *en, cmp_double);
