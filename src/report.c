@@ -1551,14 +1551,18 @@ static size_t most_in_flight(const struct bar *b, size_t n) {
   }
   qsort(st, n, sizeof *st, cmp_double);
   qsort(en, n, sizeof *en, cmp_double);
-  size_t most = n ? 1 : 0, now = 0, j = 0;
-  for (size_t i = 0; i < n; i++) {
+  /* At equal times ends go first: a check that starts as another ends
+   * does not overlap it. A check that ends where it starts has its end
+   * taken first too, so now may dip below the true count for a moment,
+   * but never where a start is counted: such a check never counts. */
+  long most = n ? 1 : 0, now = 0;
+  for (size_t i = 0, j = 0; i < n; i++) {
     while (j < n && en[j] <= st[i]) j++, now--;
     if (++now > most) most = now;
   }
   free(st);
   free(en);
-  return most;
+  return (size_t)most;
 }
 
 /* Appends the axis: grid lines over a plot of height h (from y 0), tick

@@ -429,6 +429,25 @@ TEST(report_timeline_bars) {
   sc_report_free(rep);
 }
 
+TEST(report_timeline_most_at_once) {
+  /* One after another, as the serial model's records give them: 0.1 ms
+   * apart at most after rounding, some checks over in no time at all.
+   * Then two that overlap by 1 ms. */
+  struct sc_report *rep = sc_report_new(NULL);
+  static const double spans[][2] = {{0.2, 10.1}, {10.3, 0},   {10.3, 0},
+                                    {10.3, 5},   {15.2, 0.1}, {15.4, 7}};
+  for (int i = 0; i < 6; i++)
+    add_check(rep, i, spans[i][0], spans[i][1], "serial");
+  char *html = write_report(rep);
+  EXPECT_CONTAINS(html, "<th>most at once</th><td>1</td>");
+  free(html);
+  add_check(rep, 6, 21.4, 3, "serial");
+  html = write_report(rep);
+  EXPECT_CONTAINS(html, "<th>most at once</th><td>2</td>");
+  free(html);
+  sc_report_free(rep);
+}
+
 TEST(report_timeline_keeps_bars_up_to_the_limit) {
   /* SC_TIMELINE_BARS checks: a bar each. One more: none, and the
    * timeline shows checks in flight instead. */
