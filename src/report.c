@@ -98,6 +98,7 @@ struct timeline {
   int unnumbered;   /* a name is not "KIND N" */
   int mixed_kinds;  /* names of more than one KIND */
   char kind[32];    /* the first name's first word */
+  const struct worker *first_worker;
 };
 
 /* A host whose certificate expires within expiry_days. */
@@ -549,6 +550,7 @@ static const struct worker *worker_of(struct timeline *tl, const char *name) {
       (int)((numbered ? strtoul(sp + 1, NULL, 10) : tl->nworkers) % TL_COLORS);
   if (!numbered) tl->unnumbered = 1;
   if (!tl->nworkers) {
+    tl->first_worker = w;
     memcpy(tl->kind, key, kind);
     tl->kind[kind] = '\0';
   } else if (strlen(tl->kind) != kind || memcmp(tl->kind, key, kind) != 0) {
@@ -1518,7 +1520,7 @@ struct axis {
 static struct axis axis_for(double ms) {
   struct axis a;
   if (!(ms > 0)) ms = 1;
-  double raw = ms / 7, p = pow(10, floor(log10(raw))), m = raw / p;
+  double raw = ms / 7.0, p = pow(10, floor(log10(raw))), m = raw / p;
   a.step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
   a.max = ceil(ms / a.step - 1e-9) * a.step;
   return a;
@@ -1708,11 +1710,8 @@ static void tl_workers(struct sc_buf *b, const struct timeline *tl) {
     if (tl->nworkers > 1)
       sc_buf_adds(b, k && tl->kind[k - 1] == 's' ? "es" : "s");
   } else if (tl->nworkers == 1) {
-    const struct worker *w = NULL;
-    for (size_t i = 0; !w && i <= tl->workers.mask; i++)
-      w = (const struct worker *)tl->workers.b[i];
     sc_buf_adds(b, " (");
-    esc(b, w->name);
+    esc(b, tl->first_worker->name);
     sc_buf_adds(b, ")");
   }
 }

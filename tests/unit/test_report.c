@@ -392,8 +392,9 @@ TEST(report_timeline_bars) {
   for (int i = 0; i < 31; i++) add_check(rep, i, i * 100.0, 90, "serial");
   sc_report_timeline(rep, &(struct sc_report_timeline){.label = "process"});
   for (int i = 0; i < 30; i++) {
+    int round = i / 3; /* three at a time */
     snprintf(name, sizeof name, "process %d", i % 3);
-    add_check(rep, i, (i / 3) * 100.0, 90, name);
+    add_check(rep, i, round * 100.0, 90, name);
   }
   sc_report_timeline(rep, &(struct sc_report_timeline){.label = "event",
                                                        .note = "<b>note</b>"});
