@@ -49,7 +49,7 @@ PYTEST  ?= /usr/bin/python3 -m pytest
 SITECHECK_MODELS ?= event,thread,process,serial,event:2
 export SITECHECK_MODELS
 
-.PHONY: all deps test-deps demo check lint unit integration tsan-check valgrind-check fuzz clean format bench install uninstall
+.PHONY: all deps test-deps demo demo-picture check lint unit integration tsan-check valgrind-check fuzz clean format bench install uninstall
 
 all: sitecheck
 
@@ -123,6 +123,21 @@ fuzz: $(FUZZERS)
 demo: deps
 	$(MAKE) sitecheck
 	./sitecheck demo
+
+# docs/demo.png, README's picture: the demo at full scale (about a minute)
+# with --report, screenshotted by headless Chromium (make test-deps
+# installs it). DEMO_ARGS=--scale 0.1 makes a quick one.
+DEMO_ARGS ?=
+demo-picture: deps
+	$(MAKE) sitecheck
+	@command -v chromium > /dev/null || \
+	  { echo "make demo-picture needs chromium (make test-deps)"; exit 1; }
+	mkdir -p build/chromium-profile
+	./sitecheck demo $(DEMO_ARGS) --report build/demo-picture.html
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	  --user-data-dir=$(CURDIR)/build/chromium-profile \
+	  --window-size=1000,1370 --screenshot=$(CURDIR)/docs/demo.png \
+	  file://$(CURDIR)/build/demo-picture.html 2> build/chromium.log
 
 # Every finding an error: formatting (clang-format --dry-run), clang-tidy
 # with the checks in .clang-tidy (one process per file, LINT_JOBS at once),

@@ -514,6 +514,7 @@ static void fill_common(struct sc_check *c, struct sc_result *r) {
   struct sc_answer *a = &r->a;
   sc_result_for_job(r, &c->job);
   a->time_ms = sc_now_ms() - c->t0;
+  a->start_ms = c->t0;
   a->attempts = c->attempts;
   sc_strcpy_cut(a->method, sizeof a->method,
                 c->o->head && !c->use_get ? "HEAD" : "GET");

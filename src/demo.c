@@ -2,7 +2,9 @@
  * simulated web. Starts `sitecheck serve` on loopback, builds the talk's
  * list (31 sites whose latencies average 1.13 s, the slowest 2.5 s, drawn
  * from a fixed seed), runs every model on it as a child process and prints
- * wall time, speed-up, CPU time, peak RSS and tally side by side. */
+ * wall time, speed-up, CPU time, peak RSS and tally side by side. With
+ * --report, each child also writes its records, and the report module
+ * draws them as one timeline per model on one page (report.h). */
 #include "demo.h"
 
 #include <errno.h>
@@ -14,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report.h"
+#include "report_main.h"
 #include "run.h"
 #include "util.h"
 
@@ -21,9 +25,11 @@
 #define SLOWEST_MS 2500.0
 
 static const char demo_usage[] =
-    "usage: sitecheck demo [--scale F] [--sites N]\n"
-    "  --scale F   multiply every latency by F (0.1 runs in seconds)\n"
-    "  --sites N   number of sites (default 31, as in the talk)\n";
+    "usage: sitecheck demo [--scale F] [--sites N] [--report FILE.html]\n"
+    "  --scale F        multiply every latency by F (0.1 runs in seconds)\n"
+    "  --sites N        number of sites (default 31, as in the talk)\n"
+    "  --report FILE    also draw when each site was checked in each model\n"
+    "                   (one self-contained HTML page)\n";
 
 /* Latencies in ms: a fixed-seed draw, stretched so that the mean is
  * MEAN_MS and the slowest SLOWEST_MS (the talk's 31 sites: 35.1 s in all,
@@ -84,10 +90,11 @@ struct outcome {
   int status;
 };
 
-/* Runs `self -q -m MODEL [--loops 1] [-c N] FILE`, capturing the
- * tally. */
+/* Runs `self -q -m MODEL [--loops 1] [-c N] [-o RECORDS] FILE`,
+ * capturing the tally. */
 static int run_model(const char *self, const char *model, const char *conc,
-                     const char *file, struct outcome *out) {
+                     const char *records, const char *file,
+                     struct outcome *out) {
   int p[2];
   if (pipe(p) != 0) return -1;
   double t0 = sc_now_ms();
@@ -98,13 +105,16 @@ static int run_model(const char *self, const char *model, const char *conc,
     close(p[0]);
     close(p[1]);
     /* The event model on one loop: the talk's lesson is one thread. */
-    const char *argv[] = {
-        self, "-q", "--no-progress", "-m", model, "--loops", "1", NULL,
-        NULL, NULL};
+    const char *argv[14] = {self,      "-q", "--no-progress", "-m", model,
+                            "--loops", "1"};
     int n = strcmp(model, "event") == 0 ? 7 : 5;
     if (conc) {
       argv[n++] = "-c";
       argv[n++] = conc;
+    }
+    if (records) {
+      argv[n++] = "-o";
+      argv[n++] = records;
     }
     argv[n] = file;
     argv[n + 1] = NULL;
@@ -131,9 +141,83 @@ static int run_model(const char *self, const char *model, const char *conc,
   return 0;
 }
 
+/* The models in the talk's order, with what each one's timeline shows. */
+static const struct run {
+  const char *model, *conc, *lesson;
+} runs[] = {
+    {"serial", NULL,
+     "One check at a time: each site waits for the one before, so the run "
+     "takes the sum of all the latencies."},
+    {"process", "3",
+     "Three worker processes, each checking one site at a time: a "
+     "staircase three checks wide, about a third of the serial time."},
+    {"thread", NULL,
+     "A thread per site: every check starts at once and the run ends with "
+     "the slowest site, at the cost of a thread (and its stack) each."},
+    {"event", NULL,
+     "One thread and one loop: every check is in flight at once, as with "
+     "threads, and the run ends with the slowest site."},
+};
+#define NRUNS (sizeof runs / sizeof runs[0])
+
+/* Draws each run's records (records[i], written by runs[i], measured as
+ * out[i]) as its timeline and writes the page to path. Returns 0, or -1
+ * after saying why. */
+static int write_report(const char *path, const char *subtitle,
+                        char records[][32], const struct outcome *out) {
+  struct sc_report_opts o = {
+      .title = "sitecheck demo: four ways to check a website",
+      .subtitle = subtitle,
+      .only_timelines = 1};
+  struct sc_report *rep = sc_report_new(&o);
+  int rc = 0;
+  for (size_t i = 0; i < NRUNS && rc == 0; i++) {
+    struct sc_report_timeline t = {.label = runs[i].model,
+                                   .note = runs[i].lesson,
+                                   .wall_ms = out[i].wall_ms,
+                                   .cpu_s = out[i].cpu_s,
+                                   .rss_mb = out[i].rss_mb};
+    FILE *f = fopen(records[i], "r");
+    sc_report_timeline(rep, &t);
+    if (!f) {
+      fprintf(stderr, "sitecheck demo: cannot read %s: %s\n", records[i],
+              strerror(errno));
+      rc = -1;
+    } else {
+      rc = sc_report_read(rep, f, records[i], 0);
+      fclose(f);
+    }
+  }
+  if (rc == 0 && (rc = sc_report_save(rep, path)) != 0)
+    fprintf(stderr, "sitecheck demo: cannot write %s: %s\n", path,
+            strerror(errno));
+  sc_report_free(rep);
+  return rc;
+}
+
+/* Whether a report can be written at path: its directory is writable.
+ * Found before the runs, which take a minute at full scale. */
+static int report_path_ok(const char *path) {
+  if (!*path || strcmp(path, "-") == 0) {
+    fputs("sitecheck demo: --report needs a file name\n", stderr);
+    return 0;
+  }
+  const char *slash = strrchr(path, '/');
+  char *dir =
+      slash ? sc_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+            : sc_xstrdup(".");
+  int ok = access(dir, W_OK | X_OK) == 0;
+  if (!ok)
+    fprintf(stderr, "sitecheck demo: cannot write %s: %s\n", path,
+            strerror(errno));
+  free(dir);
+  return ok;
+}
+
 int sc_demo_main(int argc, char **argv) {
   double scale = 1.0;
   long sites = 31;
+  const char *report = NULL;
   for (int i = 1; i < argc; i++) {
     long ms;
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -146,12 +230,16 @@ int sc_demo_main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--sites") == 0 && i + 1 < argc &&
                sc_parse_long(argv[i + 1], 1, 100000, &sites) == 0) {
       i++;
+    } else if (strcmp(argv[i], "--report") == 0 && i + 1 < argc) {
+      report = argv[++i];
     } else {
       fprintf(stderr, "sitecheck demo: bad argument '%s'\n%s", argv[i],
               demo_usage);
       return SC_EXIT_USAGE;
     }
   }
+
+  if (report && !report_path_ok(report)) return SC_EXIT_USAGE;
 
   char self[4096];
   ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -209,19 +297,29 @@ int sc_demo_main(int argc, char **argv) {
          "speed-up", "CPU", "peak RSS", "tally");
   fflush(stdout);
 
-  static const struct {
-    const char *model, *conc;
-  } runs[] = {
-      {"serial", NULL}, {"process", "3"}, {"thread", NULL}, {"event", NULL}};
   double serial_ms = 0;
   int rc = 0;
-  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+  struct outcome outs[NRUNS];
+  char records[NRUNS][32];
+  size_t ran = 0;
+  for (size_t i = 0; i < NRUNS; i++) {
     struct outcome out;
     char workers[32];
-    if (run_model(self, runs[i].model, runs[i].conc, file, &out) != 0) {
+    snprintf(records[i], sizeof records[i], "/tmp/sitecheck-demo-XXXXXX");
+    int rfd = report ? mkstemp(records[i]) : -1;
+    if (report && rfd < 0) {
+      fputs("sitecheck demo: cannot make a records file\n", stderr);
       rc = SC_EXIT_INTERNAL;
       break;
     }
+    if (rfd >= 0) close(rfd);
+    ran = i + 1;
+    if (run_model(self, runs[i].model, runs[i].conc, report ? records[i] : NULL,
+                  file, &out) != 0) {
+      rc = SC_EXIT_INTERNAL;
+      break;
+    }
+    outs[i] = out;
     if (i == 0) serial_ms = out.wall_ms;
     if (strcmp(runs[i].model, "process") == 0)
       snprintf(workers, sizeof workers, "3");
@@ -248,6 +346,18 @@ int sc_demo_main(int argc, char **argv) {
   printf(
       "(talk, 2017: serial 35.1 s, 3 processes 9.6 s, threads 5.7 s, "
       "event loop 2.8 s)\n");
+  if (report && rc == 0) {
+    char sub[160];
+    snprintf(sub, sizeof sub,
+             "%ld simulated sites, latencies sum %.1f s, slowest %.2f s "
+             "(scale %g)",
+             sites, sum / 1000, slowest / 1000, scale);
+    if (write_report(report, sub, records, outs) == 0)
+      printf("\ntimelines of the four runs: %s\n", report);
+    else
+      rc = SC_EXIT_USAGE;
+  }
+  for (size_t i = 0; report && i < ran; i++) unlink(records[i]);
 
   unlink(file);
   free(lat);

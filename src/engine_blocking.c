@@ -26,10 +26,14 @@ static void check_init(struct sc_check *c, struct sc_run *run) {
   c->keep_arg = run;
 }
 
-/* Checks c's job with blocking transfers into *r. Returns r, or NULL if
- * the run is stopping (an interrupted check is not a completed one). */
-static struct sc_result *check(struct sc_check *c, struct sc_result *r) {
-  return sc_check_run_blocking(c, r) == 0 ? r : NULL;
+/* Checks c's job with blocking transfers into *r, run by worker (the
+ * record's name for this thread). Returns r, or NULL if the run is
+ * stopping (an interrupted check is not a completed one). */
+static struct sc_result *check(struct sc_check *c, struct sc_result *r,
+                               const char *worker) {
+  if (sc_check_run_blocking(c, r) != 0) return NULL;
+  sc_strcpy_cut(r->a.worker, sizeof r->a.worker, worker);
+  return r;
 }
 
 /* Completes c's job with its result (or none) and frees it. */
@@ -44,7 +48,7 @@ int sc_engine_serial(struct sc_run *run) {
   struct sc_result r;
   check_init(&c, run);
   while (sc_sched_take_wait(run->sched, &c.job) == 1)
-    complete(&c, run, check(&c, &r));
+    complete(&c, run, check(&c, &r, "serial"));
   sc_check_cleanup(&c);
   return 0;
 }
@@ -61,6 +65,7 @@ struct pool {
 struct worker_arg {
   struct pool *p;
   struct sc_job first; /* the job that made this thread start */
+  long index;          /* threads started before this one */
 };
 
 /* Takes this thread's next job: 1, or 0 at the end. An end seen while the
@@ -87,11 +92,13 @@ static void *thread_main(void *arg) {
   struct pool *p = wa->p;
   struct sc_check c;
   struct sc_result r;
+  char name[32];
   check_init(&c, p->run);
   c.job = wa->first;
+  snprintf(name, sizeof name, "thread %ld", wa->index);
   free(wa);
   do {
-    const struct sc_result *got = check(&c, &r);
+    const struct sc_result *got = check(&c, &r, name);
     /* Idle before the host slot frees: a main thread woken by the freed
      * slot then sees this thread coming for the job (see below). */
     pthread_mutex_lock(&p->lock);
@@ -136,6 +143,7 @@ int sc_engine_thread(struct sc_run *run) {
     struct worker_arg *wa = sc_xmalloc(sizeof *wa);
     wa->p = &p;
     wa->first = job;
+    wa->index = p.nthreads;
     p.busy++;
     if (pthread_create(&tids[p.nthreads], NULL, thread_main, wa) != 0) {
       fprintf(stderr, "sitecheck: cannot start a thread\n");

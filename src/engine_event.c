@@ -104,6 +104,15 @@ static void release(struct ev_loop *ev, struct ev_slot *s) {
   ev->freed++;
 }
 
+/* Completes slot s's check with r, run by this loop, and frees the
+ * slot. */
+static void complete(struct ev_loop *ev, struct ev_slot *s,
+                     struct sc_result *r) {
+  snprintf(r->a.worker, sizeof r->a.worker, "loop %d", ev->lane);
+  sc_run_complete(ev->run, &s->check.job, r);
+  release(ev, s);
+}
+
 static void on_retry_timer(uv_timer_t *t) {
   struct ev_slot *s = t->data;
   start_try(s);
@@ -166,8 +175,7 @@ static void drain(struct ev_loop *ev) {
     s->in_multi = 0;
     ev->fd_used -= fd_cost(s);
     if (next == SC_CHECK_DONE) {
-      sc_run_complete(ev->run, &s->check.job, &r);
-      release(ev, s);
+      complete(ev, s, &r);
     } else if (delay > 0)
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
     else
@@ -286,8 +294,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
         SC_CHECK_AGAIN) {
       uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
     } else {
-      sc_run_complete(ev->run, &s->check.job, &r);
-      release(ev, s);
+      complete(ev, s, &r);
     }
   }
   if (async) refill(ev);
@@ -347,8 +354,7 @@ static void start_try(struct ev_slot *s) {
     struct sc_result r;
     long delay;
     sc_check_finish(&s->check, CURLE_OUT_OF_MEMORY, &r, &delay);
-    sc_run_complete(ev->run, &s->check.job, &r);
-    release(ev, s);
+    complete(ev, s, &r);
     return;
   }
   s->in_multi = 1;

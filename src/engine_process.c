@@ -19,7 +19,9 @@
  * Messages are framed on a stream (SOCK_STREAM): a job is its URL's length
  * and bytes; a result is struct sc_answer, then the lengths and bytes of
  * final_url, chain and location. Strings cross whole, however long, so a record
- * reads the same in every model. */
+ * reads the same in every model. The answer's start_ms crosses as the
+ * worker took it, on the monotonic clock that parent and workers share;
+ * its worker is named by the parent ("process N", N the worker's slot). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -220,6 +222,7 @@ static int collect(struct procs *ps, long i) {
   r.a.content_type[sizeof r.a.content_type - 1] = '\0';
   r.a.server[sizeof r.a.server - 1] = r.a.method[sizeof r.a.method - 1] = '\0';
   r.a.http_version[sizeof r.a.http_version - 1] = '\0';
+  snprintf(r.a.worker, sizeof r.a.worker, "process %ld", i);
   r.final_url = final;
   r.chain = chain;
   r.location = location;
@@ -249,6 +252,7 @@ static void retire(struct procs *ps, long i) {
     struct sc_result r;
     sc_result_for_job(&r, &w->job);
     r.a.cls = SC_OTHER;
+    snprintf(r.a.worker, sizeof r.a.worker, "process %ld", i);
     if (WIFSIGNALED(st))
       snprintf(r.a.detail, sizeof r.a.detail, "worker process died (signal %d)",
                WTERMSIG(st));

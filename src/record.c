@@ -177,7 +177,9 @@ enum kind {
   X(input, K_STR, r->input, 1)                                                 \
   X(ok, K_BOOL, r->ok, 1)                                                      \
   X(tried_url, K_URL, r->tried_url, 1)                                         \
-  X(location, K_URL, r->location, 1)
+  X(location, K_URL, r->location, 1)                                           \
+  X(start_ms, K_MS, a->start_ms, a->start_ms >= 0)                             \
+  X(worker, K_STR, a->worker, 1)
 
 #define FIELD_ID(name, kind, value, shown) F_##name,
 #define FIELD_NAME(name, kind, value, shown) #name,

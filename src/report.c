@@ -2,8 +2,10 @@
  * counts by status and class (fixed tables), check times (hist.h), the
  * SLOWEST slowest checks, the first max_rows failures (their strings cut
  * to fixed lengths; the chains of the first CHAINS_MAX that had one), the
- * first CERTS_MAX hosts whose certificate expires soon, and the failures
- * and the check time per host (topk.h, max_hosts keys each). */
+ * first CERTS_MAX hosts whose certificate expires soon, the failures
+ * and the check time per host (topk.h, max_hosts keys each), and per
+ * timeline the first SC_TIMELINE_BARS checks, TL_BUCKETS buckets of
+ * checks in flight and TL_WORKERS worker names. */
 #include "report.h"
 
 #include <curl/curl.h>
@@ -33,6 +35,10 @@
 #define CLASSES_MAX 64  /* distinct failure class names counted */
 #define KEY_MAX 32      /* a class name's bytes, with the NUL */
 #define FLUSH_AT 65536  /* output buffered before a write */
+#define TL_BUCKETS 480  /* checks in flight over a run (even) */
+#define TL_WORKERS 4096 /* worker names told apart per timeline */
+#define TL_URL 200      /* bytes kept of a URL for a bar's tooltip */
+#define TL_COLORS 6     /* worker colours, in turn */
 
 /* One failure as the table shows it. */
 struct row {
@@ -52,6 +58,49 @@ struct slow {
   char key[KEY_MAX];
   int url_cut;
   char *url;
+};
+
+/* A worker's name as the records give it, and its bars' colour. */
+struct worker {
+  struct sc_hnode node;
+  char name[32];
+  int color;
+};
+
+/* One check on a timeline. */
+struct bar {
+  double start, end; /* ms from its run's start */
+  uint64_t line;
+  const struct worker *w; /* NULL: none named, or past TL_WORKERS */
+  int ok;
+  char key[KEY_MAX];
+  char *url; /* cut to TL_URL bytes */
+};
+
+/* One run's checks over time. Checks in flight are kept as the check time
+ * that falls in each of TL_BUCKETS buckets of width ms from the run's
+ * start; when a check ends past the last bucket, neighbouring buckets are
+ * merged pairwise and the width doubles, so the buckets always cover the
+ * run seen so far with between half and all of them. */
+struct timeline {
+  char *label, *note;
+  double wall_ms, cpu_s, rss_mb;
+  uint64_t n;       /* checks with a start time */
+  uint64_t untimed; /* results without one */
+  double end;       /* the last answer */
+  double busy;      /* check time summed */
+  struct bar *bars; /* the checks while there are at most
+                       SC_TIMELINE_BARS; NULL past that */
+  size_t nbars, bars_cap;
+  double width; /* ms per bucket */
+  double flight[TL_BUCKETS];
+  struct sc_htab workers;
+  size_t nworkers;
+  int workers_full; /* more names came than TL_WORKERS */
+  int unnumbered;   /* a name is not "KIND N" */
+  int mixed_kinds;  /* names of more than one KIND */
+  char kind[32];    /* the first name's first word */
+  const struct worker *first_worker;
 };
 
 /* A host whose certificate expires within expiry_days. */
@@ -96,6 +145,10 @@ struct sc_report {
   struct sc_topk fail_hosts, time_hosts;
   uint64_t no_host;
   CURLU *cu;
+
+  int only_timelines;
+  struct timeline **tl; /* in the order they were started */
+  size_t ntl;
 };
 
 /* ------------------------------------------------------------ strings */
@@ -251,6 +304,7 @@ void sc_report_rec_init(struct sc_report_rec *v) {
   v->attempts = -1;
   v->cert_days_left = SC_NO_DAYS;
   v->dns_ms = v->connect_ms = v->tls_ms = v->ttfb_ms = -1;
+  v->start_ms = -1;
 }
 
 void sc_report_rec_from_result(struct sc_report_rec *v,
@@ -277,6 +331,8 @@ void sc_report_rec_from_result(struct sc_report_rec *v,
   v->tried_url = r->tried_url ? r->tried_url : r->check_url;
   v->input = r->input;
   v->ok = r->ok;
+  v->start_ms = a->start_ms;
+  v->worker = a->worker[0] ? a->worker : NULL;
 }
 
 struct sc_report *sc_report_new(const struct sc_report_opts *o) {
@@ -289,6 +345,7 @@ struct sc_report *sc_report_new(const struct sc_report_opts *o) {
   rep->max_rows = o->max_rows ? o->max_rows : 10000;
   rep->max_hosts = o->max_hosts ? o->max_hosts : 100000;
   rep->expiry_days = o->expiry_days ? o->expiry_days : 30;
+  rep->only_timelines = o->only_timelines;
   sc_hist_init(&rep->times);
   sc_ht_init(&rep->certs);
   sc_topk_init(&rep->fail_hosts, rep->max_hosts);
@@ -454,6 +511,122 @@ static void add_cert(struct sc_report *rep, const struct sc_report_rec *v,
   rep->ncerts++;
 }
 
+void sc_report_timeline(struct sc_report *rep,
+                        const struct sc_report_timeline *t) {
+  struct timeline *tl = sc_xcalloc(1, sizeof *tl);
+  tl->label = sc_xstrdup(t && t->label ? t->label : "records");
+  tl->note = t && t->note ? sc_xstrdup(t->note) : NULL;
+  if (t) {
+    tl->wall_ms = t->wall_ms;
+    tl->cpu_s = t->cpu_s;
+    tl->rss_mb = t->rss_mb;
+  }
+  tl->width = 1.0 / 16;
+  sc_ht_init(&tl->workers);
+  rep->tl = sc_xrealloc(rep->tl, (rep->ntl + 1) * sizeof *rep->tl);
+  rep->tl[rep->ntl++] = tl;
+}
+
+/* The worker called name on tl, added when new; NULL once TL_WORKERS
+ * names are known. A name ending in a number ("thread 3") takes its
+ * colour from the number, so a worker keeps its colour from run to run;
+ * another one by its order of appearance. */
+static const struct worker *worker_of(struct timeline *tl, const char *name) {
+  char key[32];
+  size_t n = cut_len(name, strlen(name), sizeof key - 1);
+  memcpy(key, name, n);
+  key[n] = '\0';
+  uint64_t hash = sc_hash_str(0, key);
+  struct worker *w =
+      SC_HT_FIND(&tl->workers, hash, key, struct worker, node, name);
+  if (w) return w;
+  if (tl->nworkers == TL_WORKERS) {
+    tl->workers_full = 1;
+    return NULL;
+  }
+  w = sc_xcalloc(1, sizeof *w);
+  memcpy(w->name, key, n + 1);
+  const char *sp = strchr(key, ' ');
+  size_t kind = sp ? (size_t)(sp - key) : n, digits = 0;
+  while (digits < n && key[n - 1 - digits] >= '0' && key[n - 1 - digits] <= '9')
+    digits++;
+  int numbered = sp && digits > 0 && digits < 10 && sp == key + n - digits - 1;
+  w->color =
+      (int)((numbered ? strtoul(sp + 1, NULL, 10) : tl->nworkers) % TL_COLORS);
+  if (!numbered) tl->unnumbered = 1;
+  if (!tl->nworkers) {
+    tl->first_worker = w;
+    memcpy(tl->kind, key, kind);
+    tl->kind[kind] = '\0';
+  } else if (strlen(tl->kind) != kind || memcmp(tl->kind, key, kind) != 0) {
+    tl->mixed_kinds = 1;
+  }
+  w->node.hash = hash;
+  sc_ht_add(&tl->workers, &w->node);
+  tl->nworkers++;
+  return w;
+}
+
+/* Adds the check time of [s, e) to tl's buckets, first widening them
+ * until e falls within them. */
+static void flight_add(struct timeline *tl, double s, double e) {
+  while (e > tl->width * TL_BUCKETS) {
+    for (int i = 0; i < TL_BUCKETS / 2; i++)
+      tl->flight[i] = tl->flight[2 * i] + tl->flight[2 * i + 1];
+    memset(tl->flight + TL_BUCKETS / 2, 0, sizeof tl->flight / 2);
+    tl->width *= 2;
+  }
+  size_t last = (size_t)(e / tl->width);
+  if (last >= TL_BUCKETS) last = TL_BUCKETS - 1;
+  for (size_t i = (size_t)(s / tl->width); i <= last; i++) {
+    double lo = (double)i * tl->width, hi = lo + tl->width;
+    double part = (e < hi ? e : hi) - (s > lo ? s : lo);
+    if (part > 0) tl->flight[i] += part;
+  }
+}
+
+static void free_bars(struct timeline *tl) {
+  for (size_t i = 0; i < tl->nbars; i++) free(tl->bars[i].url);
+  free(tl->bars);
+  tl->bars = NULL;
+  tl->nbars = tl->bars_cap = 0;
+}
+
+/* Puts v on the current timeline: a bar while the run has at most
+ * SC_TIMELINE_BARS checks (past that the bars go: the picture becomes
+ * checks in flight), and its time in the buckets. */
+static void timeline_add(struct sc_report *rep, const struct sc_report_rec *v,
+                         const char *key, int ok) {
+  if (!rep->ntl) sc_report_timeline(rep, NULL);
+  struct timeline *tl = rep->tl[rep->ntl - 1];
+  if (v->start_ms < 0 || v->time_ms < 0) {
+    tl->untimed++;
+    return;
+  }
+  double s = v->start_ms, e = s + v->time_ms;
+  tl->n++;
+  tl->busy += v->time_ms;
+  if (e > tl->end) tl->end = e;
+  flight_add(tl, s, e);
+  const struct worker *w = v->worker ? worker_of(tl, v->worker) : NULL;
+  if (tl->n > SC_TIMELINE_BARS) {
+    if (tl->bars) free_bars(tl);
+    return;
+  }
+  if (tl->nbars == tl->bars_cap) {
+    tl->bars_cap = tl->bars_cap ? 2 * tl->bars_cap : 64;
+    tl->bars = sc_xrealloc(tl->bars, tl->bars_cap * sizeof *tl->bars);
+  }
+  struct bar *b = &tl->bars[tl->nbars++];
+  b->start = s;
+  b->end = e;
+  b->line = v->line;
+  b->w = w;
+  b->ok = ok;
+  memcpy(b->key, key, KEY_MAX);
+  b->url = keep(v->url ? v->url : "", v->url ? v->url_len : 0, TL_URL, NULL);
+}
+
 void sc_report_add(struct sc_report *rep, const struct sc_report_rec *v) {
   char key[KEY_MAX], host[256];
   int ok = is_ok(v);
@@ -461,6 +634,7 @@ void sc_report_add(struct sc_report *rep, const struct sc_report_rec *v) {
   rep->ok += ok;
   count_key(rep, v);
   key_of(v, key);
+  timeline_add(rep, v, key, ok);
   if (!ok) add_row(rep, v, key);
   if (v->duplicate_of) {
     rep->dups++; /* answered by another line's check */
@@ -503,6 +677,20 @@ void sc_report_free(struct sc_report *rep) {
   sc_topk_free(&rep->fail_hosts);
   sc_topk_free(&rep->time_hosts);
   curl_url_cleanup(rep->cu);
+  for (size_t i = 0; i < rep->ntl; i++) {
+    struct timeline *tl = rep->tl[i];
+    free_bars(tl);
+    for (size_t j = 0; j <= tl->workers.mask; j++)
+      for (struct sc_hnode *p = tl->workers.b[j], *next; p; p = next) {
+        next = p->next;
+        free(p);
+      }
+    sc_ht_free(&tl->workers);
+    free(tl->label);
+    free(tl->note);
+    free(tl);
+  }
+  free(rep->tl);
   free(rep->title);
   free(rep->subtitle);
   free(rep->options);
@@ -609,6 +797,14 @@ static const char style[] =
     ".legend span{display:inline-block;margin-right:14px;font-size:13px}\n"
     ".legend i{display:inline-block;width:10px;height:10px;margin-right:4px;"
     "vertical-align:-1px}\n"
+    ".tl{display:grid;grid-template-columns:220px minmax(0,1fr);"
+    "gap:0 20px;margin:12px 0 20px;align-items:start}\n"
+    ".tl h3{margin:0 0 4px;font-size:17px}\n"
+    ".tlstats{width:auto;font-size:13px;margin:0}\n"
+    ".tlstats th{background:none;font-weight:400;color:#57606a;"
+    "padding:1px 10px 1px 0;border:0}\n"
+    ".tlstats td{padding:1px 0;border:0;font-variant-numeric:tabular-nums}\n"
+    ".tlnote{font-size:13px;margin:6px 0 0}\n"
     "footer{margin-top:36px;color:#57606a;font-size:12px}\n";
 
 /* Where the document is built: flushed to f at row boundaries. */
@@ -1311,6 +1507,328 @@ static void hosts(struct w *w, const struct sc_report *rep) {
   sc_buf_adds(b, "</section>\n");
 }
 
+/* ------------------------------------------------------------ timelines */
+
+/* The timelines' drawing: TL_W user units wide, the time axis from TL_X0
+ * over TL_PW, room on the right for the label of a run's last answer. */
+enum { TL_W = 800, TL_X0 = 8, TL_PW = 716, TL_AXIS = 26, TL_FLIGHT_H = 150 };
+
+static const char *const tl_colors[TL_COLORS] = {
+    "#0969da", "#1a7f37", "#8250df", "#1b7c83", "#bf8700", "#57606a"};
+#define TL_FAIL "#cf222e"
+
+/* The shared time axis: 0 to max ms, ticks every step. */
+struct axis {
+  double max, step;
+};
+
+/* An axis to at least ms with 4 to 10 ticks at 1, 2 or 5 x 10^k. */
+static struct axis axis_for(double ms) {
+  struct axis a;
+  if (!(ms > 0)) ms = 1;
+  double raw = ms / 7.0, p = pow(10, floor(log10(raw))), m = raw / p;
+  a.step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  a.max = ceil(ms / a.step - 1e-9) * a.step;
+  return a;
+}
+
+static double tl_x(const struct axis *a, double ms) {
+  return TL_X0 + TL_PW * ms / a->max;
+}
+
+static int cmp_bar(const void *a, const void *b) {
+  const struct bar *x = a, *y = b;
+  if (x->start != y->start) return x->start < y->start ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The most of n bars in flight at once. A record rounds its start and
+ * its time to 0.1 ms each, so each bar is taken to end 0.2 ms early: a
+ * check that starts as the one before answers (the serial model) does not
+ * count as overlapping it. */
+static size_t most_in_flight(const struct bar *b, size_t n) {
+  double *st = sc_xmalloc(n * sizeof *st), *en = sc_xmalloc(n * sizeof *en);
+  for (size_t i = 0; i < n; i++) {
+    st[i] = b[i].start;
+    en[i] = b[i].end - 0.2 > b[i].start ? b[i].end - 0.2 : b[i].start;
+  }
+  qsort(st, n, sizeof *st, cmp_double);
+  qsort(en, n, sizeof *en, cmp_double);
+  /* At equal times ends go first: a check that starts as another ends
+   * does not overlap it. A check that ends where it starts has its end
+   * taken first too, so now may dip below the true count for a moment,
+   * but never where a start is counted: such a check never counts. */
+  long most = n ? 1 : 0, now = 0;
+  for (size_t i = 0, j = 0; i < n; i++) {
+    while (j < n && en[j] <= st[i]) j++, now--;
+    if (++now > most) most = now;
+  }
+  free(st);
+  free(en);
+  return (size_t)most;
+}
+
+/* Appends the axis: grid lines over a plot of height h (from y 0), tick
+ * labels under it. */
+static void tl_axis(struct sc_buf *b, const struct axis *a, int h) {
+  for (int k = 0; k * a->step <= a->max + 1e-9; k++) {
+    double v = k * a->step, x = tl_x(a, v);
+    sc_buf_printf(b,
+                  "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" "
+                  "stroke=\"%s\"/><text x=\"%.1f\" y=\"%d\" "
+                  "text-anchor=\"middle\">",
+                  x, x, h + 4, k ? "#eaeef2" : "#8c959f", x, h + 17);
+    if (v == 0)
+      sc_buf_adds(b, "0");
+    else if (a->max < 1000)
+      sc_buf_printf(b, "%g ms", v);
+    else
+      sc_buf_printf(b, "%g s", v / 1000);
+    sc_buf_adds(b, "</text>");
+  }
+  sc_buf_printf(b,
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+                "stroke=\"#8c959f\"/>\n",
+                TL_X0, h, TL_X0 + TL_PW, h);
+}
+
+/* Appends the dashed line at the run's last answer, with its time. */
+static void tl_end(struct sc_buf *b, const struct axis *a, double end, int h) {
+  double x = tl_x(a, end);
+  sc_buf_printf(b,
+                "<line class=\"end\" x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" "
+                "y2=\"%d\" stroke=\"#1f2328\" stroke-dasharray=\"3 3\"/>"
+                "<text x=\"%.1f\" y=\"11\" font-weight=\"600\">",
+                x, x, h, x + 4);
+  add_ms(b, end);
+  sc_buf_adds(b, "</text>\n");
+}
+
+/* One bar per check, a row each in order of start. */
+static void tl_bars(struct sc_buf *b, const struct timeline *tl,
+                    const struct axis *a) {
+  size_t n = tl->nbars;
+  double pitch = n * 6 <= 240 ? 6 : 240.0 / (double)n;
+  int h = (int)ceil(pitch * (double)n) + 2;
+  sc_buf_printf(b,
+                "<svg class=\"tlchart\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+                "height=\"%d\" role=\"img\" aria-label=\"one bar per check "
+                "from its start to its answer\">\n",
+                TL_W, h + TL_AXIS, TL_W, h + TL_AXIS);
+  tl_axis(b, a, h);
+  struct bar *s = sc_xmalloc((n ? n : 1) * sizeof *s);
+  memcpy(s, tl->bars, n * sizeof *s);
+  qsort(s, n, sizeof *s, cmp_bar);
+  for (size_t i = 0; i < n; i++) {
+    double x = tl_x(a, s[i].start), wd = tl_x(a, s[i].end) - x;
+    if (wd < 1) wd = 1;
+    sc_buf_printf(b,
+                  "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                  "height=\"%.2f\" fill=\"%s\" data-start=\"%.1f\" "
+                  "data-end=\"%.1f\" data-worker=\"",
+                  x, 1 + pitch * (double)i, wd, pitch * 0.78,
+                  !s[i].ok ? TL_FAIL
+                  : s[i].w ? tl_colors[s[i].w->color]
+                           : tl_colors[0],
+                  s[i].start, s[i].end);
+    if (s[i].w) esc(b, s[i].w->name);
+    sc_buf_printf(b, "\"><title>line %llu: ", (unsigned long long)s[i].line);
+    esc(b, s[i].key);
+    sc_buf_adds(b, " in ");
+    add_ms(b, s[i].end - s[i].start);
+    sc_buf_adds(b, ", from ");
+    add_ms(b, s[i].start);
+    if (s[i].w) {
+      sc_buf_adds(b, ", ");
+      esc(b, s[i].w->name);
+    }
+    sc_buf_adds(b, "\n");
+    struct sc_buf m = {0};
+    sc_report_mask(&m, s[i].url, strlen(s[i].url));
+    sc_html_escape(b, m.data, m.len);
+    sc_buf_free(&m);
+    sc_buf_adds(b, "</title></rect>\n");
+  }
+  free(s);
+  tl_end(b, a, tl->end, h);
+  sc_buf_adds(b, "</svg>\n");
+}
+
+/* Checks in flight over time, a step per bucket: the mean number in
+ * flight while it lasted. */
+static void tl_flight(struct sc_buf *b, const struct timeline *tl,
+                      const struct axis *a) {
+  const int h = TL_FLIGHT_H, top = 16;
+  size_t used = (size_t)ceil(tl->end / tl->width);
+  if (used > TL_BUCKETS) used = TL_BUCKETS;
+  double most = 0;
+  for (size_t i = 0; i < used; i++)
+    if (tl->flight[i] / tl->width > most) most = tl->flight[i] / tl->width;
+  if (!(most > 0)) most = 1;
+  sc_buf_printf(b,
+                "<svg class=\"tlchart\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+                "height=\"%d\" role=\"img\" aria-label=\"checks in flight "
+                "over time\">\n",
+                TL_W, h + TL_AXIS, TL_W, h + TL_AXIS);
+  tl_axis(b, a, h);
+  sc_buf_printf(b, "<path class=\"inflight\" d=\"M%.2f %d", tl_x(a, 0), h);
+  for (size_t i = 0; i < used; i++) {
+    double y = h - (h - top) * tl->flight[i] / tl->width / most;
+    double x1 = tl_x(a, (double)(i + 1) * tl->width);
+    if (i + 1 == used) x1 = tl_x(a, tl->end);
+    sc_buf_printf(b, "V%.2fH%.2f", y, x1);
+  }
+  sc_buf_printf(b,
+                "V%dZ\" fill=\"#b6e3ff\" stroke=\"#0969da\"/>\n<text x=\"%d\" "
+                "y=\"%d\">%.1f in flight at most (mean over ",
+                h, TL_X0 + 4, top - 4, most);
+  add_ms(b, tl->width);
+  sc_buf_adds(b, ")</text>\n");
+  tl_end(b, a, tl->end, h);
+  sc_buf_adds(b, "</svg>\n");
+}
+
+/* A row of the figures beside a timeline. */
+static void tl_stat(struct sc_buf *b, const char *name) {
+  sc_buf_adds(b, "<tr><th>");
+  esc(b, name);
+  sc_buf_adds(b, "</th><td>");
+}
+
+/* The workers: "3 processes", "1 (serial)", "31 workers". */
+static void tl_workers(struct sc_buf *b, const struct timeline *tl) {
+  if (tl->workers_full) {
+    sc_buf_adds(b, "more than ");
+    add_count(b, TL_WORKERS);
+    return;
+  }
+  add_count(b, tl->nworkers);
+  if (!tl->nworkers) return;
+  if (!tl->unnumbered && !tl->mixed_kinds) {
+    size_t k = strlen(tl->kind);
+    sc_buf_adds(b, " ");
+    esc(b, tl->kind);
+    if (tl->nworkers > 1)
+      sc_buf_adds(b, k && tl->kind[k - 1] == 's' ? "es" : "s");
+  } else if (tl->nworkers == 1) {
+    sc_buf_adds(b, " (");
+    esc(b, tl->first_worker->name);
+    sc_buf_adds(b, ")");
+  }
+}
+
+/* One timeline: its figures and sentence beside its picture. first is
+ * the first timeline, whose wall time a speed-up is measured against. */
+static void timeline(struct w *w, const struct timeline *tl, size_t index,
+                     const struct timeline *first, const struct axis *a) {
+  struct sc_buf *b = &w->b;
+  size_t most = tl->bars ? most_in_flight(tl->bars, tl->nbars) : 0;
+  sc_buf_printf(b, "<div class=\"tl\" id=\"tl-%zu\" data-label=\"", index + 1);
+  esc(b, tl->label);
+  sc_buf_adds(b, "\"><div class=\"tlside\"><h3>");
+  esc(b, tl->label);
+  sc_buf_adds(b, "</h3><table class=\"tlstats\">");
+  if (tl->wall_ms > 0) {
+    tl_stat(b, "wall");
+    add_ms(b, tl->wall_ms);
+    sc_buf_adds(b, "</td></tr>");
+    if (first != tl && first->wall_ms > 0) {
+      tl_stat(b, "speed-up");
+      sc_buf_printf(b, "%.1f\xC3\x97</td></tr>", first->wall_ms / tl->wall_ms);
+    }
+  }
+  if (tl->cpu_s > 0) {
+    tl_stat(b, "CPU");
+    sc_buf_printf(b, "%.2f s</td></tr>", tl->cpu_s);
+  }
+  if (tl->rss_mb > 0) {
+    tl_stat(b, "peak memory");
+    sc_buf_printf(b, "%.1f MB</td></tr>", tl->rss_mb);
+  }
+  tl_stat(b, "workers");
+  tl_workers(b, tl);
+  sc_buf_adds(b, "</td></tr>");
+  tl_stat(b, "checks");
+  add_count(b, tl->n);
+  sc_buf_adds(b, "</td></tr>");
+  if (tl->bars) {
+    tl_stat(b, "most at once");
+    add_count(b, most);
+    sc_buf_adds(b, "</td></tr>");
+  }
+  sc_buf_adds(b, "</table><p class=\"tlnote\">");
+  if (tl->note) {
+    esc(b, tl->note);
+  } else if (tl->bars && most == 1) {
+    sc_buf_adds(b,
+                "One check at a time: each waited for the one before, so "
+                "the run lasted as long as all the checks added up (");
+    add_ms(b, tl->busy);
+    sc_buf_adds(b, ").");
+  } else {
+    if (tl->bars)
+      sc_buf_printf(b, "Up to %zu checks in flight at once", most);
+    else
+      sc_buf_printf(b, "%.1f checks in flight on average",
+                    tl->end > 0 ? tl->busy / tl->end : 0);
+    sc_buf_adds(b, ": their times add up to ");
+    add_ms(b, tl->busy);
+    sc_buf_adds(b, ", but the last answer came at ");
+    add_ms(b, tl->end);
+    sc_buf_adds(b, ".");
+  }
+  sc_buf_adds(b, "</p>");
+  if (tl->untimed) {
+    sc_buf_adds(b, "<p class=\"note\">");
+    add_count(b, tl->untimed);
+    sc_buf_adds(b, " records without a start time are not drawn.</p>");
+  }
+  sc_buf_adds(b, "</div><div>\n");
+  if (tl->bars)
+    tl_bars(b, tl, a);
+  else
+    tl_flight(b, tl, a);
+  sc_buf_adds(b, "</div></div>\n");
+  flush(w, 0);
+}
+
+/* The timelines that have checks, on one time axis. */
+static void timelines(struct w *w, const struct sc_report *rep) {
+  struct sc_buf *b = &w->b;
+  double end = 0;
+  const struct timeline *first = NULL;
+  for (size_t i = 0; i < rep->ntl; i++) {
+    if (!rep->tl[i]->n) continue;
+    if (!first) first = rep->tl[i];
+    if (rep->tl[i]->end > end) end = rep->tl[i]->end;
+  }
+  if (!first) return;
+  struct axis a = axis_for(end);
+  sc_buf_adds(b,
+              "<section id=\"timeline\"><h2>Timeline</h2>\n<p "
+              "class=\"note\">Each bar is one check, from its start to its "
+              "answer, one row per check in the order they started, on a "
+              "time axis shared by every timeline; its colour is the worker "
+              "that ran it (red: not OK), the dashed line the run's last "
+              "answer. Past ");
+  add_count(b, SC_TIMELINE_BARS);
+  sc_buf_adds(b, " checks a timeline shows how many were in flight.</p>\n");
+  for (size_t i = 0; i < rep->ntl; i++)
+    if (rep->tl[i]->n) timeline(w, rep->tl[i], i, first, &a);
+  sc_buf_adds(b, "</section>\n");
+}
+
+static int has_timeline(const struct sc_report *rep) {
+  for (size_t i = 0; i < rep->ntl; i++)
+    if (rep->tl[i]->n) return 1;
+  return 0;
+}
+
 int sc_report_write(struct sc_report *rep, FILE *out) {
   struct w w = {.f = out};
   struct sc_buf *b = &w.b;
@@ -1346,23 +1864,30 @@ int sc_report_write(struct sc_report *rep, FILE *out) {
     esc(b, rep->options);
     sc_buf_adds(b, "</code></p>\n");
   }
-  sc_buf_adds(b,
-              "<nav><a href=\"#summary\">summary</a><a "
-              "href=\"#statuses\">statuses</a><a href=\"#times\">check "
-              "times</a><a href=\"#slowest\">slowest</a><a "
-              "href=\"#failures\">failures</a><a "
-              "href=\"#chains\">redirect chains</a><a "
-              "href=\"#certs\">certificates</a><a "
-              "href=\"#hosts\">hosts</a></nav>\n");
-  summary(&w, rep);
-  status_chart(&w, rep);
-  times_chart(&w, rep);
-  slow_chart(&w, rep);
-  flush(&w, 0);
-  failures(&w, rep);
-  chains(&w, rep);
-  certs(&w, rep);
-  hosts(&w, rep);
+  if (rep->only_timelines) {
+    timelines(&w, rep);
+  } else {
+    sc_buf_printf(
+        b,
+        "<nav><a href=\"#summary\">summary</a>%s<a "
+        "href=\"#statuses\">statuses</a><a href=\"#times\">check "
+        "times</a><a href=\"#slowest\">slowest</a><a "
+        "href=\"#failures\">failures</a><a "
+        "href=\"#chains\">redirect chains</a><a "
+        "href=\"#certs\">certificates</a><a "
+        "href=\"#hosts\">hosts</a></nav>\n",
+        has_timeline(rep) ? "<a href=\"#timeline\">timeline</a>" : "");
+    summary(&w, rep);
+    timelines(&w, rep);
+    status_chart(&w, rep);
+    times_chart(&w, rep);
+    slow_chart(&w, rep);
+    flush(&w, 0);
+    failures(&w, rep);
+    chains(&w, rep);
+    certs(&w, rep);
+    hosts(&w, rep);
+  }
   sc_buf_printf(b,
                 "<footer>sitecheck report &middot; header values are not "
                 "shown and passwords in URLs are masked &middot; this page "

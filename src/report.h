@@ -9,6 +9,13 @@
  * not grow with the number of results. It is not thread-safe: one caller
  * at a time (the sink adds under its own lock).
  *
+ * Records that carry a start time are also drawn as timelines, one per
+ * run (sc_report_timeline starts the next): a bar per check from its
+ * start to its answer, all timelines on one time axis, for at most
+ * SC_TIMELINE_BARS checks; a longer run is drawn as checks in flight over
+ * time, from a fixed number of time buckets that widen as the run goes
+ * on. So a timeline too keeps at most a fixed amount.
+ *
  * The file loads nothing: a Content-Security-Policy forbids every fetch,
  * the one script is allowed by its hash, and the charts are inline SVG.
  * Every string from a result is written through sc_html_escape, and only
@@ -49,6 +56,9 @@ struct sc_report_rec {
   const char *referrer;  /* the first page that links to it */
   uint64_t referrers;    /* how many pages link to it */
   const char *source;    /* where it was found, when not by a referrer */
+  double start_ms;       /* when the check began, from the run's start;
+                            < 0: unknown (not drawn on a timeline) */
+  const char *worker;    /* who ran it ("loop 0"), NULL: unknown */
 };
 
 /* Limits and text of one report; zero or NULL fields take the defaults. */
@@ -59,6 +69,21 @@ struct sc_report_opts {
   size_t max_rows;      /* failure rows shown: 10,000 */
   size_t max_hosts;     /* hosts counted exactly: 100,000 */
   int expiry_days;      /* certificates listed when this close: 30 */
+  int only_timelines;   /* the page shows the timelines alone (the demo) */
+};
+
+/* Checks drawn one bar each on a timeline; past this, checks in flight. */
+#define SC_TIMELINE_BARS 2000
+
+/* One run's timeline: its heading and what is shown beside it. Strings
+ * are copied; zero or negative figures are not shown. */
+struct sc_report_timeline {
+  const char *label; /* heading: the records file, the model */
+  const char *note;  /* what the picture shows; NULL: a sentence made from
+                        the checks (how many overlapped, for how long) */
+  double wall_ms;    /* the run's wall time, as measured by its caller */
+  double cpu_s;      /* its CPU time */
+  double rss_mb;     /* its peak memory */
 };
 
 struct sc_report;
@@ -75,6 +100,11 @@ struct sc_report *sc_report_new(const struct sc_report_opts *o);
 
 /* Counts one result; nothing of v is kept by reference. */
 void sc_report_add(struct sc_report *rep, const struct sc_report_rec *v);
+
+/* Starts the next timeline: results added from now on are drawn on it.
+ * Results added before any is started go on one labelled "records". */
+void sc_report_timeline(struct sc_report *rep,
+                        const struct sc_report_timeline *t);
 
 /* Input lines that were not records, shown in the summary. */
 void sc_report_skipped(struct sc_report *rep, uint64_t lines);

@@ -132,6 +132,8 @@ static int to_rec(json_t *o, struct sc_report_rec *v, struct sc_buf *chain) {
   v->input = get_str(o, "input");
   v->tried_url = get_str(o, "tried_url");
   v->source = get_str(o, "source");
+  v->start_ms = get_range(o, "start_ms", -1, 0, 1e12);
+  v->worker = get_str(o, "worker");
   json_t *refs = json_object_get(o, "referrers");
   if (json_is_string(refs)) {
     v->referrer = json_string_value(refs);
@@ -146,10 +148,8 @@ static int to_rec(json_t *o, struct sc_report_rec *v, struct sc_buf *chain) {
   return 0;
 }
 
-/* Feeds every record of f (named name) to rep. Returns 0, or -1 after a
- * read error (reported); a CSV header is reported as a usage error. */
-static int read_records(FILE *f, const char *name, struct sc_report *rep,
-                        int quiet) {
+int sc_report_read(struct sc_report *rep, FILE *f, const char *name,
+                   int quiet) {
   struct sc_buf line = {0}, chain = {0};
   uint64_t lineno = 0, bad = 0, first_bad = 0;
   int long_line, rc = 0, got;
@@ -266,11 +266,12 @@ int sc_report_main(int argc, char **argv) {
   if (sub.len >= 200) sc_buf_adds(&sub, ", \xE2\x80\xA6");
   struct sc_report_opts o = {.title = title, .subtitle = sub.data};
   struct sc_report *rep = sc_report_new(&o);
-  for (int i = 0; i < nin && rc == SC_EXIT_OK; i++)
-    if (read_records(files[i],
-                     strcmp(in[i], "-") == 0 ? "standard input" : in[i], rep,
-                     quiet) != 0)
-      rc = SC_EXIT_USAGE;
+  /* One timeline per input: a file is one run. */
+  for (int i = 0; i < nin && rc == SC_EXIT_OK; i++) {
+    const char *name = strcmp(in[i], "-") == 0 ? "standard input" : in[i];
+    sc_report_timeline(rep, &(struct sc_report_timeline){.label = name});
+    if (sc_report_read(rep, files[i], name, quiet) != 0) rc = SC_EXIT_USAGE;
+  }
   if (rc == SC_EXIT_OK && write_report(rep, out) != 0) rc = SC_EXIT_USAGE;
   for (int i = 0; i < nin; i++)
     if (files[i] && files[i] != stdin) fclose(files[i]);

@@ -34,6 +34,9 @@ struct sc_answer {
   int32_t status; /* final HTTP status, 0 if none */
   int32_t cls;    /* enum sc_class; SC_OK when status is the answer */
   double time_ms;
+  double start_ms; /* when the check began (the core's sc_now_ms()), from
+                      the run's start once sc_run_complete has it;
+                      SC_NO_TIME if no check ran */
   int64_t redirects;
   int64_t content_length; /* -1 when unknown */
   int64_t cert_expiry;    /* Unix time of the leaf's notAfter, 0 if none */
@@ -46,6 +49,8 @@ struct sc_answer {
   char ip[SC_IP_MAX];
   char content_type[SC_HEADER_MAX];
   char server[SC_HEADER_MAX];
+  char worker[32]; /* who ran the check, set by the engine: "serial",
+                      "thread N", "process N", "loop N" (N from 0) */
 };
 
 struct sc_result {

@@ -31,7 +31,9 @@ void sc_run_complete(struct sc_run *run, struct sc_job *job,
     return;
   }
   if (r) {
-    sc_sink_add(run->sink, r);
+    struct sc_result rel = *r;
+    if (rel.a.start_ms >= 0) rel.a.start_ms -= run->t0;
+    sc_sink_add(run->sink, &rel);
     if (run->dedup) sc_dedup_answer(run->dedup, job, r, complete_repeat, run);
   }
   sc_sched_done(run->sched, job);
@@ -52,7 +54,8 @@ int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
   *run = (struct sc_run){.o = o,
                          .concurrency = concurrency,
                          .fd_budget = fd_budget,
-                         .loops = loops};
+                         .loops = loops,
+                         .t0 = sc_now_ms()};
   run->source = sc_feed_open(o);
   if (!run->source) return SC_EXIT_USAGE;
   run->sink = sc_sink_open(o);

@@ -64,6 +64,8 @@ struct sc_run {
   long fd_budget;   /* descriptors the checks may hold in all */
   int loops;        /* event model's loops (the scheduler's lanes), fitted */
   long *lane_slots; /* checks in flight per loop: concurrency split evenly */
+  double t0;        /* sc_now_ms() at sc_run_open: records' start_ms count
+                       from it */
 };
 
 /* Opens the input (a usage error if a file is missing), the record
@@ -73,13 +75,15 @@ int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
                 long fd_budget, int loops);
 
 /* The one place a finished job goes. r is its result: written to the sink
- * (the tally, the record, --fail-on). With --dedup, the repeats of its URL
- * parked while it ran are written too, with its answer. A checked job's
- * host slot is then freed in the scheduler (the scheduler was told of it
- * when it was taken). r NULL: a decided job (job->url NULL) whose result it
- * carries, or a check abandoned because the run stops (no record). The
- * job stays the caller's; r may borrow its strings. Thread-safe; call it
- * with no lock held. */
+ * (the tally, the record, --fail-on), its start_ms (on the monotonic
+ * clock, which every process shares) made relative to the run's start.
+ * With --dedup, the repeats of its URL parked while it ran are written
+ * too, with its answer. A checked job's host slot is then freed in the
+ * scheduler (the scheduler was told of it when it was taken). r NULL: a
+ * decided job (job->url NULL) whose result it carries, or a check
+ * abandoned because the run stops (no record). The job stays the
+ * caller's; r may borrow its strings. Thread-safe; call it with no lock
+ * held. */
 void sc_run_complete(struct sc_run *run, struct sc_job *job,
                      const struct sc_result *r);
 

@@ -80,6 +80,8 @@ TEST(records) {
   snprintf(r.a.ip, sizeof r.a.ip, "127.0.0.1");
   snprintf(r.a.method, sizeof r.a.method, "GET");
   snprintf(r.a.server, sizeof r.a.server, "srv \"1\"");
+  r.a.start_ms = 1500.04;
+  snprintf(r.a.worker, sizeof r.a.worker, "thread 3");
   sc_record_jsonl(&b, &r);
   EXPECT_STR(
       b.data,
@@ -93,7 +95,8 @@ TEST(records) {
       "\"cert_expiry\":\"1971-01-01T00:00:00Z\",\"cert_days_left\":-3,"
       "\"dns_ms\":null,\"connect_ms\":null,\"tls_ms\":null,"
       "\"ttfb_ms\":1.2,\"duplicate_of\":null,\"input\":null,"
-      "\"ok\":false,\"tried_url\":null,\"location\":null}\n");
+      "\"ok\":false,\"tried_url\":null,\"location\":null,"
+      "\"start_ms\":1500.0,\"worker\":\"thread 3\"}\n");
   b.len = 0;
   sc_csv_header(&b);
   EXPECT(strncmp(b.data,
@@ -107,18 +110,20 @@ TEST(records) {
       "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,1,127.0.0.1,1,GET,,,0,"
       "\"srv \"\"1\"\"\",\"[{\"\"url\"\":\"\"http://a/\"\",\"\"status\"\":302},"
       "{\"\"url\"\":\"\"http://x/\"\",\"\"status\"\":200}]\","
-      "1971-01-01T00:00:00Z,-3,,,,1.2,,,false,,\n");
+      "1971-01-01T00:00:00Z,-3,,,,1.2,,,false,,,1500.0,thread 3\n");
   b.len = 0;
   struct sc_result e = res(0, SC_TIMEOUT);
   snprintf(e.a.detail, sizeof e.a.detail, "took\ntoo long");
   sc_record_csv(&b, &e);
   EXPECT_STR(b.data,
-             "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,,,,false,,"
+             "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,,,,false,,,,"
              "\n");
   b.len = 0;
   e.duplicate_of = 4;
   sc_record_jsonl(&b, &e);
   EXPECT(strstr(b.data, "\"duplicate_of\":4,") != NULL);
+  /* No check ran (or no engine said who): null, not 0 or "". */
+  EXPECT(strstr(b.data, "\"start_ms\":null,\"worker\":null}") != NULL);
   b.len = 0;
   sc_record_jsonl(&b, &e);
   EXPECT(strstr(b.data, "\"status\":null,\"error\":\"timeout\"") != NULL);
@@ -135,7 +140,8 @@ TEST(record_fields_one_list) {
              "url,line,status,error,detail,time_ms,final_url,redirects,ip,"
              "attempts,method,http_version,content_type,content_length,"
              "server,chain,cert_expiry,cert_days_left,dns_ms,connect_ms,"
-             "tls_ms,ttfb_ms,duplicate_of,input,ok,tried_url,location\n");
+             "tls_ms,ttfb_ms,duplicate_of,input,ok,tried_url,location,"
+             "start_ms,worker\n");
   struct sc_result r = res(200, SC_OK);
   sc_record_jsonl(&j, &r);
   char keys[1024] = "";

@@ -342,3 +342,198 @@ TEST(report_empty) {
   free(html);
   sc_report_free(rep);
 }
+
+/* ------------------------------------------------------------ timelines */
+
+#define TIMELINE_BUCKETS_MIN 240 /* report.c: half its buckets at least */
+
+/* Occurrences of needle in haystack. */
+static size_t count_of(const char *haystack, const char *needle) {
+  size_t n = 0;
+  for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+    n++;
+  return n;
+}
+
+/* Adds a check of URL http://s<i>/ that started at start_ms and took
+ * time_ms, run by worker. */
+static void add_check(struct sc_report *rep, int i, double start_ms,
+                      double time_ms, const char *worker) {
+  char url[32];
+  struct sc_report_rec v;
+  snprintf(url, sizeof url, "http://s%d/", i);
+  sc_report_rec_init(&v);
+  v.url = url;
+  v.url_len = strlen(url);
+  v.line = (uint64_t)i + 1;
+  v.status = 200;
+  v.attempts = 1;
+  v.start_ms = start_ms;
+  v.time_ms = time_ms;
+  v.worker = worker;
+  sc_report_add(rep, &v);
+}
+
+/* The text of html from the timeline numbered n to the next one. */
+static char *timeline_text(const char *html, int n) {
+  char id[32];
+  snprintf(id, sizeof id, "id=\"tl-%d\"", n);
+  const char *p = strstr(html, id);
+  if (!p) return sc_xstrdup("");
+  const char *end = strstr(p + 1, "<div class=\"tl\"");
+  if (!end) end = p + strlen(p);
+  return sc_xstrndup(p, (size_t)(end - p));
+}
+
+TEST(report_timeline_bars) {
+  struct sc_report *rep = sc_report_new(NULL);
+  char name[32];
+  sc_report_timeline(rep, &(struct sc_report_timeline){.label = "serial"});
+  for (int i = 0; i < 31; i++) add_check(rep, i, i * 100.0, 90, "serial");
+  sc_report_timeline(rep, &(struct sc_report_timeline){.label = "process"});
+  for (int i = 0; i < 30; i++) {
+    int round = i / 3; /* three at a time */
+    snprintf(name, sizeof name, "process %d", i % 3);
+    add_check(rep, i, round * 100.0, 90, name);
+  }
+  sc_report_timeline(rep, &(struct sc_report_timeline){.label = "event",
+                                                       .note = "<b>note</b>"});
+  for (int i = 0; i < 31; i++) add_check(rep, i, 0.5, 100.0 + i, "loop 0");
+  sc_report_timeline(rep, &(struct sc_report_timeline){.label = "none"});
+  char *html = write_report(rep);
+  EXPECT_CONTAINS(html, "<a href=\"#timeline\">timeline</a>");
+  EXPECT_EQ(count_of(html, "<div class=\"tl\""), 3); /* "none" is empty */
+  EXPECT_EQ(count_of(html, "<rect class=\"bar\""), 31 + 30 + 31);
+  char *serial = timeline_text(html, 1), *proc = timeline_text(html, 2),
+       *event = timeline_text(html, 3);
+  EXPECT_EQ(count_of(serial, "<rect class=\"bar\""), 31);
+  EXPECT_CONTAINS(serial, "<th>workers</th><td>1 (serial)</td>");
+  EXPECT_CONTAINS(serial, "<th>most at once</th><td>1</td>");
+  EXPECT_CONTAINS(serial, "One check at a time");
+  EXPECT_CONTAINS(serial, "(2.79 s)."); /* 31 checks of 90 ms */
+  EXPECT_CONTAINS(serial, "data-start=\"3000.0\" data-end=\"3090.0\"");
+  EXPECT_CONTAINS(proc, "<th>workers</th><td>3 processes</td>");
+  EXPECT_CONTAINS(proc, "<th>most at once</th><td>3</td>");
+  EXPECT_CONTAINS(proc, "Up to 3 checks in flight at once");
+  EXPECT_CONTAINS(event, "<th>workers</th><td>1 loop</td>");
+  EXPECT_CONTAINS(event, "<th>most at once</th><td>31</td>");
+  /* A note given is the sentence, escaped. */
+  EXPECT_CONTAINS(event, "&lt;b&gt;note&lt;/b&gt;");
+  EXPECT(!strstr(event, "Up to"));
+  /* One axis for all: the serial run's 3.09 s sets it (0 to 3.5 s). */
+  EXPECT_CONTAINS(event, ">3.5 s</text>");
+  EXPECT(!strstr(html, "class=\"inflight\""));
+  free(serial);
+  free(proc);
+  free(event);
+  free(html);
+  sc_report_free(rep);
+}
+
+TEST(report_timeline_most_at_once) {
+  /* One after another, as the serial model's records give them: 0.1 ms
+   * apart at most after rounding, some checks over in no time at all.
+   * Then two that overlap by 1 ms. */
+  struct sc_report *rep = sc_report_new(NULL);
+  static const double spans[][2] = {{0.2, 10.1}, {10.3, 0},   {10.3, 0},
+                                    {10.3, 5},   {15.2, 0.1}, {15.4, 7}};
+  for (int i = 0; i < 6; i++)
+    add_check(rep, i, spans[i][0], spans[i][1], "serial");
+  char *html = write_report(rep);
+  EXPECT_CONTAINS(html, "<th>most at once</th><td>1</td>");
+  free(html);
+  add_check(rep, 6, 21.4, 3, "serial");
+  html = write_report(rep);
+  EXPECT_CONTAINS(html, "<th>most at once</th><td>2</td>");
+  free(html);
+  sc_report_free(rep);
+}
+
+TEST(report_timeline_keeps_bars_up_to_the_limit) {
+  /* SC_TIMELINE_BARS checks: a bar each. One more: none, and the
+   * timeline shows checks in flight instead. */
+  for (int extra = 0; extra <= 1; extra++) {
+    struct sc_report *rep = sc_report_new(NULL);
+    for (int i = 0; i < SC_TIMELINE_BARS + extra; i++)
+      add_check(rep, i, i * 10.0, 100, "thread 1");
+    char *html = write_report(rep);
+    EXPECT_EQ(count_of(html, "<rect class=\"bar\""),
+              extra ? 0 : SC_TIMELINE_BARS);
+    EXPECT_EQ(count_of(html, "class=\"inflight\""), extra ? 1 : 0);
+    /* Results added before any timeline was started get one. */
+    EXPECT_CONTAINS(html, "data-label=\"records\"");
+    free(html);
+    sc_report_free(rep);
+  }
+}
+
+TEST(report_timeline_in_flight) {
+  /* 5,000 checks of 100 ms, one every 10 ms: 10 in flight once the run is
+   * going, whatever width the buckets grew to; the mean over the run is a
+   * little less (the first and last 100 ms). */
+  struct sc_report *rep = sc_report_new(NULL);
+  for (int i = 0; i < 5000; i++) add_check(rep, i, i * 10.0, 100, "loop 0");
+  char *html = write_report(rep);
+  EXPECT_CONTAINS(html, ">10.0 in flight at most (mean over ");
+  EXPECT_CONTAINS(html, "10.0 checks in flight on average");
+  /* Flat at the top (y 16) but for the first and last steps: the buckets
+   * kept their counts as they were merged. */
+  const char *d = strstr(html, "class=\"inflight\" d=\"");
+  EXPECT(d != NULL);
+  if (d) {
+    char *path = sc_xstrndup(d, (size_t)(strchr(d + 25, '"') - d));
+    size_t steps = count_of(path, "V") - 1, top = count_of(path, "V16.00H");
+    EXPECT(steps >= TIMELINE_BUCKETS_MIN);
+    EXPECT(top + 4 >= steps);
+    free(path);
+  }
+  EXPECT_CONTAINS(html, "<th>checks</th><td>5,000</td>");
+  EXPECT(!strstr(html, "most at once"));
+  free(html);
+  sc_report_free(rep);
+}
+
+TEST(report_timeline_without_start_times) {
+  /* Records without start_ms (older ones, decided lines): no timeline;
+   * some without among others: counted, not drawn. */
+  struct sc_report *rep = sc_report_new(NULL);
+  add_check(rep, 0, -1, 10, NULL);
+  char *html = write_report(rep);
+  EXPECT(!strstr(html, "id=\"timeline\""));
+  EXPECT(!strstr(html, "#timeline"));
+  free(html);
+  add_check(rep, 1, 5, 10, "<script>alert(1)</script>");
+  html = write_report(rep);
+  EXPECT_EQ(count_of(html, "<rect class=\"bar\""), 1);
+  EXPECT_CONTAINS(html, "1 records without a start time are not drawn");
+  EXPECT(!strstr(html, "<script>alert"));
+  EXPECT_CONTAINS(html,
+                  "data-worker=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
+  free(html);
+  sc_report_free(rep);
+}
+
+TEST(report_only_timelines) {
+  struct sc_report_opts o = {.title = "demo", .only_timelines = 1};
+  struct sc_report *rep = sc_report_new(&o);
+  sc_report_timeline(
+      rep,
+      &(struct sc_report_timeline){
+          .label = "serial", .wall_ms = 3100, .cpu_s = 0.02, .rss_mb = 11.25});
+  add_check(rep, 0, 0, 3000, "serial");
+  sc_report_timeline(
+      rep, &(struct sc_report_timeline){.label = "event", .wall_ms = 250});
+  add_check(rep, 0, 0, 200, "loop 0");
+  char *html = write_report(rep);
+  EXPECT_CONTAINS(html, "id=\"timeline\"");
+  EXPECT(!strstr(html, "id=\"summary\""));
+  EXPECT(!strstr(html, "id=\"failures\""));
+  EXPECT(!strstr(html, "<nav>"));
+  EXPECT_CONTAINS(html, "<th>wall</th><td>3.10 s</td>");
+  EXPECT_CONTAINS(html, "<th>CPU</th><td>0.02 s</td>");
+  EXPECT_CONTAINS(html, "<th>peak memory</th><td>11.2 MB</td>");
+  EXPECT_CONTAINS(html, "<th>speed-up</th><td>12.4\xC3\x97</td>");
+  EXPECT_EQ(count_of(html, "speed-up"), 1); /* against the first run */
+  free(html);
+  sc_report_free(rep);
+}
