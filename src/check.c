@@ -98,18 +98,31 @@ static void header_value(const char *v, size_t n, char *out, size_t cap) {
   out[n] = '\0';
 }
 
-/* Remembers when the peer's certificate expires, while the TLS connection
- * is still there to ask (a status line has just arrived over it). */
+/* A certificate's notAfter as Unix time, or 0. */
+static int64_t not_after(const X509 *cert) {
+  struct tm tm;
+  if (cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+    return (int64_t)timegm(&tm);
+  return 0;
+}
+
+/* Remembers when the peer's certificate expires, and the earliest expiry
+ * in the chain it sent (on a client, OpenSSL's peer chain holds the leaf
+ * too), while the TLS connection is still there to ask (a status line has
+ * just arrived over it). */
 static void note_certificate(struct sc_check *c) {
   struct curl_tlssessioninfo *ti = NULL;
-  c->cert_expiry = 0;
+  c->cert_expiry = c->cert_earliest = 0;
   if (curl_easy_getinfo(c->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK ||
       !ti || ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
     return;
-  X509 *cert = SSL_get0_peer_certificate((SSL *)ti->internals);
-  struct tm tm;
-  if (cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
-    c->cert_expiry = (int64_t)timegm(&tm);
+  SSL *ssl = (SSL *)ti->internals;
+  c->cert_expiry = c->cert_earliest = not_after(SSL_get0_peer_certificate(ssl));
+  STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+  for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+    int64_t t = not_after(sk_X509_value(chain, i));
+    if (t && (!c->cert_earliest || t < c->cert_earliest)) c->cert_earliest = t;
+  }
 }
 
 /* A Retry-After value in milliseconds from now: delta-seconds or an HTTP
@@ -225,6 +238,22 @@ void sc_check_begin(struct sc_check *c) {
   if (!c->rng) c->rng = 1;
 }
 
+/* The check's time limits: -t and --connect-timeout, or the job's own
+ * limit where it has one (and it is shorter). */
+static long timeout_of(const struct sc_check *c) {
+  return c->job.timeout_ms > 0 ? c->job.timeout_ms : c->o->timeout_ms;
+}
+
+static long connect_timeout_of(const struct sc_check *c) {
+  long t = c->o->connect_timeout_ms ? c->o->connect_timeout_ms : timeout_of(c);
+  return t < timeout_of(c) ? t : timeout_of(c);
+}
+
+/* Retries the check may make: --retries, or none for a job that asks so. */
+static long retries_of(const struct sc_check *c) {
+  return c->job.no_retry ? 0 : c->o->retries;
+}
+
 void sc_check_prepare(struct sc_check *c) {
   const struct sc_opts *o = c->o;
   CURL *e = c->easy;
@@ -239,7 +268,7 @@ void sc_check_prepare(struct sc_check *c) {
   c->keep = 0;
   c->errbuf[0] = '\0';
   c->server[0] = '\0';
-  c->cert_expiry = 0;
+  c->cert_expiry = c->cert_earliest = 0;
   c->chain.len = 0;
   curl_easy_setopt(e, CURLOPT_URL, c->job.url);
   curl_easy_setopt(e, CURLOPT_PRIVATE, c);
@@ -248,10 +277,8 @@ void sc_check_prepare(struct sc_check *c) {
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-  curl_easy_setopt(
-      e, CURLOPT_CONNECTTIMEOUT_MS,
-      o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_of(c));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_of(c));
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)o->follow);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
@@ -318,7 +345,7 @@ void sc_check_prepare(struct sc_check *c) {
      * on_progress to be cut. A speed check that cannot fire before the
      * time limit makes libcurl look at the transfer every second. */
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->timeout_ms / 1000 + 2);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, timeout_of(c) / 1000 + 2);
   }
 }
 
@@ -394,6 +421,7 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
   a->content_length = clen;
   sc_strcpy_cut(a->server, sizeof a->server, c->server);
   a->cert_expiry = c->cert_expiry;
+  a->cert_earliest = c->cert_earliest;
   if (c->cert_expiry) {
     double left = ((double)c->cert_expiry - (double)time(NULL)) / 86400.0;
     a->cert_days_left = (int32_t)floor(left);
@@ -401,6 +429,8 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
   a->ttfb_ms = phase_ms(
       e, CURLINFO_STARTTRANSFER_TIME_T,
       c->cert_expiry ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T);
+  a->transfer_ms =
+      phase_ms(e, CURLINFO_TOTAL_TIME_T, CURLINFO_STARTTRANSFER_TIME_T);
 }
 
 static long backoff_ms(struct sc_check *c);
@@ -447,7 +477,7 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
    * datagram, an overloaded server) is worth another try, unless lookups
    * of the name have failed that way often enough already. */
   if (status == SC_RESOLVE_NXDOMAIN || status == SC_RESOLVE_FAILED_BEFORE ||
-      atomic_load(c->stop) || c->attempts > c->o->retries)
+      atomic_load(c->stop) || c->attempts > retries_of(c))
     return SC_CHECK_DONE;
   *delay_ms = backoff_ms(c);
   return SC_CHECK_AGAIN;
@@ -587,7 +617,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
   }
   long os_errno = 0;
   curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
-  if (c->attempts > c->o->retries || !transient(r, rc, os_errno))
+  if (c->attempts > retries_of(c) || !transient(r, rc, os_errno))
     return SC_CHECK_DONE;
   long wait;
   if (c->retry_after_ms >= 0) {

@@ -49,6 +49,7 @@ struct sc_check {
   struct sc_buf chain; /* "STATUS URL\n" per response head */
   char server[SC_HEADER_MAX];     /* Server: of the current response */
   int64_t cert_expiry;            /* notAfter of the current peer, 0 if none */
+  int64_t cert_earliest;          /* earliest notAfter of its chain, or 0 */
   struct sc_buf resolve_entry;    /* "+host:port:addrs" from our lookup */
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
   double dns_ms;                  /* our lookup's time, or SC_NO_TIME */
