@@ -9,6 +9,11 @@
 /* SC_VERSION, the version string, comes from the file VERSION (Makefile). */
 
 enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
+
+/* The commands that share the options table: `sitecheck [FILE...]` checks
+ * a list once, `sitecheck watch FILE...` watches it (watch_main.c). A few
+ * options belong to one of them only. */
+enum sc_command { SC_CMD_CHECK, SC_CMD_WATCH };
 enum sc_model {
   SC_MODEL_EVENT,
   SC_MODEL_THREAD,
@@ -55,6 +60,12 @@ struct sc_opts {
   enum sc_format format;
   enum sc_model model;
   long loops; /* event model; 0 = auto, resolved in main.c */
+  /* sitecheck watch only: */
+  enum sc_command command; /* what was parsed */
+  long every_ms;           /* --every: each URL is checked once per ... */
+  long down_after;         /* results the other way before a change */
+  const char *listen;      /* --listen ADDR:PORT of /metrics and /probe */
+  const char *probe_allow; /* --probe-allow: ERE of targets /probe takes */
 };
 
 struct sc_buf;
@@ -82,6 +93,17 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv);
 /* Appends the --help text to out: usage, then the options grouped by
  * topic, each with its default, wrapped to 80 columns. */
 void sc_opts_help(struct sc_buf *out);
+
+/* sc_opts_read, sc_opts_parse and sc_opts_help for one command: an
+ * option of the other command only is a usage error ("--dedup does not
+ * apply to sitecheck watch"), and --help lists the command's options. The
+ * functions above are these for SC_CMD_CHECK. For SC_CMD_WATCH, argv[0]
+ * is "watch" and at least one FILE (not stdin) is needed. */
+int sc_opts_read_for(struct sc_opts *o, enum sc_command cmd, int argc,
+                     char **argv, struct sc_buf *err);
+int sc_opts_parse_for(struct sc_opts *o, enum sc_command cmd, int argc,
+                      char **argv);
+void sc_opts_help_for(struct sc_buf *out, enum sc_command cmd);
 
 /* Releases what sc_opts_read (or sc_opts_parse) allocated. */
 void sc_opts_free(struct sc_opts *o);
