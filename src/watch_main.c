@@ -74,10 +74,16 @@ int sc_watch_main(const struct sc_opts *o, long concurrency, long fd_budget,
     sc_watch_free(w);
     return SC_EXIT_USAGE;
   }
+  struct sc_run run;
+  sc_run_open_source(&run, o, sc_watch_source(w), sc_watch_on_result, w,
+                     concurrency, fd_budget, loops);
+  run.dns = dns;
+  sc_watch_set_sched(w, run.sched); /* before another thread reads it */
   char err[256], url[128];
   struct sc_watch_http *http = sc_watch_http_start(w, o, err, sizeof err);
   if (!http) {
     sc_error("%s", err);
+    sc_run_close(&run, 0, 0);
     sc_watch_free(w);
     return SC_EXIT_USAGE;
   }
@@ -85,11 +91,6 @@ int sc_watch_main(const struct sc_opts *o, long concurrency, long fd_budget,
   printf("listening on %s\n", url);
   fflush(stdout);
 
-  struct sc_run run;
-  sc_run_open_source(&run, o, sc_watch_source(w), sc_watch_on_result, w,
-                     concurrency, fd_budget, loops);
-  run.dns = dns;
-  sc_watch_set_sched(w, run.sched);
   struct engine_thread t = {.run = &run};
   pthread_t tid;
   if (pthread_create(&tid, NULL, engine_main, &t) != 0) {
