@@ -750,34 +750,30 @@ static void probe_fail(struct probe *p) {
 }
 
 /* Takes every probe of list that is past its deadline (or all) off it,
- * onto out. */
+ * into out[*n] (room for SC_PROBE_MAX: there are never more). */
 static void take_probes(struct sc_watch *w, struct sc_link *list, double now,
-                        int all, struct sc_link *out) {
+                        int all, struct probe **out, int *n) {
   for (struct sc_link *l = list->next, *next; l != list; l = next) {
     next = l->next;
     struct probe *p = SC_CONTAINER(l, struct probe, link);
     if (!all && p->deadline > now) continue;
     sc_link_del(&p->link);
-    sc_link_add_tail(out, &p->link);
+    out[(*n)++] = p;
     w->nprobes--;
   }
 }
 
 /* Answers the probes past their time, or all and refuses more. */
 static void expire_probes(struct sc_watch *w, int all) {
-  struct sc_link out;
-  sc_link_init(&out);
+  struct probe *out[SC_PROBE_MAX];
+  int n = 0;
   pthread_mutex_lock(&w->lock);
   double now = sc_now_ms();
   if (all) w->closing = 1;
-  take_probes(w, &w->probes_queued, now, all, &out);
-  take_probes(w, &w->probes_running, now, all, &out);
+  take_probes(w, &w->probes_queued, now, all, out, &n);
+  take_probes(w, &w->probes_running, now, all, out, &n);
   pthread_mutex_unlock(&w->lock);
-  while (!sc_link_empty(&out)) {
-    struct probe *p = SC_CONTAINER(out.next, struct probe, link);
-    sc_link_del(&p->link);
-    probe_fail(p);
-  }
+  for (int i = 0; i < n; i++) probe_fail(out[i]);
 }
 
 void sc_watch_tick(struct sc_watch *w) {

@@ -201,7 +201,8 @@ static int parse_watch(struct sc_opts *o, struct sc_buf *err, ...) {
 }
 
 #define WATCH_MESSAGE(...) \
-  (sc_opts_free(&o), parse_watch(&o, &msg, __VA_ARGS__, NULL) ? msg.data : NULL)
+  (sc_opts_free(&o),       \
+   parse_watch(&o, &msg, __VA_ARGS__, (char *)NULL) ? msg.data : NULL)
 
 TEST(watch_options) {
   struct sc_opts o;
@@ -308,7 +309,8 @@ static void answer(struct sc_watch *w, struct sc_job *job, int status) {
   struct sc_result r;
   fake_result(&r, status, status ? SC_OK : SC_CONNECT,
               status ? job->url : NULL);
-  if (!status) strcpy(r.a.detail, "Connection refused");
+  /* A reason with bytes a terminal would act on (as a server's could). */
+  if (!status) strcpy(r.a.detail, "Connection \x1b[31mrefused\x07");
   sc_watch_on_result(w, job, &r);
   sc_job_clear(job);
 }
@@ -322,10 +324,16 @@ TEST(watch_schedule_and_state) {
                      "http://u:secret@127.0.0.1:9/b\nnot a url\n"
                      "http://127.0.0.1:9/a\n"));
   snprintf(events, sizeof events, "%s", temp_file(""));
-  EXPECT_EQ(parse_watch(&o, &msg, "-q", "--every", "0.2s", "--down-after", "2",
-                        "-o", events, list, (char *)NULL),
+  EXPECT_EQ(parse_watch(&o, &msg, "--every", "0.2s", "--down-after", "2", "-o",
+                        events, list, (char *)NULL),
             0);
-  sc_msg_set_quiet(1);
+  /* The change lines go to stderr: into a file, to be read. */
+  char errs[64];
+  snprintf(errs, sizeof errs, "%s", temp_file(""));
+  fflush(stderr);
+  FILE *ef = freopen(errs, "w", stderr);
+  EXPECT(ef != NULL);
+  setvbuf(stderr, NULL, _IONBF, 0);
   struct sc_watch *w = sc_watch_new(&o);
   EXPECT_EQ(sc_watch_load(w), 2); /* a repeat and a bad line are not */
   EXPECT_EQ(sc_watch_open_events(w), 0);
@@ -370,10 +378,19 @@ TEST(watch_schedule_and_state) {
                   "\"url\":\"http://u:***@127.0.0.1:9/b\","
                   "\"from\":\"unknown\",\"to\":\"down\",\"status\":null,"
                   "\"error\":\"connect\",\"detail\":\"Connection "
-                  "refused\"");
+                  "\\u001b[31mrefused\\u0007\"");
   EXPECT_CONTAINS(ev, "\"from\":\"down\",\"to\":\"up\",\"status\":200");
   EXPECT(!strstr(ev, "127.0.0.1:9/a"));
   EXPECT(!strstr(ev, "secret"));
+  /* Two lines on stderr, passwords masked, nothing a terminal acts on. */
+  const char *err_text = file_text(errs);
+  EXPECT_CONTAINS(err_text,
+                  "Z http://u:***@127.0.0.1:9/b: unknown -> down: "
+                  "connect (Connection \xEF\xBF\xBD[31mrefused"
+                  "\xEF\xBF\xBD)\n");
+  EXPECT_CONTAINS(err_text, "Z http://u:***@127.0.0.1:9/b: down -> up: 200\n");
+  for (const char *ch = err_text; *ch; ch++)
+    EXPECT(*ch == '\n' || (unsigned char)*ch >= 0x20);
   m.len = 0;
   sc_watch_render(w, &m);
   EXPECT_CONTAINS(text(&m),
@@ -389,6 +406,7 @@ TEST(watch_schedule_and_state) {
   sc_buf_free(&msg);
   unlink(list);
   unlink(events);
+  unlink(errs);
 }
 
 static int probes_done;
