@@ -8,7 +8,7 @@ WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
 VERSION := $(shell cat VERSION)
 VERSION_FLAG = -DSC_VERSION=\"$(VERSION)\"
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(VERSION_FLAG) $(OPT) $(WARN) $(EXTRA_CFLAGS)
-PKGS     = libcurl libuv openssl libcares jansson libxml-2.0 md4c zlib
+PKGS     = libcurl libuv openssl libcares jansson libxml-2.0 md4c zlib libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm

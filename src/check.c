@@ -104,18 +104,33 @@ static void header_value(const char *v, size_t n, char *out, size_t cap) {
   out[n] = '\0';
 }
 
-/* Remembers when the peer's certificate expires, while the TLS connection
- * is still there to ask (a status line has just arrived over it). */
+/* A certificate's notAfter as Unix time, or 0. */
+static int64_t not_after(const X509 *cert) {
+  struct tm tm;
+  if (cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+    return (int64_t)timegm(&tm);
+  return 0;
+}
+
+/* Remembers when the peer's certificate expires, and the earliest expiry
+ * in the chain it sent (on a client, OpenSSL's peer chain holds the leaf
+ * too), while the TLS connection is still there to ask (a status line has
+ * just arrived over it). */
 static void note_certificate(struct sc_check *c) {
   struct curl_tlssessioninfo *ti = NULL;
-  c->tr.cert_expiry = 0;
+  c->tr.cert_expiry = c->tr.cert_earliest = 0;
   if (curl_easy_getinfo(c->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK ||
       !ti || ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
     return;
-  X509 *cert = SSL_get0_peer_certificate((SSL *)ti->internals);
-  struct tm tm;
-  if (cert && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
-    c->tr.cert_expiry = (int64_t)timegm(&tm);
+  SSL *ssl = (SSL *)ti->internals;
+  c->tr.cert_expiry = c->tr.cert_earliest =
+      not_after(SSL_get0_peer_certificate(ssl));
+  STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+  for (int i = 0; chain && i < sk_X509_num(chain); i++) {
+    int64_t t = not_after(sk_X509_value(chain, i));
+    if (t && (!c->tr.cert_earliest || t < c->tr.cert_earliest))
+      c->tr.cert_earliest = t;
+  }
 }
 
 /* A Retry-After value in milliseconds from now: delta-seconds or an HTTP
@@ -223,6 +238,22 @@ static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t x,
   return c->abortable && atomic_load(c->stop) != 0;
 }
 
+/* The check's time limits: -t and --connect-timeout, or the job's own
+ * limit where it has one (and it is shorter). */
+static long timeout_of(const struct sc_check *c) {
+  return c->job.timeout_ms > 0 ? c->job.timeout_ms : c->o->timeout_ms;
+}
+
+static long connect_timeout_of(const struct sc_check *c) {
+  long t = c->o->connect_timeout_ms ? c->o->connect_timeout_ms : timeout_of(c);
+  return t < timeout_of(c) ? t : timeout_of(c);
+}
+
+/* Retries the check may make: --retries, or none for a job that asks so. */
+static long retries_of(const struct sc_check *c) {
+  return c->job.no_retry ? 0 : c->o->retries;
+}
+
 /* Starts a try, at sc_now_ms() == at, from the line's URL: no redirect
  * followed, no response yet, a -t of its own. */
 static void try_from_line(struct sc_check *c, double at) {
@@ -233,7 +264,7 @@ static void try_from_line(struct sc_check *c, double at) {
   t->ip_literal = c->job.ip_literal;
   t->origin = 1;
   t->hops = 0;
-  t->deadline = at + (double)c->o->timeout_ms;
+  t->deadline = at + (double)timeout_of(c);
   t->t_lookup = t->t_connect = t->t_tls = t->t_start = 0;
   t->dns_ms = 0;
   t->dns_any = t->entry_counted = 0;
@@ -320,9 +351,7 @@ void sc_check_prepare(struct sc_check *c) {
   /* What is left of the try's -t (or of --check-timeout): the hops of a
    * try share one time limit, as they did when libcurl followed them. */
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
-  curl_easy_setopt(
-      e, CURLOPT_CONNECTTIMEOUT_MS,
-      o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_of(c));
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
   /* Without reuse, GET stops at the first body byte, which closes an
    * HTTP/1 connection, so searching the cache for a reusable one is wasted
@@ -396,7 +425,7 @@ void sc_check_prepare(struct sc_check *c) {
      * on_progress to be cut. A speed check that cannot fire before the
      * time limit makes libcurl look at the transfer every second. */
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->timeout_ms / 1000 + 2);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, timeout_of(c) / 1000 + 2);
   }
 }
 
@@ -499,11 +528,16 @@ static void describe_response(struct sc_check *c, struct sc_result *r) {
   a->content_length = clen;
   sc_strcpy_cut(a->server, sizeof a->server, t->server);
   a->cert_expiry = t->cert_expiry;
+  a->cert_earliest = t->cert_earliest;
   if (t->cert_expiry) {
     double left = ((double)t->cert_expiry - (double)time(NULL)) / 86400.0;
     a->cert_days_left = (int32_t)floor(left);
   }
   a->ttfb_ms = span_ms(t->t_start, t->cert_expiry ? t->t_tls : t->t_connect);
+  curl_off_t total = 0, start = 0;
+  curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &total);
+  curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+  a->transfer_ms = span_ms(total, start); /* the last hop's */
 }
 
 /* Starts *r with what every outcome of a try reports: the line, the time
@@ -602,7 +636,7 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
    * datagram, an overloaded server) is worth another try, unless lookups
    * of the name have failed that way often enough already. */
   if (status == SC_RESOLVE_NXDOMAIN || status == SC_RESOLVE_FAILED_BEFORE ||
-      atomic_load(c->stop) || c->attempts > c->o->retries)
+      atomic_load(c->stop) || c->attempts > retries_of(c))
     return SC_CHECK_DONE;
   return retry_after_wait(c, r, backoff_ms(c), delay_ms);
 }
@@ -810,7 +844,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
   }
   long os_errno = 0;
   curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
-  if (c->attempts > c->o->retries || !transient(r, rc, os_errno))
+  if (c->attempts > retries_of(c) || !transient(r, rc, os_errno))
     return SC_CHECK_DONE;
   long wait;
   if (c->tr.retry_after_ms >= 0) {
@@ -850,8 +884,7 @@ int sc_check_run_blocking(struct sc_check *c, struct sc_result *r) {
     if (sc_check_needs_lookup(c)) {
       char addrs[4096], err[256];
       double t = sc_now_ms();
-      long limit =
-          o->connect_timeout_ms ? o->connect_timeout_ms : o->timeout_ms;
+      long limit = connect_timeout_of(c);
       long left = sc_check_time_left(c);
       int st = sc_resolve_blocking(c->dns, c->tr.host, o->dns_servers,
                                    o->family, left < limit ? left : limit,

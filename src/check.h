@@ -61,6 +61,7 @@ struct sc_try {
   long retry_after_ms;        /* from the response's Retry-After, or -1 */
   char server[SC_HEADER_MAX]; /* Server: of the current response */
   int64_t cert_expiry;        /* notAfter of the current peer, 0 if none */
+  int64_t cert_earliest;      /* earliest notAfter of its chain, or 0 */
 
   curl_off_t t_lookup, t_connect, t_tls, t_start; /* libcurl's phase marks
                      (microseconds), summed over the hops as libcurl sums

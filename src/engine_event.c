@@ -130,6 +130,14 @@ static void on_no_wait(uv_idle_t *h) {
   (void)h;
 }
 
+/* Whether the scheduler wakes this loop when a job of its lane becomes
+ * ready: with several loops (another loop's take may queue it), or when
+ * the source gets jobs from another thread (source.h, wakes). A lone loop
+ * over a file makes every job ready itself. */
+static int wakes(const struct ev_loop *ev) {
+  return ev->nloops > 1 || ev->run->source->wakes;
+}
+
 /* Refills soon, not now: the wake comes in the I/O phase (see
  * refill_soon). */
 static void on_wake(uv_async_t *h) {
@@ -264,8 +272,8 @@ static void close_if_done(struct ev_loop *ev) {
   uv_idle_stop(&ev->no_wait);
   uv_close((uv_handle_t *)&ev->refill_soon, NULL);
   uv_close((uv_handle_t *)&ev->no_wait, NULL);
-  /* After this no other loop's thread sends to the handle. */
-  if (ev->nloops > 1) sc_sched_on_ready(ev->run->sched, ev->lane, NULL, NULL);
+  /* After this no other thread sends to the handle. */
+  if (wakes(ev)) sc_sched_on_ready(ev->run->sched, ev->lane, NULL, NULL);
   uv_close((uv_handle_t *)&ev->wake, NULL);
   if (ev->resolver) sc_resolver_free(ev->resolver);
   ev->resolver = NULL;
@@ -470,8 +478,7 @@ static void *loop_main(void *arg) {
   uv_idle_init(&ev->loop, &ev->no_wait);
   uv_async_init(&ev->loop, &ev->wake, on_wake);
   ev->wake.data = ev;
-  if (ev->nloops > 1)
-    sc_sched_on_ready(ev->run->sched, ev->lane, wake_loop, ev);
+  if (wakes(ev)) sc_sched_on_ready(ev->run->sched, ev->lane, wake_loop, ev);
   ev->refill_soon.data = ev;
   ev->curl_timer.data = ev->tick.data = ev->sched_timer.data = ev;
   uv_timer_start(&ev->tick, on_tick, 100, 100);

@@ -31,6 +31,7 @@ void sc_result_for_job(struct sc_result *r, const struct sc_job *j) {
   r->a.attempts = 1;
   r->a.dns_ms = r->a.connect_ms = r->a.tls_ms = r->a.ttfb_ms = SC_NO_TIME;
   r->a.start_ms = SC_NO_TIME;
+  r->a.transfer_ms = SC_NO_TIME;
 }
 
 void sc_result_decided(struct sc_result *r, const struct sc_job *j) {

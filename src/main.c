@@ -1,5 +1,6 @@
-/* main.c - sitecheck's entry point: dispatches `serve` and `demo`, and
- * otherwise runs a check: options -> run (run.h) -> engine. */
+/* main.c - sitecheck's entry point: dispatches `serve`, `demo`, `report`
+ * and `watch`, and otherwise runs a check: options -> run (run.h) ->
+ * engine. */
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "serve.h"
 #include "sink.h"
 #include "util.h"
+#include "watch_http.h"
+#include "watch_main.h"
 
 static int (*const engines[])(struct sc_run *) = {
     [SC_MODEL_EVENT] = sc_engine_event,
@@ -42,14 +45,16 @@ static void install_signals(void) {
   sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Fits the requested concurrency to the open-file limit. Descriptors per
+/* Fits the requested concurrency to the open-file limit, less `others`
+ * descriptors kept for other uses (watch's endpoint). Descriptors per
  * check in flight: event, one socket (one multi handle for all), plus one
  * idle connection kept for reuse, plus one more with libcurl's resolver
  * (engine_event.c budgets its socket pairs inside that); thread, the
  * socket, the socket pair of the multi handle curl_easy_perform makes, and
  * one idle connection; process, one in the parent per worker (each worker
  * has its own table). */
-static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
+static long fit_concurrency(const struct sc_opts *o, long others,
+                            long *fd_budget) {
   static const long fds_per_check[] = {[SC_MODEL_EVENT] = 1,
                                        [SC_MODEL_THREAD] = 4,
                                        [SC_MODEL_PROCESS] = 1,
@@ -58,7 +63,8 @@ static long fit_concurrency(const struct sc_opts *o, long *fd_budget) {
   long reserve = nofile >= 1024 ? 64 : nofile / 2;
   long per = fds_per_check[o->model];
   if (o->model == SC_MODEL_EVENT && o->reuse) per = o->use_cares ? 2 : 3;
-  *fd_budget = nofile - reserve;
+  *fd_budget = nofile - reserve - others;
+  if (*fd_budget < 1) *fd_budget = 1;
   long fit = *fd_budget / per;
   if (fit < 1) fit = 1;
   if (o->concurrency <= fit) return o->concurrency;
@@ -137,7 +143,7 @@ static int run_check(int argc, char **argv) {
     return SC_EXIT_USAGE;
   }
   struct sc_run run;
-  long fd_budget, concurrency = fit_concurrency(&o, &fd_budget);
+  long fd_budget, concurrency = fit_concurrency(&o, 0, &fd_budget);
   rc =
       sc_run_open(&run, &o, concurrency, fd_budget, fit_loops(&o, concurrency));
   if (rc) {
@@ -161,6 +167,33 @@ static int run_check(int argc, char **argv) {
   return rc;
 }
 
+/* sitecheck watch: the same options and fitting, then watch_main.c. */
+static int run_watch(int argc, char **argv) {
+  struct sc_opts o;
+  int rc = sc_opts_parse_for(&o, SC_CMD_WATCH, argc, argv);
+  if (rc) {
+    sc_opts_free(&o);
+    return rc < 0 ? SC_EXIT_OK : rc;
+  }
+  sc_msg_set_quiet(o.quiet);
+  if (sc_core_global_init() != 0) {
+    sc_error("cannot initialise libcurl");
+    return SC_EXIT_INTERNAL;
+  }
+  if (o.use_cares && check_dns_servers(&o) != 0) {
+    sc_opts_free(&o);
+    return SC_EXIT_USAGE;
+  }
+  long fd_budget, concurrency = fit_concurrency(&o, SC_HTTP_FDS, &fd_budget);
+  struct sc_dnscache *dns = o.use_cares ? new_dns_cache(&o) : NULL;
+  rc = sc_watch_main(&o, concurrency, fd_budget, fit_loops(&o, concurrency),
+                     dns);
+  sc_dnscache_free(dns);
+  sc_opts_free(&o);
+  curl_global_cleanup();
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "serve") == 0)
     return sc_serve_main(argc - 1, argv + 1);
@@ -168,5 +201,7 @@ int main(int argc, char **argv) {
     return sc_demo_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "report") == 0)
     return sc_report_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "watch") == 0)
+    return run_watch(argc - 1, argv + 1);
   return run_check(argc, argv);
 }

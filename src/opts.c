@@ -10,6 +10,7 @@
 #include "opts.h"
 
 #include <getopt.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +48,18 @@ enum opt_topic {
   TOPIC_NETWORK,
   TOPIC_OUTPUT,
   TOPIC_MODELS,
+  TOPIC_WATCH,
   TOPIC_GENERAL,
   TOPIC_COUNT
 };
 
 static const char *const topic_names[TOPIC_COUNT] = {
-    "Checking", "Politeness", "Network", "Output", "Models", "General"};
+    "Checking", "Politeness", "Network", "Output",
+    "Models",   "Watching",   "General"};
+
+/* A row's .only: the one command it belongs to (0: every command). */
+#define ONLY_CHECK (1 + SC_CMD_CHECK)
+#define ONLY_WATCH (1 + SC_CMD_WATCH)
 
 /* How a given option is written in the run's summary (sc_opts.given,
  * shown in the --report page): values that may hold a secret are not. */
@@ -89,6 +96,8 @@ struct opt {
   const char *def_text; /* default shown in --help where def cannot say */
   enum opt_echo echo;   /* how the run's summary writes the value */
   const char *help;
+  int only;               /* ONLY_CHECK, ONLY_WATCH, or 0: every command */
+  const char *help_watch; /* the help text in `watch --help`, if another */
 };
 
 /* .at for field f of struct sc_opts, which must have type T: a field of
@@ -140,6 +149,34 @@ static int resolve_ok(const char *v) {
 /* --report: a file name; stdout carries the tally. */
 static int report_ok(const char *v) {
   return strcmp(v, "-") != 0;
+}
+
+/* --listen: ADDR:PORT (bound when the watch starts). */
+static int listen_ok(const char *v) {
+  struct sockaddr_storage sa;
+  return sc_parse_addr(v, &sa) == 0;
+}
+
+/* --probe-allow: a POSIX extended regular expression regcomp takes. */
+static int regex_ok(const char *v) {
+  regex_t re;
+  if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) return 0;
+  regfree(&re);
+  return 1;
+}
+
+/* --every: a duration of at least 100 ms. */
+static int set_every(struct sc_opts *o, const char *v, struct sc_buf *err) {
+  long ms;
+  if (sc_parse_duration(v, &ms) == 0 && ms >= 100) {
+    o->every_ms = ms;
+    return 0;
+  }
+  sc_buf_printf(err,
+                "--every needs a duration of at least 100ms, like 30s, 5m "
+                "or 1h, not '%s'",
+                v);
+  return SC_EXIT_USAGE;
 }
 
 static int set_failon(struct sc_opts *o, const char *v, struct sc_buf *err) {
@@ -218,7 +255,7 @@ static const struct opt table[] = {
    .help = "User-Agent header"},
   {"dedup", 0, OPT_FLAG, TOPIC_CHECKING, AT(dedup, int), .num = 1,
    .help = "check a repeated URL once; later lines get a record marked "
-           "duplicate_of the first line"},
+           "duplicate_of the first line", .only = ONLY_CHECK},
 
   {"per-host", 0, OPT_LONG, TOPIC_POLITENESS, AT(per_host, long),
    .min = 0, .max = 1000000, .need = "a whole number (0 = no limit)",
@@ -259,10 +296,12 @@ static const struct opt table[] = {
 
   {"output", 'o', OPT_STRING, TOPIC_OUTPUT, AT(output, const char *),
    .min = 1, .need = "a file name", .arg = "FILE",
-   .help = "write one record per URL to FILE (- for stdout)"},
+   .help = "write one record per URL to FILE (- for stdout)",
+   .help_watch = "append one JSON line per state change to FILE (- for "
+                 "stdout); reopened on SIGHUP"},
   {"format", 0, OPT_ENUM, TOPIC_OUTPUT, AT(format, enum sc_format),
    .choices = formats, .def = "jsonl",
-   .help = "record format"},
+   .help = "record format", .only = ONLY_CHECK},
   {"accept", 0, OPT_CUSTOM, TOPIC_OUTPUT, .set = set_accept,
    .arg = "LIST", .def_text = "2xx; with --no-follow 2xx and 3xx",
    .help = "final statuses that count as OK: codes (403), ranges "
@@ -271,33 +310,39 @@ static const struct opt table[] = {
    .arg = "LIST",
    .help = "exit 1 if a result matches an item: a code (404), a class "
            "(4xx), a range (500-599), a failure class (timeout), error "
-           "(any failure) or not-ok (any result not OK)"},
+           "(any failure) or not-ok (any result not OK)",
+   .only = ONLY_CHECK},
   {"show", 0, OPT_ENUM, TOPIC_OUTPUT, AT(show, enum sc_show),
    .choices = shows, .def = "failures",
    .help = "what stderr lists after the summary: failures, the results "
            "not OK; all, a line per result as it completes; none, the "
-           "counts only"},
+           "counts only",
+   .only = ONLY_CHECK},
   {"show-max", 0, OPT_LONG, TOPIC_OUTPUT, AT(show_max, long),
    .min = 0, .max = 1000000, .def = "200",
    .help = "results --show failures lists at most (the first by input "
-           "and line)"},
+           "and line)",
+   .only = ONLY_CHECK},
   {"color", 0, OPT_ENUM, TOPIC_OUTPUT, AT(color, enum sc_color),
    .choices = colors, .def = "auto",
    .help = "colour statuses on stderr; auto: on a terminal, unless "
-           "NO_COLOR is set"},
+           "NO_COLOR is set",
+   .only = ONLY_CHECK},
   {"report", 0, OPT_STRING, TOPIC_OUTPUT, AT(report, const char *),
    .min = 1, .valid = report_ok, .need = "an HTML file name",
    .arg = "FILE.html",
-   .help = "write the HTML report of the run to FILE.html at its end"},
+   .help = "write the HTML report of the run to FILE.html at its end",
+   .only = ONLY_CHECK},
   {"quiet", 'q', OPT_FLAG, TOPIC_OUTPUT, AT(quiet, int), .num = 1,
    .help = "nothing on stderr but errors: no summary, list, warnings or "
-           "progress"},
+           "progress",
+   .help_watch = "no state-change lines or warnings on stderr"},
   {"progress", 0, OPT_FLAG, TOPIC_OUTPUT, AT(progress, int),
    .num = 1, .init = -1, .def_text = "when stderr is a terminal, not -q",
-   .help = "show a progress line on stderr"},
+   .help = "show a progress line on stderr", .only = ONLY_CHECK},
   {"no-progress", 0, OPT_FLAG, TOPIC_OUTPUT, AT(progress, int),
    .num = 0, .init = -1,
-   .help = "never show the progress line"},
+   .help = "never show the progress line", .only = ONLY_CHECK},
 
   {"model", 'm', OPT_ENUM, TOPIC_MODELS, AT(model, enum sc_model),
    .choices = models, .def = "event",
@@ -310,6 +355,25 @@ static const struct opt table[] = {
    .min = 1, .max = 256, .def = "auto",
    .help = "event model: N loops in N threads; auto: one per CPU, at "
            "most one per 64 checks in flight"},
+
+  {"every", 0, OPT_CUSTOM, TOPIC_WATCH, .set = set_every,
+   .arg = "DURATION", .def = "60s", .only = ONLY_WATCH,
+   .help = "check each URL once per DURATION (30s, 5m, 1h), at a fixed "
+           "offset inside it"},
+  {"down-after", 0, OPT_LONG, TOPIC_WATCH, AT(down_after, long),
+   .min = 1, .max = 1000000, .def = "1", .only = ONLY_WATCH,
+   .help = "results in a row the other way before a URL is reported down "
+           "(or up again)"},
+  {"listen", 0, OPT_STRING, TOPIC_WATCH, AT(listen, const char *),
+   .valid = listen_ok, .need = "ADDR:PORT (IPv6 as [ADDR]:PORT)",
+   .arg = "ADDR:PORT", .def = "127.0.0.1:9115", .only = ONLY_WATCH,
+   .help = "serve /metrics and /probe there (port 0: any free port)"},
+  {"probe-allow", 0, OPT_STRING, TOPIC_WATCH,
+   AT(probe_allow, const char *), .min = 1, .valid = regex_ok,
+   .need = "a POSIX extended regular expression", .arg = "REGEX",
+   .def_text = "watched URLs only", .only = ONLY_WATCH,
+   .help = "/probe also checks targets this regular expression matches "
+           "whole"},
 
   {"help", 'h', OPT_HELP, TOPIC_GENERAL,
    .help = "print this help and exit"},
@@ -594,7 +658,50 @@ static int set_defaults(struct sc_opts *o, struct sc_buf *err) {
   return 0;
 }
 
+/* Whether row r is an option of cmd. */
+static int row_in(const struct opt *r, enum sc_command cmd) {
+  return !r->only || r->only == 1 + (int)cmd;
+}
+
+/* The message about row r, an option of the other command only. Returns
+ * SC_EXIT_USAGE. */
+static int not_here(const struct opt *r, struct sc_buf *err) {
+  add_name(err, r);
+  sc_buf_adds(err, r->only == ONLY_WATCH
+                       ? " applies to sitecheck watch only"
+                       : " does not apply to sitecheck watch");
+  return SC_EXIT_USAGE;
+}
+
+/* What sitecheck watch takes differently, once the command line is read:
+ * the event model only, and files it can read again on SIGHUP. */
+static int watch_check(const struct sc_opts *o, int nfiles, char **files,
+                       struct sc_buf *err) {
+  if (o->model != SC_MODEL_EVENT) {
+    sc_buf_printf(err, "sitecheck watch runs the event model only, not -m %s",
+                  sc_model_name(o->model));
+    return SC_EXIT_USAGE;
+  }
+  if (nfiles == 0) {
+    sc_buf_adds(err, "sitecheck watch needs a FILE of URLs");
+    return SC_EXIT_USAGE;
+  }
+  for (int i = 0; i < nfiles; i++)
+    if (strcmp(files[i], "-") == 0) {
+      sc_buf_adds(err,
+                  "sitecheck watch cannot watch stdin: it reads its FILEs "
+                  "again on SIGHUP");
+      return SC_EXIT_USAGE;
+    }
+  return 0;
+}
+
 int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err) {
+  return sc_opts_read_for(o, SC_CMD_CHECK, argc, argv, err);
+}
+
+int sc_opts_read_for(struct sc_opts *o, enum sc_command cmd, int argc,
+                     char **argv, struct sc_buf *err) {
   static char *stdin_only[] = {"-", NULL};
   struct option longs[NOPTS + 1];
   char shorts[1 + 2 * NOPTS + 1], *s = shorts;
@@ -634,12 +741,22 @@ int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err) {
     }
     if (table[i].kind == OPT_HELP) return SC_OPTS_HELP;
     if (table[i].kind == OPT_VERSION) return SC_OPTS_VERSION;
+    if (!row_in(&table[i], cmd)) return not_here(&table[i], err);
     if ((rc = store(o, &table[i], optarg, err)) != 0) return rc;
     echo(&o->given, &table[i], takes_value(&table[i]) ? optarg : NULL);
     seen[i] = 1;
   }
+  o->command = cmd;
   if ((rc = cross_check(o, seen, err)) != 0) return rc;
   o->pins = sc_pins_new(o->resolve);
+  if (cmd == SC_CMD_WATCH) {
+    if ((rc = watch_check(o, argc - optind, argv + optind, err)) != 0)
+      return rc;
+    /* Each check of a watch opens a connection of its own, as a new
+     * visitor and blackbox_exporter do: one kept from the last round
+     * would hide a server that takes no new ones. */
+    o->reuse = 0;
+  }
   if (optind < argc) {
     o->files = argv + optind;
     o->nfiles = argc - optind;
@@ -703,8 +820,9 @@ static void add_wrapped(struct sc_buf *b, size_t *col, const char *text) {
 
 /* One option of --help: its names and value at column 2, its help text
  * from HELP_COL (on the next line if the names reach that far), with
- * "(repeatable)" and its default. */
-static void add_option_help(struct sc_buf *b, const struct opt *r) {
+ * "(repeatable)" and its default; cmd's own help text where it has one. */
+static void add_option_help(struct sc_buf *b, const struct opt *r,
+                            enum sc_command cmd) {
   size_t start = b->len, col;
   sc_buf_adds(b, "  ");
   if (r->letter)
@@ -720,7 +838,8 @@ static void add_option_help(struct sc_buf *b, const struct opt *r) {
   }
   sc_buf_printf(b, "%*s", (int)(HELP_COL - col), "");
   col = HELP_COL;
-  add_wrapped(b, &col, r->help);
+  add_wrapped(b, &col,
+              cmd == SC_CMD_WATCH && r->help_watch ? r->help_watch : r->help);
   if (r->kind == OPT_LIST) add_wrapped(b, &col, "(repeatable)");
   if (r->def || r->def_text) {
     struct sc_buf d = {0};
@@ -734,21 +853,55 @@ static void add_option_help(struct sc_buf *b, const struct opt *r) {
 }
 
 void sc_opts_help(struct sc_buf *out) {
+  sc_opts_help_for(out, SC_CMD_CHECK);
+}
+
+/* The head of `sitecheck watch --help`. */
+static const char watch_usage[] =
+    "usage: sitecheck watch [OPTIONS] FILE...\n"
+    "\n"
+    "Checks every URL in FILE once per --every, for as long as it runs, and\n"
+    "reports each URL going down or up again on stderr (and -o). Serves the\n"
+    "results as Prometheus metrics on http://--listen/metrics, and\n"
+    "/probe?target=URL&module=http_2xx as blackbox_exporter does. SIGHUP\n"
+    "reads the FILEs again and reopens -o; SIGINT and SIGTERM stop it.\n";
+
+/* Appends the options of cmd, grouped by topic, to out. */
+static void add_topics(struct sc_buf *out, enum sc_command cmd) {
+  for (int t = 0; t < TOPIC_COUNT; t++) {
+    int any = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+      if (table[i].topic == (enum opt_topic)t && row_in(&table[i], cmd)) {
+        if (!any++) sc_buf_printf(out, "\n%s:\n", topic_names[t]);
+        add_option_help(out, &table[i], cmd);
+      }
+  }
+}
+
+void sc_opts_help_for(struct sc_buf *out, enum sc_command cmd) {
+  if (cmd == SC_CMD_WATCH) {
+    sc_buf_adds(out, watch_usage);
+    add_topics(out, cmd);
+    sc_buf_adds(out,
+                "\n"
+                "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage or I/O "
+                "error,\n"
+                "3 internal error. See sitecheck(1).\n");
+    return;
+  }
   sc_buf_adds(out,
               "usage: sitecheck [OPTIONS] [FILE...]\n"
               "       sitecheck serve [--listen ADDR:PORT]... "
               "[--tls ADDR:PORT,CERT,KEY]...\n"
               "       sitecheck demo [--scale F] [--sites N]\n"
+              "       sitecheck watch [OPTIONS] FILE...   (see sitecheck "
+              "watch --help)\n"
               "\n"
               "Checks every URL in FILE (one per line; none or - reads "
               "stdin) and\n"
               "prints a tally of final status codes, e.g. {\"200\": 29, "
               "\"404\": 1}.\n");
-  for (int t = 0; t < TOPIC_COUNT; t++) {
-    sc_buf_printf(out, "\n%s:\n", topic_names[t]);
-    for (size_t i = 0; i < NOPTS; i++)
-      if (table[i].topic == (enum opt_topic)t) add_option_help(out, &table[i]);
-  }
+  add_topics(out, cmd);
   sc_buf_adds(out,
               "\n"
               "Exit status: 0 done, 1 --fail-on matched, 2 usage or I/O "
@@ -758,16 +911,22 @@ void sc_opts_help(struct sc_buf *out) {
 }
 
 int sc_opts_parse(struct sc_opts *o, int argc, char **argv) {
+  return sc_opts_parse_for(o, SC_CMD_CHECK, argc, argv);
+}
+
+int sc_opts_parse_for(struct sc_opts *o, enum sc_command cmd, int argc,
+                      char **argv) {
   struct sc_buf msg = {0};
-  int rc = sc_opts_read(o, argc, argv, &msg);
+  int rc = sc_opts_read_for(o, cmd, argc, argv, &msg);
   if (rc == SC_OPTS_HELP) {
-    sc_opts_help(&msg);
+    sc_opts_help_for(&msg, cmd);
     fwrite(msg.data, 1, msg.len, stdout);
   } else if (rc == SC_OPTS_VERSION) {
     printf("sitecheck %s (libcurl %s)\n", SC_VERSION,
            curl_version_info(CURLVERSION_NOW)->version);
   } else if (rc == SC_EXIT_USAGE) {
-    sc_error("%s (see sitecheck --help)", msg.data);
+    sc_error("%s (see sitecheck %s--help)", msg.data,
+             cmd == SC_CMD_WATCH ? "watch " : "");
   } else if (rc != 0) {
     sc_error("%s", msg.data ? msg.data : "internal error");
   }

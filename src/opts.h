@@ -14,6 +14,11 @@ struct sc_pins;
 enum sc_format { SC_FORMAT_JSONL, SC_FORMAT_CSV };
 enum sc_show { SC_SHOW_FAILURES, SC_SHOW_ALL, SC_SHOW_NONE };
 enum sc_color { SC_COLOR_AUTO, SC_COLOR_ALWAYS, SC_COLOR_NEVER };
+
+/* The commands that share the options table: `sitecheck [FILE...]` checks
+ * a list once, `sitecheck watch FILE...` watches it (watch_main.c). A few
+ * options belong to one of them only. */
+enum sc_command { SC_CMD_CHECK, SC_CMD_WATCH };
 enum sc_model {
   SC_MODEL_EVENT,
   SC_MODEL_THREAD,
@@ -72,6 +77,12 @@ struct sc_opts {
   long loops;          /* event model; 0 = auto, resolved in main.c */
   struct sc_buf given; /* the options as given, for a summary: header
                           values and passwords in URLs masked */
+  /* sitecheck watch only: */
+  enum sc_command command; /* what was parsed */
+  long every_ms;           /* --every: each URL is checked once per ... */
+  long down_after;         /* results the other way before a change */
+  const char *listen;      /* --listen ADDR:PORT of /metrics and /probe */
+  const char *probe_allow; /* --probe-allow: ERE of targets /probe takes */
 };
 
 /* What sc_opts_read returns for -h and -V (besides 0 and exit statuses). */
@@ -97,6 +108,17 @@ int sc_opts_parse(struct sc_opts *o, int argc, char **argv);
 /* Appends the --help text to out: usage, then the options grouped by
  * topic, each with its default, wrapped to 80 columns. */
 void sc_opts_help(struct sc_buf *out);
+
+/* sc_opts_read, sc_opts_parse and sc_opts_help for one command: an
+ * option of the other command only is a usage error ("--dedup does not
+ * apply to sitecheck watch"), and --help lists the command's options. The
+ * functions above are these for SC_CMD_CHECK. For SC_CMD_WATCH, argv[0]
+ * is "watch" and at least one FILE (not stdin) is needed. */
+int sc_opts_read_for(struct sc_opts *o, enum sc_command cmd, int argc,
+                     char **argv, struct sc_buf *err);
+int sc_opts_parse_for(struct sc_opts *o, enum sc_command cmd, int argc,
+                      char **argv);
+void sc_opts_help_for(struct sc_buf *out, enum sc_command cmd);
 
 /* Releases what sc_opts_read (or sc_opts_parse) allocated. */
 void sc_opts_free(struct sc_opts *o);

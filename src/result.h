@@ -40,11 +40,14 @@ struct sc_answer {
   int64_t redirects;
   int64_t content_length; /* -1 when unknown */
   int64_t cert_expiry;    /* Unix time of the leaf's notAfter, 0 if none */
+  int64_t cert_earliest;  /* the earliest notAfter in the chain the peer
+                             sent, leaf included (as cert_expiry) */
   int32_t cert_days_left; /* whole days from now, SC_NO_DAYS if none */
   int32_t attempts;       /* checks made for this line (retries + 1) */
   double dns_ms, connect_ms, tls_ms, ttfb_ms; /* SC_NO_TIME if n/a */
-  char method[8];                             /* method that gave the answer */
-  char http_version[8];                       /* "1.0", "1.1", "2", "3" */
+  double transfer_ms;   /* first response byte to the end of the transfer */
+  char method[8];       /* method that gave the answer */
+  char http_version[8]; /* "1.0", "1.1", "2", "3" */
   char detail[SC_DETAIL_MAX];
   char ip[SC_IP_MAX];
   char content_type[SC_HEADER_MAX];

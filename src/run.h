@@ -66,6 +66,12 @@ struct sc_run {
   long *lane_slots; /* checks in flight per loop: concurrency split evenly */
   double t0;        /* sc_now_ms() at sc_run_open: records' start_ms count
                        from it */
+  /* Where finished jobs go instead of the sink (sitecheck watch), or NULL:
+   * called by sc_run_complete, with no lock held, for every checked job
+   * (never an abandoned one) and every decided one (with its result). */
+  void (*on_result)(void *arg, const struct sc_job *job,
+                    const struct sc_result *r);
+  void *on_result_arg;
 };
 
 /* Opens the input (a usage error if a file is missing), the record
@@ -73,6 +79,15 @@ struct sc_run {
  * loops lanes. Returns 0, or SC_EXIT_USAGE after printing why. */
 int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
                 long fd_budget, int loops);
+
+/* A run over a source of the caller's (which the run then owns and
+ * closes), with no sink and no --dedup: every result goes to on_result(arg,
+ * ...), e.g. sitecheck watch's state. Returns 0. */
+int sc_run_open_source(struct sc_run *run, const struct sc_opts *o,
+                       struct sc_source *src,
+                       void (*on_result)(void *arg, const struct sc_job *job,
+                                         const struct sc_result *r),
+                       void *arg, long concurrency, long fd_budget, int loops);
 
 /* The one place a finished job goes. r is its result: written to the sink
  * (the tally, the record, --fail-on), its start_ms (on the monotonic
@@ -92,10 +107,11 @@ void sc_run_complete(struct sc_run *run, struct sc_job *job,
  * struct sc_run. */
 int sc_run_keep_connection(void *arg, const struct sc_job *job);
 
-/* Frees what sc_run_open made, flushes the records and prints the tally.
- * Returns the exit status the run earned: 128 + a signal, SC_EXIT_INTERNAL
- * if an engine failed (failed), SC_EXIT_USAGE for an input or output
- * error, SC_EXIT_FAILON, or SC_EXIT_OK. */
+/* Frees what sc_run_open made, flushes the records and prints the tally
+ * (a run without a sink, none of that). Returns the exit status the run
+ * earned: 128 + a signal, SC_EXIT_INTERNAL if an engine failed (failed),
+ * SC_EXIT_USAGE for an input or output error, SC_EXIT_FAILON, or
+ * SC_EXIT_OK. */
 int sc_run_close(struct sc_run *run, double elapsed_ms, int failed);
 
 #endif

@@ -318,8 +318,9 @@ static int take_own(struct sc_sched *s, int lane, struct sc_job *job,
 
 /* Step: how long a taker that found nothing waits before it looks again:
  * until the first job another lane may give up (due, or -1), or the first
- * host pause ends; at most INPUT_POLL_MS while the source has a line on
- * its way; -1 (until a check finishes or the lane's wake) otherwise. */
+ * host pause ends; while the source has a line on its way, at most
+ * INPUT_POLL_MS, or as long as the source says it has nothing (idle_ms);
+ * -1 (until a check finishes or the lane's wake) otherwise. */
 static long wait_for(const struct sc_sched *s, double due, double now,
                      int pending) {
   long wait = -1;
@@ -329,7 +330,12 @@ static long wait_for(const struct sc_sched *s, double due, double now,
     double w = due - now;
     wait = w < 1 ? 1 : (long)w + 1;
   }
-  if (pending && (wait < 0 || wait > INPUT_POLL_MS)) wait = INPUT_POLL_MS;
+  if (pending) {
+    long idle =
+        s->source->idle_ms ? s->source->idle_ms(s->source) : INPUT_POLL_MS;
+    if (idle < 1) idle = 1;
+    if (wait < 0 || wait > idle) wait = idle;
+  }
   return wait;
 }
 
@@ -466,4 +472,18 @@ int sc_sched_stats(struct sc_sched *s, struct sc_sched_stats *st) {
   st->rate_pause = s->gap > 0 && s->next_ok > sc_now_ms();
   pthread_mutex_unlock(&s->lock);
   return 0;
+}
+
+void sc_sched_input_ready(struct sc_sched *s) {
+  pthread_mutex_lock(&s->lock);
+  for (int i = 0; i < s->nlanes; i++) sc_lanes_wake_if_hungry(&s->lanes[i]);
+  pthread_cond_broadcast(&s->changed);
+  pthread_mutex_unlock(&s->lock);
+}
+
+long sc_sched_waiting(struct sc_sched *s) {
+  pthread_mutex_lock(&s->lock);
+  long n = s->waiting;
+  pthread_mutex_unlock(&s->lock);
+  return n;
 }

@@ -111,4 +111,12 @@ int sc_sched_stats(struct sc_sched *s, struct sc_sched_stats *st);
  * Call it before clearing the job. */
 void sc_sched_done(struct sc_sched *s, const struct sc_job *job);
 
+/* The source has a job ready sooner than it said (source.h, wakes): wakes
+ * every lane's taker whose last take found nothing. Call it with no lock
+ * of the source held. */
+void sc_sched_input_ready(struct sc_sched *s);
+
+/* Jobs taken from the source that wait here, not started yet. */
+long sc_sched_waiting(struct sc_sched *s);
+
 #endif

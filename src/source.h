@@ -37,6 +37,14 @@ struct sc_source {
   int (*eof)(struct sc_source *self);        /* next has returned 0 */
   int (*close)(struct sc_source *self);
   int blocks; /* next may wait for input when asked to (see above) */
+  /* Optional (NULL: look again within a few ms). After next returned -1:
+   * the milliseconds until it may have a job (a schedule's next due
+   * time), so a taker with nothing to do sleeps that long. Called like
+   * next. A source whose jobs can also arrive sooner, from another thread
+   * (a /probe request, a reload), sets `wakes` and has the scheduler wake
+   * its takers then (sc_sched_input_ready). */
+  long (*idle_ms)(struct sc_source *self);
+  int wakes;
 };
 
 #endif

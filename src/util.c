@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "run.h"
@@ -80,6 +83,59 @@ int sc_parse_long(const char *s, long min, long max, long *out) {
   if (errno || *end || v < min || v > max) return -1;
   *out = v;
   return 0;
+}
+
+int sc_parse_duration(const char *s, long *ms_out) {
+  static const struct {
+    const char *unit;
+    double ms;
+  } units[] = {{"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"", 1e3}};
+  char *end;
+  double v;
+  if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') return -1;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno || end == s || !isfinite(v) || v < 0) return -1;
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+    if (strcmp(end, units[i].unit) == 0) {
+      double ms = v * units[i].ms;
+      if (ms > 7 * 86400e3) return -1;
+      *ms_out = (long)llround(ms);
+      return 0;
+    }
+  return -1;
+}
+
+int sc_parse_addr(const char *s, struct sockaddr_storage *sa) {
+  char host[64];
+  const char *hend, *port;
+  long pn;
+  int v6 = s[0] == '[';
+  if (v6) {
+    hend = strchr(s, ']');
+    if (!hend || hend[1] != ':') return -1;
+    s++;
+    port = hend + 2;
+  } else {
+    hend = strrchr(s, ':');
+    if (!hend) return -1;
+    port = hend + 1;
+  }
+  if (hend == s || (size_t)(hend - s) >= sizeof host) return -1;
+  memcpy(host, s, (size_t)(hend - s));
+  host[hend - s] = '\0';
+  if (sc_parse_long(port, 0, 65535, &pn)) return -1;
+  memset(sa, 0, sizeof *sa);
+  if (v6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)sa;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)pn);
+    return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? 0 : -1;
+  }
+  struct sockaddr_in *a = (struct sockaddr_in *)sa;
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)pn);
+  return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
 long sc_raise_nofile(void) {

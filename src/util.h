@@ -33,6 +33,17 @@ int sc_parse_seconds(const char *s, long *ms_out);
 /* Parses a decimal integer in [min, max]. Returns 0 or -1. */
 int sc_parse_long(const char *s, long min, long max, long *out);
 
+/* Parses a duration: a non-negative decimal number and a unit, ms, s, m
+ * or h ("30s", "5m", "1.5h"; a bare number is seconds) into milliseconds.
+ * Returns 0, or -1 if s is not one or is over a week. */
+int sc_parse_duration(const char *s, long *ms_out);
+
+struct sockaddr_storage;
+
+/* Parses ADDR:PORT, an IPv4 address or an IPv6 one in brackets
+ * ("[::1]:9115"), port 0 to 65535, into *sa. Returns 0 or -1. */
+int sc_parse_addr(const char *s, struct sockaddr_storage *sa);
+
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft
  * limit (or the old one if it could not be raised). */
 long sc_raise_nofile(void);

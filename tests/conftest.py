@@ -160,7 +160,7 @@ def with_defaults(args):
     `--per-host 0` unless they choose a --per-host themselves (the
     politeness tests do)."""
     if any(a.startswith("--per-host") for a in args) or \
-            (args and args[0] in ("serve", "demo", "report")):
+            (args and args[0] in ("serve", "demo", "report", "watch")):
         return args
     return ["--per-host", "0", *args]
 

@@ -3,7 +3,7 @@
 `sitecheck --help` is generated from the options table, so it is the
 reference: the man page sitecheck.1 must describe exactly its long
 options, and README.md must not name a long option it does not list.
-The subcommands' own options (`serve --listen`, `demo --scale`, ...) are
+The subcommands' own options (`serve --listen`, `watch --every`, ...) are
 allowed where they are named, read from their own --help."""
 
 import os
@@ -36,10 +36,10 @@ def help_options():
 
 
 def subcommand_options():
-    """Long options of `sitecheck serve`, `demo` and `report`, from their
-    own --help."""
+    """Long options of `sitecheck serve`, `demo`, `report` and `watch`,
+    from their own --help."""
     opts = set()
-    for sub in ("serve", "demo", "report"):
+    for sub in ("serve", "demo", "report", "watch"):
         found = set(LONG_OPT.findall(help_text(sub)))
         assert found, f"sitecheck {sub} --help names no option"
         opts |= found

@@ -73,8 +73,11 @@ static int list_close(struct sc_source *src) {
 static void list_init(struct list_source *l, const char *const *items, int n,
                       int blocks) {
   memset(l, 0, sizeof *l);
-  l->src =
-      (struct sc_source){list_next, list_taken, list_eof, list_close, blocks};
+  l->src = (struct sc_source){.next = list_next,
+                              .taken = list_taken,
+                              .eof = list_eof,
+                              .close = list_close,
+                              .blocks = blocks};
   l->items = items;
   l->n = n;
 }
