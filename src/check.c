@@ -55,6 +55,19 @@ static int keeps_connection(const struct sc_check *c) {
   return c->keep_fn ? c->keep_fn(c->keep_arg, &c->job) : !c->job.alone;
 }
 
+/* Whether this try asks with HEAD: -X HEAD, unless it was refused or the
+ * body is to be read. */
+static int uses_head(const struct sc_check *c) {
+  return c->o->head && !c->use_get && !c->job.read;
+}
+
+/* Ends the reading of this try's body, if any (complete: all of it came). */
+static void close_page(struct sc_check *c, int complete) {
+  if (!c->page) return;
+  c->body->close(c->page, complete);
+  c->page = NULL;
+}
+
 void sc_check_init(struct sc_check *c, const struct sc_opts *o,
                    atomic_int *stop, int abortable) {
   memset(c, 0, sizeof *c);
@@ -67,6 +80,7 @@ void sc_check_init(struct sc_check *c, const struct sc_opts *o,
 }
 
 void sc_check_cleanup(struct sc_check *c) {
+  close_page(c, 0);
   if (c->easy) curl_easy_cleanup(c->easy);
   c->easy = NULL;
   sc_buf_free(&c->chain);
@@ -206,7 +220,16 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
         c->pins_all = 1;
         return 0;
       }
-      if (c->head_final && !(c->o->head && !c->use_get)) {
+      if (c->head_final && !uses_head(c)) {
+        /* A page to read (body mode): its body goes to the engine's
+         * reader, to the end or until the reader has enough. */
+        if (c->body && c->job.read && code >= 200 && code < 300) {
+          char *at = NULL, *ctype = NULL;
+          curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &at);
+          curl_easy_getinfo(c->easy, CURLINFO_CONTENT_TYPE, &ctype);
+          c->page = c->body->open(c->body_arg, &c->job, at ? at : "", ctype);
+          if (c->page) return len;
+        }
         /* The final head is complete: that is the answer. Without reuse,
          * stop now (no need to wait for a body that may never come); with
          * it, give a small body BODY_GRACE_MS to arrive in full. */
@@ -230,7 +253,11 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
  * or slower is cut. */
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
-  (void)buf;
+  if (c->page) {
+    if (c->body->data(c->page, buf, size * n) == 0) return size * n;
+    c->body_stop = 1; /* the reader has what it wants */
+    return CURL_WRITEFUNC_ERROR;
+  }
   if (c->keep && !c->body_stop) {
     c->body_bytes += size * n;
     if (c->body_bytes <= BODY_KEEP) return size * n;
@@ -266,7 +293,8 @@ void sc_check_begin(struct sc_check *c) {
 void sc_check_prepare(struct sc_check *c) {
   const struct sc_opts *o = c->o;
   CURL *e = c->easy;
-  int head = o->head && !c->use_get;
+  int head = uses_head(c);
+  close_page(c, 0);
   curl_easy_reset(e);
   c->attempts++;
   c->retry_after_ms = -1;
@@ -469,8 +497,7 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
   r->a.time_ms = sc_now_ms() - c->t0;
   r->a.attempts = c->attempts;
   r->a.dns_ms = ms;
-  sc_strcpy_cut(r->a.method, sizeof r->a.method,
-                c->o->head && !c->use_get ? "HEAD" : "GET");
+  sc_strcpy_cut(r->a.method, sizeof r->a.method, uses_head(c) ? "HEAD" : "GET");
   snprintf(r->a.detail, sizeof r->a.detail, "Could not resolve host: %.200s",
            why);
   *delay_ms = 0;
@@ -492,8 +519,7 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   sc_result_for_job(r, &c->job);
   a->time_ms = sc_now_ms() - c->t0;
   a->attempts = c->attempts;
-  sc_strcpy_cut(a->method, sizeof a->method,
-                c->o->head && !c->use_get ? "HEAD" : "GET");
+  sc_strcpy_cut(a->method, sizeof a->method, uses_head(c) ? "HEAD" : "GET");
   curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_COUNT, &redirects);
   curl_easy_getinfo(c->easy, CURLINFO_PRIMARY_IP, &ip);
@@ -607,6 +633,7 @@ static long backoff_ms(struct sc_check *c) {
 
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
+  close_page(c, rc == CURLE_OK);
   interpret(c, rc, r);
   *delay_ms = 0;
   if (c->to_pinned && c->pins_all) {
@@ -614,7 +641,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
     return SC_CHECK_AGAIN;
   }
   if (atomic_load(c->stop)) return SC_CHECK_DONE;
-  if (c->o->head && !c->use_get && head_refused(r)) {
+  if (uses_head(c) && head_refused(r)) {
     c->use_get = 1;
     c->attempts--; /* the GET completes this try */
     return SC_CHECK_AGAIN;

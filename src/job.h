@@ -33,6 +33,9 @@ struct sc_job {
   int16_t cls;    /* a decided job: enum sc_class, SC_OK when status is
                      the answer (a --dedup repeat's first was answered) */
   int16_t status; /* ... and that status */
+  uint8_t read;   /* enum sc_read_mode (page.h): read the body for links */
+  void *entry;    /* the links source's own record of this URL (frontier.h),
+                     or NULL for a list's line; never freed with the job */
 };
 
 /* Frees the strings a job owns (line; url and host unless decided) and

@@ -9,7 +9,9 @@
  * is read. */
 #include "opts.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "input_kind.h"
 #include "msg.h"
 #include "pins.h"
 #include "record.h"
@@ -42,6 +45,7 @@ enum opt_kind {
 /* The groups of --help, in their order there. */
 enum opt_topic {
   TOPIC_CHECKING,
+  TOPIC_LINKS,
   TOPIC_POLITENESS,
   TOPIC_NETWORK,
   TOPIC_OUTPUT,
@@ -51,7 +55,10 @@ enum opt_topic {
 };
 
 static const char *const topic_names[TOPIC_COUNT] = {
-    "Checking", "Politeness", "Network", "Output", "Models", "General"};
+    "Checking",   "Links and crawling",
+    "Politeness", "Network",
+    "Output",     "Models",
+    "General"};
 
 /* One value of an OPT_ENUM option; a list ends with a NULL name. */
 struct choice {
@@ -103,6 +110,55 @@ static const struct choice models[] = {{"event", SC_MODEL_EVENT},
                                        {"serial", SC_MODEL_SERIAL},
                                        {NULL, 0}};
 static const struct choice resolvers[] = {{"cares", 1}, {"curl", 0}, {NULL, 0}};
+static const struct choice input_formats[] = {{"auto", -1},
+                                              {"list", SC_INPUT_LIST},
+                                              {"html", SC_INPUT_HTML},
+                                              {"markdown", SC_INPUT_MARKDOWN},
+                                              {"sitemap", SC_INPUT_SITEMAP},
+                                              {NULL, 0}};
+
+/* --include, --exclude: a POSIX extended regular expression. */
+static int regex_ok(const char *v) {
+  regex_t re;
+  if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) return 0;
+  regfree(&re);
+  return 1;
+}
+
+/* --links, --crawl, --base: an http(s) URL, or for --links a file. */
+static int web_url(const char *v) {
+  return strncasecmp(v, "http://", 7) == 0 ||
+         strncasecmp(v, "https://", 8) == 0;
+}
+
+static int links_ok(const char *v) {
+  return web_url(v) || access(v, R_OK) == 0;
+}
+
+/* --max-page-size: bytes, with an optional k, M or G (powers of 1024). */
+static int set_page_size(struct sc_opts *o, const char *v, struct sc_buf *err) {
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(v, &end, 10);
+  unsigned long long mult = 1;
+  if (*end == 'k' || *end == 'K')
+    mult = 1024, end++;
+  else if (*end == 'M' || *end == 'm')
+    mult = 1024 * 1024, end++;
+  else if (*end == 'G' || *end == 'g')
+    mult = 1024ULL * 1024 * 1024, end++;
+  if (*end == 'B' || *end == 'b') end++;
+  if (errno || end == v || *end || v[0] == '-' || n == 0 ||
+      n > (1ULL << 40) / mult) {
+    sc_buf_printf(err,
+                  "--max-page-size needs a size in bytes (k, M, G allowed), "
+                  "not '%s'",
+                  v);
+    return SC_EXIT_USAGE;
+  }
+  o->max_page_size = (long)(n * mult);
+  return 0;
+}
 
 /* -H: "Name: value", or "Name;" (curl's way to send an empty header). */
 static int header_ok(const char *v) {
@@ -169,6 +225,60 @@ static const struct opt table[] = {
   {"dedup", 0, OPT_FLAG, TOPIC_CHECKING, AT(dedup, int), .num = 1,
    .help = "check a repeated URL once; later lines get a record marked "
            "duplicate_of the first line"},
+
+  {"links", 0, OPT_LIST, TOPIC_LINKS, AT(links, struct curl_slist *),
+   .valid = links_ok, .need = "an http(s) URL or a readable file",
+   .arg = "URL|FILE",
+   .help = "check the links of a page, a Markdown file or a sitemap (a "
+           "sitemap index's sitemaps are read too)"},
+  {"crawl", 0, OPT_STRING, TOPIC_LINKS, AT(crawl, const char *),
+   .valid = web_url, .need = "an http(s) URL", .arg = "URL",
+   .help = "check a site: the links of the start page and of every page "
+           "in its scope (its scheme, host, port and directory), "
+           "recursively"},
+  {"input-format", 0, OPT_ENUM, TOPIC_LINKS, AT(input_format, int),
+   .choices = input_formats, .def = "auto",
+   .help = "what FILE arguments are; auto: from their content and name"},
+  {"base", 0, OPT_STRING, TOPIC_LINKS, AT(base, const char *),
+   .valid = web_url, .need = "an http(s) URL", .arg = "URL",
+   .def_text = "links are files on disk",
+   .help = "resolve the relative links of local files against URL"},
+  {"include", 0, OPT_LIST, TOPIC_LINKS, AT(include, struct curl_slist *),
+   .valid = regex_ok, .need = "a POSIX extended regular expression",
+   .arg = "REGEX",
+   .help = "check URLs that match, even if --exclude matches them; with "
+           "--include, URLs that match none are skipped"},
+  {"exclude", 0, OPT_LIST, TOPIC_LINKS, AT(exclude, struct curl_slist *),
+   .valid = regex_ok, .need = "a POSIX extended regular expression",
+   .arg = "REGEX",
+   .help = "skip URLs that match (POSIX extended regular expression)"},
+  {"exclude-private", 0, OPT_FLAG, TOPIC_LINKS, AT(exclude_private, int),
+   .num = 1,
+   .help = "skip links to private addresses (10/8, 172.16/12, "
+           "192.168/16, 169.254/16, fc00::/7, fe80::/10)"},
+  {"exclude-loopback", 0, OPT_FLAG, TOPIC_LINKS, AT(exclude_loopback, int),
+   .num = 1,
+   .help = "skip links to loopback addresses (127/8, ::1) and localhost"},
+  {"depth", 0, OPT_LONG, TOPIC_LINKS, AT(depth, long),
+   .min = 0, .max = 1000000, .def_text = "unlimited",
+   .help = "--crawl: read pages at most N links away from the start page "
+           "(0: the start page only)"},
+  {"max-pages", 0, OPT_LONG, TOPIC_LINKS, AT(max_pages, long),
+   .min = 1, .max = 100000000, .def = "10000",
+   .help = "--crawl: pages read at most"},
+  {"max-urls", 0, OPT_LONG, TOPIC_LINKS, AT(max_urls, long),
+   .min = 1, .max = 1000000000, .def = "1000000",
+   .help = "distinct URLs at most; past it no more are discovered"},
+  {"max-page-size", 0, OPT_CUSTOM, TOPIC_LINKS, .set = set_page_size,
+   .arg = "SIZE", .def = "10M",
+   .help = "bytes of a page or Markdown file read at most"},
+  {"ignore-robots", 0, OPT_FLAG, TOPIC_LINKS, AT(ignore_robots, int),
+   .num = 1,
+   .help = "--crawl: do not obey the site's robots.txt"},
+  {"check-fragments", 0, OPT_FLAG, TOPIC_LINKS, AT(check_fragments, int),
+   .num = 1,
+   .help = "--crawl: check that #fragment targets exist on the pages "
+           "read"},
 
   {"per-host", 0, OPT_LONG, TOPIC_POLITENESS, AT(per_host, long),
    .min = 0, .max = 1000000, .need = "a whole number (0 = no limit)",
@@ -435,6 +545,7 @@ static int cross_check(struct sc_opts *o, const unsigned char *seen,
                 "-m serial checks one URL at a time; -c above 1 cannot apply");
     return SC_EXIT_USAGE;
   }
+  if (!given(seen, "depth")) o->depth = -1;
   if (!o->concurrency) o->concurrency = default_concurrency[o->model];
   /* Connection reuse pays where URLs share a host. libcurl's search of its
    * cache walks every connection to the host, so it is on only while that
@@ -505,6 +616,9 @@ int sc_opts_read(struct sc_opts *o, int argc, char **argv, struct sc_buf *err) {
   if (optind < argc) {
     o->files = argv + optind;
     o->nfiles = argc - optind;
+  } else if (o->links || o->crawl) {
+    o->files = argv + argc; /* links only: no list on stdin */
+    o->nfiles = 0;
   } else {
     o->files = stdin_only;
     o->nfiles = 1;
@@ -597,15 +711,18 @@ static void add_option_help(struct sc_buf *b, const struct opt *r) {
 
 void sc_opts_help(struct sc_buf *out) {
   sc_buf_adds(out,
-              "usage: sitecheck [OPTIONS] [FILE...]\n"
+              "usage: sitecheck [OPTIONS] [FILE|URL...]\n"
+              "       sitecheck [OPTIONS] --links URL|FILE | --crawl URL\n"
               "       sitecheck serve [--listen ADDR:PORT]... "
               "[--tls ADDR:PORT,CERT,KEY]...\n"
               "       sitecheck demo [--scale F] [--sites N]\n"
               "\n"
               "Checks every URL in FILE (one per line; none or - reads "
-              "stdin) and\n"
-              "prints a tally of final status codes, e.g. {\"200\": 29, "
-              "\"404\": 1}.\n");
+              "stdin), each URL\n"
+              "argument, the links of HTML, Markdown and sitemap files, "
+              "or a whole site,\n"
+              "and prints a tally of final status codes, e.g. "
+              "{\"200\": 29, \"404\": 1}.\n");
   for (int t = 0; t < TOPIC_COUNT; t++) {
     sc_buf_printf(out, "\n%s:\n", topic_names[t]);
     for (size_t i = 0; i < NOPTS; i++)

@@ -58,6 +58,18 @@ struct sc_opts {
   enum sc_format format;
   enum sc_model model;
   long loops; /* event model; 0 = auto, resolved in main.c */
+  /* Links and crawling (links.h): */
+  struct curl_slist *links;   /* --links URL|FILE: documents to read */
+  const char *crawl;          /* --crawl URL, or NULL */
+  int input_format;           /* enum sc_input_kind, or -1: by content */
+  const char *base;           /* --base URL for local documents, or NULL */
+  struct curl_slist *include; /* --include REGEX (POSIX ERE) */
+  struct curl_slist *exclude; /* --exclude REGEX */
+  long depth;                 /* --depth, -1 = unlimited */
+  long max_pages;             /* pages read at most */
+  long max_urls;              /* distinct URLs at most */
+  long max_page_size;         /* bytes of a page read at most */
+  int ignore_robots, exclude_private, exclude_loopback, check_fragments;
 };
 
 struct sc_buf;

@@ -13,6 +13,7 @@ enum sc_class {
   SC_CONNECT = 0,
   SC_DNS,
   SC_INVALID_URL,
+  SC_MISSING_FILE, /* a link in a local document to a file not on disk */
   SC_OTHER,
   SC_PROTOCOL,
   SC_TIMEOUT,
@@ -58,7 +59,18 @@ struct sc_result {
   const char
       *check_url; /* the normalized URL checked, NULL if none; borrowed */
   uint64_t duplicate_of; /* --dedup: line of the first occurrence, or 0 */
+  /* Links (pages, Markdown, sitemaps, crawls; NULL / -1 for a list): */
+  const char *source;         /* where the URL was first found: a page's URL or
+                                 FILE:LINE; NULL for a URL given on the command
+                                 line; borrowed */
+  int linked;                 /* the result of a link, not of a list's line */
+  uint64_t referrers;         /* linked: places known to link to it when the
+                                 record was written (null in a list's record) */
+  const struct sc_refs *refs; /* its referrers as they grow (refs.h), or
+                                 NULL; borrowed from the run */
 };
+
+struct sc_refs;
 
 /* "connect", "dns", ...; NULL for SC_OK. */
 const char *sc_class_name(enum sc_class c);

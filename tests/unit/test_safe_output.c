@@ -191,7 +191,7 @@ TEST(csv_neutralises_formulas) {
   r.a.content_length = 0;
   sc_record_csv(&b, &r);
   EXPECT_STR(b.data,
-             "u,0,200,,,0.0,,0,,1,,,,0,,,1970-01-02T00:00:00Z,-3,,,,,\n");
+             "u,0,200,,,0.0,,0,,1,,,,0,,,1970-01-02T00:00:00Z,-3,,,,,,,\n");
   /* JSON is not a spreadsheet: its strings stay as they are. */
   b.len = 0;
   r.url = "=x";

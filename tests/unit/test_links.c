@@ -1,0 +1,202 @@
+/* test_links.c - robots.txt rules (robots.c), reading a document for its
+ * links (page.c), and the tally's "ok" for local files found. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+#include "record.h"
+#include "robots.h"
+#include "unit.h"
+#include "util.h"
+
+static int allowed(const char *txt, const char *path) {
+  struct sc_robots *r = sc_robots_parse(txt, strlen(txt), "sitecheck");
+  int a = sc_robots_allowed(r, path);
+  sc_robots_free(r);
+  return a;
+}
+
+TEST(robots_groups_and_longest_match) {
+  const char *t =
+      "# comment\n"
+      "User-agent: other\n"
+      "Disallow: /\n"
+      "\n"
+      "User-agent: *\n"
+      "Disallow: /private/\n"
+      "Allow: /private/open\n"
+      "Disallow: /*.pdf$\n"
+      "Disallow: /tmp*/x\n";
+  EXPECT_EQ(allowed(t, "/"), 1);
+  EXPECT_EQ(allowed(t, "/private/a"), 0);
+  EXPECT_EQ(allowed(t, "/private/open/b"), 1); /* the longer rule */
+  EXPECT_EQ(allowed(t, "/doc.pdf"), 0);
+  EXPECT_EQ(allowed(t, "/doc.pdf?x=1"), 1); /* $ anchors the end */
+  EXPECT_EQ(allowed(t, "/tmp123/x/y"), 0);
+  EXPECT_EQ(allowed(t, "/robots.txt"), 1);
+}
+
+TEST(robots_own_group_wins_and_merges) {
+  const char *t =
+      "User-agent: *\n"
+      "Disallow: /\n"
+      "User-agent: SiteCheck/2.0\n" /* product token, any case */
+      "Disallow: /a\n"
+      "User-agent: googlebot\n"
+      "User-agent: sitecheck\n"
+      "Disallow: /b\n"
+      "Allow: /b/ok\n"
+      "Sitemap: https://x/s.xml\n";
+  EXPECT_EQ(allowed(t, "/c"), 1); /* our groups, not *'s */
+  EXPECT_EQ(allowed(t, "/a/1"), 0);
+  EXPECT_EQ(allowed(t, "/b/1"), 0);
+  EXPECT_EQ(allowed(t, "/b/ok"), 1);
+  /* Equal length: allow wins. */
+  EXPECT_EQ(allowed("User-agent: *\nDisallow: /x\nAllow: /x\n", "/x"), 1);
+  /* An empty disallow allows everything. */
+  EXPECT_EQ(allowed("User-agent: *\nDisallow:\n", "/any"), 1);
+  struct sc_robots *none = sc_robots_all(0);
+  EXPECT_EQ(sc_robots_allowed(none, "/"), 0);
+  EXPECT_EQ(sc_robots_allowed(none, "/robots.txt"), 1);
+  sc_robots_free(none);
+}
+
+TEST(robots_star_is_not_exponential) {
+  /* Many stars against a long path that never matches: bounded work. */
+  char pat[2100] = "User-agent: *\nDisallow: /";
+  for (int i = 0; i < 1000; i++) strcat(pat, "*a");
+  strcat(pat, "b\n");
+  char path[4001];
+  path[0] = '/';
+  memset(path + 1, 'a', 3999);
+  path[4000] = '\0';
+  EXPECT_EQ(allowed(pat, path), 1);
+}
+
+/* What a page reported, as "url line\n" lines. */
+struct seen {
+  struct sc_buf links;
+  struct sc_buf text;
+  int n;
+};
+
+static void on_link(void *arg, const struct sc_link *l) {
+  struct seen *s = arg;
+  sc_buf_printf(&s->links, "%s %s %llu\n", sc_link_skip_name(l->skip), l->url,
+                (unsigned long long)l->line);
+  s->n++;
+}
+
+static void on_text(void *arg, const char *p, size_t n) {
+  struct seen *s = arg;
+  sc_buf_add(&s->text, p, n);
+  sc_buf_addc(&s->text, '\0');
+}
+
+static const struct sc_page_out out = {on_link, NULL, on_text};
+
+TEST(page_reports_each_link_once) {
+  struct seen s = {0};
+  struct sc_page *p =
+      sc_page_open(SC_READ_PAGE, -1, "http://h/d/p.html",
+                   "text/html; charset=utf-8", 1 << 20, &out, &s);
+  EXPECT(p != NULL);
+  const char *html =
+      "<a href=a.html>1</a>\n<a href='a.html#x'>2</a>\n"
+      "<a href=mailto:x@y>m</a><a href=mailto:x@y>m</a>\n<img src=/i.png>";
+  for (int i = 0; i < 1000; i++) sc_page_feed(p, html, strlen(html));
+  sc_page_close(p, 1, NULL, 0);
+  EXPECT_STR(s.links.data ? (sc_buf_addc(&s.links, '\0'), s.links.data) : "",
+             "ok http://h/d/a.html 1\nmailto mailto:x@y 3\n"
+             "ok http://h/i.png 4\n");
+  sc_buf_free(&s.links);
+}
+
+TEST(page_wants_html_only_when_crawling) {
+  struct seen s = {0};
+  EXPECT(sc_page_open(SC_READ_PAGE, -1, "http://h/x", "image/png", 100, &out,
+                      &s) == NULL);
+  EXPECT(sc_page_open(SC_READ_PAGE, -1, "http://h/x", NULL, 100, &out, &s) ==
+         NULL);
+  EXPECT_EQ(sc_page_wanted(SC_READ_PAGE, "application/xhtml+xml"), 1);
+  EXPECT_EQ(sc_page_wanted(SC_READ_ANY, "text/plain"), 1);
+  EXPECT_EQ(sc_page_wanted(SC_READ_NONE, "text/html"), 0);
+}
+
+TEST(page_sniffs_kind_and_caps) {
+  /* --links on a URL whose type says nothing: the content decides. */
+  struct seen s = {0};
+  struct sc_page *p =
+      sc_page_open(SC_READ_ANY, -1, "http://h/map", "application/octet-stream",
+                   1 << 20, &out, &s);
+  const char *xml =
+      "<?xml version='1.0'?><urlset "
+      "xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+      "<url><loc>http://h/1</loc></url><url><loc>http://h/2</loc></url>"
+      "</urlset>";
+  sc_page_feed(p, xml, 10);
+  sc_page_feed(p, xml + 10, strlen(xml) - 10);
+  sc_page_close(p, 1, NULL, 0);
+  EXPECT_EQ(s.n, 2);
+  sc_buf_free(&s.links);
+  /* A page that never ends stops at the cap. */
+  memset(&s, 0, sizeof s);
+  p = sc_page_open(SC_READ_PAGE, -1, "http://h/", "text/html", 4096, &out, &s);
+  char block[1000];
+  int rc = 0, feeds = 0;
+  memset(block, ' ', sizeof block);
+  while (rc == 0 && feeds < 100)
+    rc = sc_page_feed(p, block, sizeof block), feeds++;
+  EXPECT_EQ(rc, -1);
+  EXPECT_EQ(feeds, 5);
+  char why[160];
+  sc_page_close(p, 0, why, sizeof why);
+  EXPECT_STR(why, "read only its first 4096 bytes");
+}
+
+TEST(page_utf16_list_and_robots_text) {
+  struct seen s = {0};
+  /* "http://h/a\n# c\nb\n" in UTF-16LE with a BOM, as a list. */
+  const char *u8 = "http://h/a\n# c\nb\n";
+  unsigned char u16[64];
+  size_t n = 0;
+  u16[n++] = 0xFF, u16[n++] = 0xFE;
+  for (const char *c = u8; *c; c++) u16[n++] = (unsigned char)*c, u16[n++] = 0;
+  struct sc_page *p = sc_page_open(SC_READ_ANY, 0, "http://h/list.txt",
+                                   "text/plain", 1000, &out, &s);
+  for (size_t i = 0; i < n; i++) sc_page_feed(p, u16 + i, 1); /* split */
+  sc_page_close(p, 1, NULL, 0);
+  sc_buf_addc(&s.links, '\0');
+  EXPECT_STR(s.links.data, "ok http://h/a 1\nok http://h/b 3\n");
+  sc_buf_free(&s.links);
+  memset(&s, 0, sizeof s);
+  p = sc_page_open(SC_READ_ROBOTS, -1, "http://h/robots.txt", "text/plain", 0,
+                   &out, &s);
+  sc_page_feed(p, "User-agent: *\n", 14);
+  sc_page_close(p, 1, NULL, 0);
+  EXPECT_STR(s.text.data, "User-agent: *\n");
+  sc_buf_free(&s.text);
+}
+
+TEST(tally_ok_among_classes) {
+  struct sc_tally t;
+  struct sc_result r;
+  memset(&t, 0, sizeof t);
+  memset(&r, 0, sizeof r);
+  r.a.cls = -1; /* SC_OK, status 0: a local file found */
+  sc_tally_add(&t, &r);
+  r.a.status = 200;
+  sc_tally_add(&t, &r);
+  r.a.status = 0;
+  r.a.cls = SC_MISSING_FILE;
+  sc_tally_add(&t, &r);
+  r.a.cls = SC_TIMEOUT;
+  sc_tally_add(&t, &r);
+  struct sc_buf b = {0};
+  sc_tally_json(&b, &t);
+  sc_buf_addc(&b, '\0');
+  EXPECT_STR(b.data,
+             "{\"200\": 1, \"missing_file\": 1, \"ok\": 1, \"timeout\": 1}");
+  sc_buf_free(&b);
+}
