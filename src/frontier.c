@@ -531,6 +531,7 @@ static void decide(struct entry *e, struct sc_job *job) {
  * handed out, SKIP_ROBOTS when robots.txt forbids it, or -1 when it must
  * wait for robots.txt. Lock held. */
 static int plan(struct sc_frontier *f, struct entry *e) {
+  if (e->flags & E_START) f->pages_started++;
   if (!(e->flags & E_CRAWL)) return SKIP_COUNT; /* e->mode stands */
   e->mode = SC_READ_NONE;
   char *path;
