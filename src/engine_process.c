@@ -22,7 +22,8 @@
  * sc_answer, then the lengths and bytes of final_url and chain. Before it,
  * a page whose body the worker reads (the extractors run in the worker)
  * sends 'O' and its final URL when its head is in, 'L' per distinct link
- * found (struct wire_link and the URL), 'T' and the text of a robots.txt;
+ * found (struct wire_link, the URL and its fragment), 'A' per id
+ * (--check-fragments), 'T' and the text of a robots.txt;
  * the parent hands them to the run as they come, so the crawl frontier
  * lives in the parent only. Strings cross whole, however long, so a
  * record reads the same in every model. */
@@ -153,8 +154,14 @@ static void wire_link_out(void *arg, const struct sc_link *l) {
   struct wpage *p = arg;
   struct wire_link w = {l->line, (int32_t)l->skip, l->flags};
   char tag = 'L';
-  if (send_all(p->fd, &tag, 1) == 0 && send_all(p->fd, &w, sizeof w) == 0)
-    send_str(p->fd, l->url);
+  if (send_all(p->fd, &tag, 1) == 0 && send_all(p->fd, &w, sizeof w) == 0 &&
+      send_str(p->fd, l->url) == 0)
+    send_str(p->fd, l->fragment);
+}
+
+static void wire_anchor_out(void *arg, const char *id) {
+  struct wpage *p = arg;
+  send_tagged(p->fd, 'A', id);
 }
 
 static void wire_text_out(void *arg, const char *text, size_t n) {
@@ -166,6 +173,8 @@ static void wire_text_out(void *arg, const char *text, size_t n) {
 }
 
 static const struct sc_page_out wire_out = {wire_link_out, NULL, wire_text_out};
+static const struct sc_page_out wire_out_ids = {wire_link_out, wire_anchor_out,
+                                                wire_text_out};
 
 /* The worker's body mode (check.h): pages are read here. */
 struct wctx {
@@ -181,8 +190,11 @@ static void *wire_open(void *arg, const struct sc_job *job,
   p->fd = w->fd;
   p->url = sc_xstrdup(final_url);
   send_tagged(w->fd, 'O', final_url);
-  p->page = sc_page_open(job->read, -1, final_url, content_type,
-                         (size_t)w->o->max_page_size, &wire_out, p);
+  p->page = sc_page_open(
+      job->read, -1, final_url, content_type, (size_t)w->o->max_page_size,
+      w->o->check_fragments && job->read == SC_READ_PAGE ? &wire_out_ids
+                                                         : &wire_out,
+      p);
   return p;
 }
 
@@ -287,22 +299,32 @@ static int page_message(struct procs *ps, struct worker *w, char tag) {
   wire_len len;
   char *s;
   if (tag == 'L' && recv_all(w->fd, &wl, sizeof wl) != 0) return -1;
+  char *frag = NULL;
   if (recv_all(w->fd, &len, sizeof len) != 0 || recv_str(w->fd, len, &s) != 0)
     return -1;
+  if (tag == 'L' && (recv_all(w->fd, &len, sizeof len) != 0 ||
+                     recv_str(w->fd, len, &frag) != 0)) {
+    free(s);
+    return -1;
+  }
   if (tag == 'O') {
     sc_run_page_opened(ps->run, &w->job, s ? s : "");
+  } else if (tag == 'A') {
+    if (s) sc_run_page_anchor(ps->run, &w->job, s);
   } else if (tag == 'T') {
     sc_run_page_text(ps->run, &w->job, s ? s : "", s ? len - 1 : 0);
   } else if (s && wl.skip >= 0 && wl.skip < SC_LINK_SKIP_COUNT) {
     struct sc_link l = {.url = s,
                         .element = "a",
                         .attr = "href",
+                        .fragment = frag,
                         .line = wl.line,
                         .skip = (enum sc_link_skip)wl.skip,
                         .flags = wl.flags};
     sc_run_page_link(ps->run, &w->job, &l);
   }
   free(s);
+  free(frag);
   return 0;
 }
 
@@ -326,7 +348,7 @@ static int collect(struct procs *ps, long i) {
   for (int k = 0;; k++) {
     if (recv_all(w->fd, &tag, 1) != 0) return -1;
     if (tag == 'R') break;
-    if ((tag != 'O' && tag != 'L' && tag != 'T') ||
+    if ((tag != 'O' && tag != 'L' && tag != 'A' && tag != 'T') ||
         page_message(ps, w, tag) != 0)
       return -1;
     if (k == MESSAGES_PER_TURN || !readable(w->fd)) return 0;

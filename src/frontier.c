@@ -109,6 +109,54 @@ static struct entry *fifo_pop(struct fifo *q) {
   return e;
 }
 
+/* A set of 64-bit hashes (never 0), open addressing: the ids of the
+ * pages read and the fragment links seen, for --check-fragments. */
+struct hset {
+  uint64_t *v;
+  size_t mask, n;
+};
+
+/* Adds h; returns 1 if it was not there. */
+static int hset_add(struct hset *s, uint64_t h) {
+  h |= 1;
+  if (2 * (s->n + 1) > s->mask + 1) {
+    size_t cap = s->mask ? 2 * (s->mask + 1) : 1024;
+    uint64_t *t = sc_xcalloc(cap, sizeof *t);
+    for (size_t i = 0; s->v && i <= s->mask; i++) {
+      if (!s->v[i]) continue;
+      size_t k = s->v[i] & (cap - 1);
+      while (t[k]) k = (k + 1) & (cap - 1);
+      t[k] = s->v[i];
+    }
+    free(s->v);
+    s->v = t;
+    s->mask = cap - 1;
+  }
+  size_t k = h & s->mask;
+  for (; s->v[k]; k = (k + 1) & s->mask)
+    if (s->v[k] == h) return 0;
+  s->v[k] = h;
+  s->n++;
+  return 1;
+}
+
+static int hset_has(const struct hset *s, uint64_t h) {
+  h |= 1;
+  if (!s->v) return 0;
+  for (size_t k = h & s->mask; s->v[k]; k = (k + 1) & s->mask)
+    if (s->v[k] == h) return 1;
+  return 0;
+}
+
+/* A link with a fragment (--check-fragments): target#frag, found at
+ * where. */
+struct frag {
+  struct frag *next;
+  const struct entry *target;
+  const char *where;
+  char name[];
+};
+
 /* A local document's name, kept for the referrers. */
 struct doc {
   struct doc *next;
@@ -142,6 +190,10 @@ struct sc_frontier {
   regex_t *inc, *exc;
   size_t ninc, nexc;
   struct doc *docs;
+  struct hset ids;       /* hash(page, id) of every id on the pages read */
+  struct hset frag_seen; /* hash(target, fragment) of the links in frags */
+  struct frag *frags;    /* fragment links to check, newest first */
+  uint64_t nfrags;
 };
 
 static int fr_next(struct sc_source *src, struct sc_job *job, int wait);
@@ -353,6 +405,23 @@ void sc_frontier_seed(struct sc_frontier *f, const char *url, int mode) {
   pthread_mutex_unlock(&f->lock);
 }
 
+/* Remembers that where links to target#name, once per pair, within
+ * --max-urls pairs. Lock held. */
+static void add_fragment(struct sc_frontier *f, const struct entry *target,
+                         const char *name, const char *where) {
+  if (f->nfrags >= (uint64_t)f->o->max_urls ||
+      !hset_add(&f->frag_seen, sc_hash_str(target->h.hash, name)))
+    return;
+  size_t n = strlen(name);
+  struct frag *g = sc_xmalloc(sizeof *g + n + 1);
+  memcpy(g->name, name, n + 1);
+  g->target = target;
+  g->where = where;
+  g->next = f->frags;
+  f->frags = g;
+  f->nfrags++;
+}
+
 /* A link found in a document: at where:line (is_file: a local document,
  * whose file:// links are looked up on disk), depth links from the start
  * page, crawl: found on a crawled page. Lock held. */
@@ -360,6 +429,19 @@ static void add_link(struct sc_frontier *f, const struct sc_link *l,
                      const char *where, int is_file, uint32_t depth,
                      int crawl) {
   unsigned flags = crawl ? E_CRAWL : 0;
+  if (l->flags & SC_LINK_FRAGMENT_ONLY) {
+    /* Only a fragment of a URL this document already linked to. */
+    struct sc_url u;
+    const char *why;
+    if (l->skip == SC_LINK_OK && f->o->check_fragments && f->crawling &&
+        sc_url_normalize(l->url, strlen(l->url), 0, &u, &why) == SC_OK) {
+      struct entry *e = find(f, u.url, sc_hash_str(0, u.url));
+      if (e) add_fragment(f, e, l->fragment, where);
+      free(u.url);
+      free(u.host);
+    }
+    return;
+  }
   int mode = (l->flags & SC_LINK_CHILD_SITEMAP) ? SC_READ_ANY : SC_READ_NONE;
   switch (l->skip) {
     case SC_LINK_OK:
@@ -417,7 +499,10 @@ static void add_link(struct sc_frontier *f, const struct sc_link *l,
   const char *why;
   enum sc_class cls = sc_url_normalize(l->url, strlen(l->url), 0, &u, &why);
   if (cls == SC_OK) {
-    add_url(f, u.url, mode, flags, depth, where, l->line, is_file);
+    struct entry *e =
+        add_url(f, u.url, mode, flags, depth, where, l->line, is_file);
+    if (e && l->fragment && f->o->check_fragments && f->crawling)
+      add_fragment(f, e, l->fragment, where);
     free(u.url);
     free(u.host);
   } else {
@@ -432,6 +517,15 @@ void sc_frontier_link(struct sc_frontier *f, const struct sc_job *page,
   if (!p) return;
   pthread_mutex_lock(&f->lock);
   add_link(f, l, p->url, 0, p->depth + 1, page->read == SC_READ_PAGE);
+  pthread_mutex_unlock(&f->lock);
+}
+
+void sc_frontier_anchor(struct sc_frontier *f, const struct sc_job *page,
+                        const char *id) {
+  struct entry *p = page->entry;
+  if (!p || !f->o->check_fragments) return;
+  pthread_mutex_lock(&f->lock);
+  hset_add(&f->ids, sc_hash_str(p->h.hash, id));
   pthread_mutex_unlock(&f->lock);
 }
 
@@ -757,6 +851,28 @@ void sc_frontier_summary(struct sc_frontier *f) {
     say(f, "%s", b.data);
     sc_buf_free(&b);
   }
+  /* --check-fragments: targets on the pages read, in the crawl's scope
+   * (a page read is in it), oldest link first. */
+  struct frag *rev = NULL;
+  for (struct frag *g = f->frags, *next; g; g = next) {
+    next = g->next;
+    g->next = rev;
+    rev = g;
+  }
+  f->frags = rev;
+  uint64_t missing = 0, checked = 0;
+  for (const struct frag *g = f->frags; g; g = g->next) {
+    if (!(g->target->flags & E_OPENED)) continue; /* not read */
+    checked++;
+    if (hset_has(&f->ids, sc_hash_str(g->target->h.hash, g->name))) continue;
+    missing++;
+    say(f, "fragment not found: %s#%s (linked from %s)", g->target->url,
+        g->name, g->where);
+  }
+  if (checked)
+    say(f, "checked %llu fragment%s: %llu not found",
+        (unsigned long long)checked, checked == 1 ? "" : "s",
+        (unsigned long long)missing);
   if (f->urls_capped)
     say(f, "stopped discovering at --max-urls %ld distinct URLs",
         f->o->max_urls);
@@ -773,6 +889,12 @@ void sc_frontier_free(struct sc_frontier *f) {
     }
   sc_ht_free(&f->seen);
   free(f->robots_entry); /* not in the seen-set */
+  for (struct frag *g = f->frags, *next; g; g = next) {
+    next = g->next;
+    free(g);
+  }
+  free(f->ids.v);
+  free(f->frag_seen.v);
   for (struct doc *d = f->docs, *next; d; d = next) {
     next = d->next;
     free(d);

@@ -34,6 +34,12 @@
  * --exclude (unless --include matches), --exclude-private,
  * --exclude-loopback, robots.txt, and URLs past --max-urls.
  *
+ * --check-fragments (with --crawl): each distinct link target#fragment
+ * whose target is a page read (so in scope and HTML) is looked up among
+ * the ids and <a name>s of that page; those not found are listed after
+ * the summary line. They are not results: a URL's result is its status,
+ * fragment dropped.
+ *
  * Local documents (a FILE argument that is not a list, --links FILE) are
  * read when the run opens. Without --base, their relative links name
  * files: each is looked up on disk instead of on the network, and a
@@ -86,6 +92,10 @@ void sc_frontier_opened(struct sc_frontier *f, const struct sc_job *page,
 /* A distinct link found on page (a job this frontier handed out). */
 void sc_frontier_link(struct sc_frontier *f, const struct sc_job *page,
                       const struct sc_link *l);
+
+/* An id (a fragment target) on page, for --check-fragments. */
+void sc_frontier_anchor(struct sc_frontier *f, const struct sc_job *page,
+                        const char *id);
 
 /* The text of the robots.txt job job. */
 void sc_frontier_robots(struct sc_frontier *f, const struct sc_job *job,

@@ -82,10 +82,9 @@ int sc_page_wanted(int mode, const char *content_type) {
 
 /* --- one report per distinct link ---------------------------------- */
 
-/* Adds the hash of (skip, url) to the page's set; returns 1 if it was not
- * there yet. */
-static int first_time(struct sc_page *p, const struct sc_link *l) {
-  uint64_t h = sc_hash_str((uint64_t)l->skip, l->url) | 1;
+/* Adds hash h to the page's set; returns 1 if it was not there yet. */
+static int first_time(struct sc_page *p, uint64_t h) {
+  h |= 1;
   if (2 * (p->seen_n + 1) > p->seen_mask + 1) {
     size_t cap = p->seen_mask ? 2 * (p->seen_mask + 1) : 1024;
     uint64_t *t = sc_xcalloc(cap, sizeof *t);
@@ -109,7 +108,14 @@ static int first_time(struct sc_page *p, const struct sc_link *l) {
 
 static int on_link(const struct sc_link *l, void *arg) {
   struct sc_page *p = arg;
-  if (first_time(p, l)) p->out->link(p->arg, l);
+  if (first_time(p, sc_hash_str((uint64_t)l->skip, l->url))) {
+    p->out->link(p->arg, l);
+  } else if (l->fragment && p->out->anchor &&
+             first_time(p, sc_hash_str(sc_hash_str(7, l->url), l->fragment))) {
+    struct sc_link again = *l;
+    again.flags |= SC_LINK_FRAGMENT_ONLY;
+    p->out->link(p->arg, &again);
+  }
   return 0;
 }
 

@@ -6,7 +6,8 @@
  * it sees: the read mode, a kind forced by the caller, the Content-Type,
  * the name and the first bytes (input_kind.h). UTF-16 with a BOM is turned
  * into UTF-8 first. It reports each distinct link of the document once, at
- * its first occurrence and in document order, through the caller's
+ * its first occurrence and in document order (and each further fragment
+ * of it once, flagged SC_LINK_FRAGMENT_ONLY), through the caller's
  * struct sc_page_out: a document that repeats one link a million times
  * costs one report, and the caller counts places, not occurrences. That
  * per-page set holds a 64-bit keyed hash per distinct link (collisions are
@@ -32,6 +33,11 @@ enum sc_read_mode {
   SC_READ_ANY,      /* --links: HTML, Markdown, a sitemap or a URL list */
   SC_READ_ROBOTS    /* robots.txt: its text, whole, at the end */
 };
+
+/* Set in sc_link.flags for a link whose URL this document already
+ * reported, with a fragment not reported yet (--check-fragments): not
+ * another place that links to the URL. */
+#define SC_LINK_FRAGMENT_ONLY 0x100u
 
 /* The most of a robots.txt read: RFC 9309 asks crawlers to parse at least
  * 500 KiB. */

@@ -92,7 +92,8 @@ static void page_link(void *arg, const struct sc_link *l) {
 }
 
 static void page_anchor(void *arg, const char *id) {
-  (void)arg, (void)id;
+  struct run_page *p = arg;
+  sc_frontier_anchor(p->run->frontier, &p->job, id);
 }
 
 static void page_text(void *arg, const char *text, size_t n) {
@@ -101,6 +102,7 @@ static void page_text(void *arg, const char *text, size_t n) {
 }
 
 static const struct sc_page_out page_out = {page_link, page_anchor, page_text};
+static const struct sc_page_out page_out_no_ids = {page_link, NULL, page_text};
 
 static void *body_open(void *arg, const struct sc_job *job,
                        const char *final_url, const char *content_type) {
@@ -113,8 +115,11 @@ static void *body_open(void *arg, const struct sc_job *job,
   p->job.read = job->read;
   p->url = sc_xstrdup(final_url);
   sc_frontier_opened(run->frontier, &p->job, final_url);
-  p->page = sc_page_open(job->read, -1, final_url, content_type,
-                         (size_t)run->o->max_page_size, &page_out, p);
+  p->page = sc_page_open(
+      job->read, -1, final_url, content_type, (size_t)run->o->max_page_size,
+      run->o->check_fragments && job->read == SC_READ_PAGE ? &page_out
+                                                           : &page_out_no_ids,
+      p);
   return p;
 }
 
@@ -142,6 +147,11 @@ void sc_run_page_opened(struct sc_run *run, const struct sc_job *job,
 void sc_run_page_link(struct sc_run *run, const struct sc_job *job,
                       const struct sc_link *l) {
   if (run->frontier) sc_frontier_link(run->frontier, job, l);
+}
+
+void sc_run_page_anchor(struct sc_run *run, const struct sc_job *job,
+                        const char *id) {
+  if (run->frontier) sc_frontier_anchor(run->frontier, job, id);
 }
 
 void sc_run_page_text(struct sc_run *run, const struct sc_job *job,

@@ -103,12 +103,15 @@ int sc_run_keep_connection(void *arg, const struct sc_job *job);
 extern const struct sc_body_ops sc_run_body_ops;
 
 /* For an engine whose pages are read elsewhere (a worker process): a
- * page's final head was in, a link found on it, robots.txt's text. job is
+ * page's final head was in, a link found on it, an id on it
+ * (--check-fragments), robots.txt's text. job is
  * the page's job as taken from the scheduler. */
 void sc_run_page_opened(struct sc_run *run, const struct sc_job *job,
                         const char *final_url);
 void sc_run_page_link(struct sc_run *run, const struct sc_job *job,
                       const struct sc_link *l);
+void sc_run_page_anchor(struct sc_run *run, const struct sc_job *job,
+                        const char *id);
 void sc_run_page_text(struct sc_run *run, const struct sc_job *job,
                       const char *text, size_t n);
 

@@ -534,3 +534,23 @@ def test_links_and_crawl_usage_errors(recorder):
         assert res.rc == 2, (args, res.err)
         assert res.err.startswith("sitecheck: "), res.err
     assert recorder.seen == []
+
+
+def test_check_fragments(sc, site):
+    s = site({"/": (200, PAGE, html("/a#top", "/a#nope", "/a#n%20a", "#self",
+                                    "/img.png#x", "/b#gone",
+                                    extra='<p id="self">s</p>')),
+              "/a": (200, PAGE, '<h1 id="top">t</h1><a name="n a">x</a>'),
+              "/b": (404, PAGE, "no"),
+              "/img.png": (200, "image/png", "png")})
+    res = sc("--crawl", s.url + "/", "--check-fragments", "--ignore-robots")
+    assert res.rc == 0, res.err
+    # Fragments are dropped from the results: one per URL.
+    assert res.out == tally_text({"200": 3, "404": 1})
+    lines = summary_lines(res.err)
+    assert f"fragment not found: {s.url}/a#nope (linked from {s.url}/)" \
+        in lines
+    # Pages read only: /img.png is not HTML, /b was not read (404).
+    assert "checked 4 fragments: 1 not found" in lines
+    res = sc("--crawl", s.url + "/", "--ignore-robots")
+    assert not any("fragment" in line for line in summary_lines(res.err))
