@@ -119,17 +119,6 @@ void sc_frontier_free(struct sc_frontier *f);
  * slot), for the documentation and the memory test. */
 size_t sc_frontier_entry_size(void);
 
-/* --- The places that link to a URL (for the failure list) ------------ */
-
-/* The number of places known to link to a result's URL (r->refs): final
- * once the engine has returned, growing before. */
-uint64_t sc_refs_count(const struct sc_refs *refs);
-
-/* The i-th place (i < 3) that linked to it, in the order found: returns
- * 1 with *where (a page's URL, or a local file's name), *line (the line
- * there) and *is_file; 0 when fewer are known. The strings live until
- * sc_frontier_free. */
-int sc_refs_get(const struct sc_refs *refs, unsigned i, const char **where,
-                uint64_t *line, int *is_file);
+/* sc_refs_count and sc_refs_get (result.h) are implemented here. */
 
 #endif

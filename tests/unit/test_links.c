@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "frontier.h"
+#include "job.h"
+#include "opts.h"
 #include "page.h"
 #include "record.h"
 #include "robots.h"
@@ -199,4 +204,62 @@ TEST(tally_ok_among_classes) {
   EXPECT_STR(b.data,
              "{\"200\": 1, \"missing_file\": 1, \"ok\": 1, \"timeout\": 1}");
   sc_buf_free(&b);
+}
+
+/* The frontier over two local documents that link to one missing file and
+ * one URL: one result each, with their first places and counts. */
+TEST(frontier_referrers_api) {
+  char dir[] = "/tmp/sc-unit-XXXXXX", a[64], b[64];
+  EXPECT(mkdtemp(dir) != NULL);
+  snprintf(a, sizeof a, "%s/a.html", dir);
+  snprintf(b, sizeof b, "%s/b.md", dir);
+  FILE *fa = fopen(a, "w"), *fb = fopen(b, "w");
+  fputs("<a href=gone.html>x</a>\n<a href='http://h.invalid/'>y</a>", fa);
+  fputs("# b\n\n[g](gone.html) [h](http://h.invalid/#frag)\n", fb);
+  fclose(fa);
+  fclose(fb);
+  struct sc_opts o;
+  struct sc_buf err = {0};
+  char *argv[] = {"sitecheck", "--links", a, NULL};
+  EXPECT_EQ(sc_opts_read(&o, 3, argv, &err), 0);
+  sc_extract_global_init();
+  struct sc_frontier *f = sc_frontier_new(&o, NULL);
+  EXPECT_EQ(sc_frontier_read_file(f, a, SC_INPUT_HTML), 0);
+  EXPECT_EQ(sc_frontier_read_file(f, b, SC_INPUT_MARKDOWN), 0);
+  struct sc_source *src = sc_frontier_source(f);
+  struct sc_job job;
+  int n = 0;
+  while (src->next(src, &job, 0) == 1) {
+    struct sc_result r;
+    char buf[256], want[80];
+    sc_result_decided(&r, &job);
+    EXPECT_EQ(sc_frontier_done(f, &job, &r, buf, sizeof buf), 1);
+    EXPECT_EQ(r.linked, 1);
+    EXPECT_EQ(r.referrers, 2);
+    const char *where;
+    uint64_t line;
+    int is_file;
+    EXPECT_EQ(sc_refs_get(r.refs, 0, &where, &line, &is_file), 1);
+    EXPECT_STR(where, a);
+    EXPECT_EQ(is_file, 1);
+    snprintf(want, sizeof want, "%s:%d", a, (int)line);
+    EXPECT_STR(r.source, want);
+    EXPECT_EQ(sc_refs_get(r.refs, 1, &where, &line, &is_file), 1);
+    EXPECT_STR(where, b);
+    EXPECT_EQ(line, 3);
+    EXPECT_EQ(sc_refs_get(r.refs, 2, &where, &line, &is_file), 0);
+    EXPECT_EQ(sc_refs_count(r.refs), 2);
+    if (strstr(job.line, "gone.html")) EXPECT_EQ(r.a.cls, SC_MISSING_FILE);
+    if (strstr(job.line, "invalid")) EXPECT_EQ(r.a.cls, SC_DNS);
+    sc_job_clear(&job);
+    n++;
+  }
+  EXPECT_EQ(n, 2);
+  src->close(src);
+  sc_frontier_free(f);
+  sc_opts_free(&o);
+  sc_buf_free(&err);
+  remove(a);
+  remove(b);
+  rmdir(dir);
 }
