@@ -55,6 +55,19 @@ static int keeps_connection(const struct sc_check *c) {
   return c->keep_fn ? c->keep_fn(c->keep_arg, &c->job) : !c->job.alone;
 }
 
+/* Whether this try asks with HEAD: -X HEAD, unless it was refused or the
+ * body is to be read. */
+static int uses_head(const struct sc_check *c) {
+  return c->o->head && !c->use_get && !c->job.read;
+}
+
+/* Ends the reading of this try's body, if any (complete: all of it came). */
+static void close_page(struct sc_check *c, int complete) {
+  if (!c->page) return;
+  c->body->close(c->page, complete);
+  c->page = NULL;
+}
+
 void sc_check_init(struct sc_check *c, const struct sc_opts *o,
                    atomic_int *stop, int abortable) {
   memset(c, 0, sizeof *c);
@@ -67,6 +80,7 @@ void sc_check_init(struct sc_check *c, const struct sc_opts *o,
 }
 
 void sc_check_cleanup(struct sc_check *c) {
+  close_page(c, 0);
   if (c->easy) curl_easy_cleanup(c->easy);
   c->easy = NULL;
   sc_buf_free(&c->chain);
@@ -188,8 +202,17 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
       t->follow = c->o->follow && code >= 300 && code < 400 &&
                   c->location.len && !t->off_web;
       t->head_final = !t->follow;
-      if (c->o->head && !c->use_get) return len; /* HEAD: no body */
+      if (uses_head(c)) return len; /* HEAD: no body */
       if (t->head_final) {
+        /* A page to read (body mode): its body goes to the engine's
+         * reader, to the end or until the reader has enough. */
+        if (c->body && c->job.read && code >= 200 && code < 300) {
+          char *at = NULL, *ctype = NULL;
+          curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &at);
+          curl_easy_getinfo(c->easy, CURLINFO_CONTENT_TYPE, &ctype);
+          c->page = c->body->open(c->body_arg, &c->job, at ? at : "", ctype);
+          if (c->page) return len;
+        }
         /* The final head is complete: that is the answer. Without reuse,
          * stop now (no need to wait for a body that may never come); with
          * it, give a small body BODY_GRACE_MS to arrive in full. */
@@ -216,7 +239,11 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct sc_check *c = ud;
   struct sc_try *t = &c->tr;
-  (void)buf;
+  if (c->page) {
+    if (c->body->data(c->page, buf, size * n) == 0) return size * n;
+    t->body_stop = 1; /* the reader has what it wants */
+    return CURL_WRITEFUNC_ERROR;
+  }
   if ((t->keep || t->follow) && !t->body_stop) {
     t->body_bytes += size * n;
     if (t->body_bytes <= BODY_KEEP) return size * n;
@@ -331,7 +358,8 @@ void sc_check_prepare(struct sc_check *c) {
   const struct sc_opts *o = c->o;
   struct sc_try *t = &c->tr;
   CURL *e = c->easy;
-  int head = o->head && !c->use_get;
+  int head = uses_head(c);
+  close_page(c, 0);
   curl_easy_reset(e);
   if (!t->hops) c->attempts++;
   t->retry_after_ms = -1;
@@ -550,8 +578,7 @@ static void fill_common(struct sc_check *c, struct sc_result *r) {
   a->time_ms = sc_now_ms() - c->t0;
   a->start_ms = c->t0;
   a->attempts = c->attempts;
-  sc_strcpy_cut(a->method, sizeof a->method,
-                c->o->head && !c->use_get ? "HEAD" : "GET");
+  sc_strcpy_cut(a->method, sizeof a->method, uses_head(c) ? "HEAD" : "GET");
   a->redirects = t->hops;
   if (c->chain.len) r->chain = c->chain.data;
   /* Phase timings are summed over redirect hops. */
@@ -817,6 +844,7 @@ static long backoff_ms(struct sc_check *c) {
 
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
+  close_page(c, rc == CURLE_OK);
   *delay_ms = 0;
   add_marks(c);
   /* A redirect is followed even when its body failed: its head is
@@ -832,7 +860,7 @@ enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
     sc_strcpy_cut(r->a.detail, sizeof r->a.detail, CHECK_RAN_OUT);
     return SC_CHECK_DONE;
   }
-  if (c->o->head && !c->use_get && head_refused(r)) {
+  if (uses_head(c) && head_refused(r)) {
     if (check_ran_out(c)) {
       no_time_to_retry(r);
       return SC_CHECK_DONE;

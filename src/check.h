@@ -8,8 +8,10 @@
  *
  * GET without the body: the write callback stops the transfer at the first
  * body byte of the final response, so a 10 GB or endless body costs no more
- * than an empty one. That deliberate stop (CURLE_WRITE_ERROR) counts as
- * success, as does any error after the final response head was complete.
+ * than an empty one. The one exception is a page whose links are wanted
+ * (job.read, body mode below): its body goes to the engine's reader. That
+ * deliberate stop (CURLE_WRITE_ERROR) counts as success, as does any error
+ * after the final response head was complete.
  *
  * Time: -t bounds one try, its redirect hops and name lookups included
  * (each transfer gets what is left of it); --check-timeout bounds the
@@ -30,6 +32,22 @@
 #include "util.h"
 
 struct sc_dnscache;
+
+/* Body mode: how an engine reads the body of a job with job.read set (a
+ * page whose links are wanted). At the final head of a 2xx response,
+ * open(arg, job, final_url, content_type) returns a reader, or NULL to
+ * stop at the head as for any other check; a reader gets the body as it
+ * arrives (data returns non-zero once it wants no more: a cap), then
+ * close(page, complete) at the end of the try, before sc_check_finish
+ * returns (complete: the whole body arrived). The answer is the status,
+ * as ever: what happens to the body afterwards does not change it. Jobs
+ * without job.read never read a body. */
+struct sc_body_ops {
+  void *(*open)(void *arg, const struct sc_job *job, const char *final_url,
+                const char *content_type);
+  int (*data)(void *page, const void *p, size_t n);
+  void (*close)(void *page, int complete);
+};
 
 /* One try of a check: the line's URL and the redirects followed from it.
  * sitecheck follows redirects itself (not CURLOPT_FOLLOWLOCATION): each
@@ -101,6 +119,11 @@ struct sc_check {
    * job's start-time hint decides (!job.alone). */
   int (*keep_fn)(void *keep_arg, const struct sc_job *job);
   void *keep_arg;
+  /* Body mode (see struct sc_body_ops): installed by the engine, NULL for
+   * none; page is the reader of the try under way, or NULL. */
+  const struct sc_body_ops *body;
+  void *body_arg;
+  void *page;
   char errbuf[CURL_ERROR_SIZE];
 };
 

@@ -24,6 +24,8 @@ static void check_init(struct sc_check *c, struct sc_run *run) {
   c->dns = run->dns;
   c->keep_fn = sc_run_keep_connection;
   c->keep_arg = run;
+  c->body = &sc_run_body_ops;
+  c->body_arg = run;
 }
 
 /* Checks c's job with blocking transfers into *r, run by worker (the

@@ -502,6 +502,8 @@ static void *loop_main(void *arg) {
     sc_check_init(&s->check, ev->run->o, &sc_stop, 0);
     s->check.keep_fn = sc_run_keep_connection;
     s->check.keep_arg = ev->run;
+    s->check.body = &sc_run_body_ops;
+    s->check.body_arg = ev->run;
     uv_timer_init(&ev->loop, &s->retry);
     s->retry.data = s;
     s->ev = ev;

@@ -16,12 +16,20 @@
  * running (and no more are started), or with none running, reports the job
  * as `other`, so the run always ends.
  *
- * Messages are framed on a stream (SOCK_STREAM): a job is its URL's length
- * and bytes; a result is struct sc_answer, then the lengths and bytes of
- * final_url, chain and location. Strings cross whole, however long, so a record
- * reads the same in every model. The answer's start_ms crosses as the
- * worker took it, on the monotonic clock that parent and workers share;
- * its worker is named by the parent ("process N", N the worker's slot). */
+ * Messages are framed on a stream (SOCK_STREAM): a job is its read mode
+ * (one byte, page.h) and its URL's length and bytes. A worker answers
+ * with tagged messages, the last of a job its result: 'R', struct
+ * sc_answer, then the lengths and bytes of final_url, chain and location.
+ * Before it,
+ * a page whose body the worker reads (the extractors run in the worker)
+ * sends 'O' and its final URL when its head is in, 'L' per distinct link
+ * found (struct wire_link, the URL and its fragment), 'A' per id
+ * (--check-fragments), 'T' and the text of a robots.txt;
+ * the parent hands them to the run as they come, so the crawl frontier
+ * lives in the parent only. Strings cross whole, however long, so a
+ * record reads the same in every model. The answer's start_ms crosses as
+ * the worker took it, on the monotonic clock that parent and workers
+ * share; its worker is named by the parent ("process N", N its slot). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,6 +46,7 @@
 #include "engine.h"
 #include "scheduler.h"
 #include "msg.h"
+#include "page.h"
 #include "url.h"
 #include "util.h"
 
@@ -49,7 +58,18 @@ struct wire_tail {
   wire_len final_len, chain_len, location_len;
 };
 
+/* What follows an 'L' tag, before the URL. */
+struct wire_link {
+  uint64_t line;
+  int32_t skip;
+  uint32_t flags;
+};
+
 #define RECV_STEP 65536 /* a string grows by at most this per read */
+
+/* Messages of a worker a parent handles in one go before it polls the
+ * others again. */
+#define MESSAGES_PER_TURN 256
 
 struct worker {
   pid_t pid;
@@ -121,6 +141,82 @@ static int recv_str(int fd, wire_len len, char **out) {
   return 0;
 }
 
+/* A worker's page: its findings go to the parent (see the file comment). */
+struct wpage {
+  int fd;
+  struct sc_page *page;
+  char *url;
+};
+
+/* Sends a tag and a string; errors show at the result's send. */
+static void send_tagged(int fd, char tag, const char *s) {
+  if (send_all(fd, &tag, 1) == 0) send_str(fd, s);
+}
+
+static void wire_link_out(void *arg, const struct sc_link *l) {
+  struct wpage *p = arg;
+  struct wire_link w = {l->line, (int32_t)l->skip, l->flags};
+  char tag = 'L';
+  if (send_all(p->fd, &tag, 1) == 0 && send_all(p->fd, &w, sizeof w) == 0 &&
+      send_str(p->fd, l->url) == 0)
+    send_str(p->fd, l->fragment);
+}
+
+static void wire_anchor_out(void *arg, const char *id) {
+  struct wpage *p = arg;
+  send_tagged(p->fd, 'A', id);
+}
+
+static void wire_text_out(void *arg, const char *text, size_t n) {
+  struct wpage *p = arg;
+  char tag = 'T';
+  wire_len len = (wire_len)n + 1;
+  if (send_all(p->fd, &tag, 1) == 0 && send_all(p->fd, &len, sizeof len) == 0)
+    send_all(p->fd, text, n);
+}
+
+static const struct sc_page_out wire_out = {wire_link_out, NULL, wire_text_out};
+static const struct sc_page_out wire_out_ids = {wire_link_out, wire_anchor_out,
+                                                wire_text_out};
+
+/* The worker's body mode (check.h): pages are read here. */
+struct wctx {
+  int fd;
+  const struct sc_opts *o;
+};
+
+static void *wire_open(void *arg, const struct sc_job *job,
+                       const char *final_url, const char *content_type) {
+  struct wctx *w = arg;
+  if (!sc_page_wanted(job->read, content_type)) return NULL;
+  struct wpage *p = sc_xcalloc(1, sizeof *p);
+  p->fd = w->fd;
+  p->url = sc_xstrdup(final_url);
+  send_tagged(w->fd, 'O', final_url);
+  p->page = sc_page_open(
+      job->read, -1, final_url, content_type, (size_t)w->o->max_page_size,
+      w->o->check_fragments && job->read == SC_READ_PAGE ? &wire_out_ids
+                                                         : &wire_out,
+      p);
+  return p;
+}
+
+static int wire_data(void *page, const void *data, size_t n) {
+  struct wpage *p = page;
+  return sc_page_feed(p->page, data, n);
+}
+
+static void wire_close(void *page, int complete) {
+  struct wpage *p = page;
+  char why[160];
+  sc_page_close(p->page, complete, why, sizeof why);
+  if (why[0]) sc_warn("%s: %s", p->url, why);
+  free(p->url);
+  free(p);
+}
+
+static const struct sc_body_ops wire_body = {wire_open, wire_data, wire_close};
+
 /* The worker's life: receive a URL, check it, send the result back. dns
  * is the worker's copy of the run's DNS cache (the parent never uses its
  * own), so each worker caches for itself. */
@@ -132,11 +228,15 @@ static void worker_main(int fd, const struct sc_opts *o,
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sc_check_init(&c, o, &sc_stop, 1); /* no keep_fn: no scheduler here */
   c.dns = dns;
+  struct wctx w = {fd, o};
+  c.body = &wire_body;
+  c.body_arg = &w;
   for (;;) {
     wire_len len;
     char *in;
-    if (recv_all(fd, &len, sizeof len) != 0 || recv_str(fd, len, &in) != 0 ||
-        !in)
+    uint8_t mode;
+    if (recv_all(fd, &mode, 1) != 0 || recv_all(fd, &len, sizeof len) != 0 ||
+        recv_str(fd, len, &in) != 0 || !in)
       break;
     /* Only the URL crosses the socket; its host, port and kind are parsed
      * again here (the parent already validated it). */
@@ -150,13 +250,15 @@ static void worker_main(int fd, const struct sc_opts *o,
     c.job.port = u.port;
     c.job.ip_literal = u.ip_literal;
     c.job.line = NULL;
+    c.job.read = mode;
     struct sc_result r;
     if (sc_check_run_blocking(&c, &r) != 0) break;
     struct wire_tail t = {r.final_url ? strlen(r.final_url) + 1 : 0,
                           r.chain ? strlen(r.chain) + 1 : 0,
                           r.location ? strlen(r.location) + 1 : 0};
+    char tag = 'R';
     int sent =
-        send_all(fd, &r.a, sizeof r.a) == 0 &&
+        send_all(fd, &tag, 1) == 0 && send_all(fd, &r.a, sizeof r.a) == 0 &&
         send_all(fd, &t, sizeof t) == 0 &&
         (!r.final_url || send_all(fd, r.final_url, t.final_len - 1) == 0) &&
         (!r.chain || send_all(fd, r.chain, t.chain_len - 1) == 0) &&
@@ -195,13 +297,67 @@ static int spawn(struct procs *ps, long i) {
   return 0;
 }
 
-/* Reads worker i's result and completes its job. Returns 0, or -1 if it
+/* Hands one page message of worker i (tag already read) to the run.
+ * Returns 0, or -1 if the worker died. */
+static int page_message(struct procs *ps, struct worker *w, char tag) {
+  struct wire_link wl;
+  wire_len len;
+  char *s;
+  if (tag == 'L' && recv_all(w->fd, &wl, sizeof wl) != 0) return -1;
+  char *frag = NULL;
+  if (recv_all(w->fd, &len, sizeof len) != 0 || recv_str(w->fd, len, &s) != 0)
+    return -1;
+  if (tag == 'L' && (recv_all(w->fd, &len, sizeof len) != 0 ||
+                     recv_str(w->fd, len, &frag) != 0)) {
+    free(s);
+    return -1;
+  }
+  if (tag == 'O') {
+    sc_run_page_opened(ps->run, &w->job, s ? s : "");
+  } else if (tag == 'A') {
+    if (s) sc_run_page_anchor(ps->run, &w->job, s);
+  } else if (tag == 'T') {
+    sc_run_page_text(ps->run, &w->job, s ? s : "", s ? len - 1 : 0);
+  } else if (s && wl.skip >= 0 && wl.skip < SC_LINK_SKIP_COUNT) {
+    struct sc_link l = {.url = s,
+                        .element = "a",
+                        .attr = "href",
+                        .fragment = frag,
+                        .line = wl.line,
+                        .skip = (enum sc_link_skip)wl.skip,
+                        .flags = wl.flags};
+    sc_run_page_link(ps->run, &w->job, &l);
+  }
+  free(s);
+  free(frag);
+  return 0;
+}
+
+/* Whether fd has bytes to read now. */
+static int readable(int fd) {
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  return poll(&p, 1, 0) > 0;
+}
+
+/* Reads worker i's messages: its page's findings, then its result, which
+ * completes its job. A message, once begun, is sent at once; between
+ * messages the worker may be reading a page, so this returns after a
+ * bounded number when nothing more is there. Returns 0, or -1 if it
  * died. */
 static int collect(struct procs *ps, long i) {
   struct worker *w = &ps->w[i];
   struct sc_result r;
   struct wire_tail t;
   char *final, *chain, *location;
+  char tag;
+  for (int k = 0;; k++) {
+    if (recv_all(w->fd, &tag, 1) != 0) return -1;
+    if (tag == 'R') break;
+    if ((tag != 'O' && tag != 'L' && tag != 'A' && tag != 'T') ||
+        page_message(ps, w, tag) != 0)
+      return -1;
+    if (k == MESSAGES_PER_TURN || !readable(w->fd)) return 0;
+  }
   /* poll() saw the result begin; the worker sends the rest at once. */
   sc_result_for_job(&r, &w->job);
   if (recv_all(w->fd, &r.a, sizeof r.a) != 0 ||
@@ -324,7 +480,10 @@ static int dispatch(struct procs *ps, long i, long *wait_ms) {
       unstarted(ps, i, errno);
       return 1;
     }
-    if (send_str(w->fd, w->job.url) == 0 || attempt == 1) break;
+    if ((send_all(w->fd, &w->job.read, 1) == 0 &&
+         send_str(w->fd, w->job.url) == 0) ||
+        attempt == 1)
+      break;
     struct sc_job keep = w->job;
     memset(&w->job, 0, sizeof w->job);
     retire(ps, i); /* not busy: nothing to report */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "input_kind.h"
 #include "reader.h"
 #include "run.h"
 #include "url.h"
@@ -41,8 +42,13 @@ struct sc_feed {
   /* The reader's own (the thread's, or the consumers' under the lock): */
   int nfiles, cur;
   int *fds;
+  enum sc_utf16_bom *bom; /* per file: UTF-16 input to convert */
+  struct sc_utf16 *u16;   /* the converter of files[cur], or NULL */
+  struct sc_buf u8;       /* its output not yet handed to the reader */
+  size_t u8_pos;
   const char **names;   /* for messages ("stdin" for -) */
-  char *const *inputs;  /* as given, for jobs ("-" for stdin) */
+  const char **inputs;  /* as given, for jobs ("-" for stdin): the
+                           strings borrowed from the options */
   struct sc_reader *rd; /* reader of files[cur], NULL before/after */
   int read_error;
   int nowait;     /* next_line must not wait for input (blocking feed) */
@@ -59,6 +65,34 @@ static int feed_eof(struct sc_source *src);
 static int feed_close(struct sc_source *src);
 
 struct sc_source *sc_feed_open(const struct sc_opts *o) {
+  return sc_feed_open_files(o, o->files, o->nfiles);
+}
+
+/* The reader's read for a UTF-16 file: raw blocks converted to UTF-8. */
+static long read_utf16(void *arg, int fd, void *buf, size_t cap) {
+  struct sc_feed *f = arg;
+  while (f->u8_pos == f->u8.len && f->u16) {
+    char raw[32768];
+    ssize_t n = read(fd, raw, sizeof raw);
+    if (n < 0) return -1;
+    f->u8.len = f->u8_pos = 0;
+    if (n == 0) {
+      sc_utf16_finish(f->u16, &f->u8);
+      sc_utf16_free(f->u16);
+      f->u16 = NULL;
+    } else {
+      sc_utf16_convert(f->u16, raw, (size_t)n, &f->u8);
+    }
+  }
+  size_t k = f->u8.len - f->u8_pos;
+  if (k > cap) k = cap;
+  if (k) memcpy(buf, f->u8.data + f->u8_pos, k);
+  f->u8_pos += k;
+  return (long)k;
+}
+
+struct sc_source *sc_feed_open_files(const struct sc_opts *o,
+                                     char *const *files, int nfiles) {
   struct sc_feed *f = sc_xcalloc(1, sizeof *f);
   pthread_mutex_init(&f->lock, NULL);
   pthread_cond_init(&f->not_full, NULL);
@@ -66,19 +100,21 @@ struct sc_source *sc_feed_open(const struct sc_opts *o) {
   f->src.taken = feed_taken;
   f->src.eof = feed_eof;
   f->src.close = feed_close;
-  f->nfiles = o->nfiles;
-  f->inputs = o->files;
-  f->fds = sc_xcalloc((size_t)o->nfiles, sizeof *f->fds);
-  f->names = sc_xcalloc((size_t)o->nfiles, sizeof *f->names);
-  for (int i = 0; i < o->nfiles; i++) {
-    const char *name = o->files[i];
+  f->nfiles = nfiles;
+  f->inputs = sc_xcalloc((size_t)nfiles, sizeof *f->inputs);
+  for (int i = 0; i < nfiles; i++) f->inputs[i] = files[i];
+  f->fds = sc_xcalloc((size_t)nfiles, sizeof *f->fds);
+  f->names = sc_xcalloc((size_t)nfiles, sizeof *f->names);
+  f->bom = sc_xcalloc((size_t)nfiles, sizeof *f->bom);
+  for (int i = 0; i < nfiles; i++) {
+    const char *name = files[i];
     if (strcmp(name, "-") == 0) {
       f->fds[i] = STDIN_FILENO;
       f->names[i] = "stdin";
       continue;
     }
     int fd = open(name, O_RDONLY | O_CLOEXEC);
-    struct stat st;
+    struct stat st = {0};
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
       close(fd);
       fd = -1;
@@ -90,6 +126,8 @@ struct sc_source *sc_feed_open(const struct sc_opts *o) {
         if (f->fds[k] != STDIN_FILENO) close(f->fds[k]);
       free(f->fds);
       free(f->names);
+      free(f->inputs);
+      free(f->bom);
       pthread_mutex_destroy(&f->lock);
       pthread_cond_destroy(&f->not_full);
       free(f);
@@ -97,6 +135,9 @@ struct sc_source *sc_feed_open(const struct sc_opts *o) {
     }
     f->fds[i] = fd;
     f->names[i] = name;
+    unsigned char head[2];
+    if (S_ISREG(st.st_mode) && pread(fd, head, 2, 0) == 2)
+      f->bom[i] = sc_utf16_bom(head, 2);
   }
   /* The event model gets a reader thread: its loop must never block on
    * input. The blocking models wait for input on their own threads anyway,
@@ -140,6 +181,11 @@ static int next_line(struct sc_feed *f, struct pending *p) {
     if (!f->rd) {
       f->rd = sc_reader_new(f->fds[f->cur]);
       sc_reader_set_wait(f->rd, wait_input, f);
+      if (f->bom[f->cur] != SC_UTF16_NONE &&
+          (f->u16 = sc_utf16_new(f->bom[f->cur]))) {
+        f->u8.len = f->u8_pos = 0;
+        sc_reader_set_read(f->rd, read_utf16, f);
+      }
     }
     const char *line;
     size_t len;
@@ -166,6 +212,8 @@ static int next_line(struct sc_feed *f, struct pending *p) {
     }
     sc_reader_free(f->rd);
     f->rd = NULL;
+    sc_utf16_free(f->u16);
+    f->u16 = NULL;
     f->cur++;
   }
   return 0;
@@ -287,6 +335,10 @@ static int feed_close(struct sc_source *src) {
     if (f->fds[i] != STDIN_FILENO) close(f->fds[i]);
   free(f->fds);
   free(f->names);
+  free(f->inputs);
+  free(f->bom);
+  sc_utf16_free(f->u16);
+  sc_buf_free(&f->u8);
   pthread_mutex_destroy(&f->lock);
   pthread_cond_destroy(&f->not_full);
   free(f);

@@ -23,4 +23,10 @@
  * files; it returns 1 if an input file failed mid-read. */
 struct sc_source *sc_feed_open(const struct sc_opts *o);
 
+/* The same for the n files named in files ("-" is stdin) instead of
+ * o->files. A regular file that starts with a UTF-16 byte order mark is
+ * converted to UTF-8 as it is read. */
+struct sc_source *sc_feed_open_files(const struct sc_opts *o,
+                                     char *const *files, int n);
+
 #endif

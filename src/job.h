@@ -27,18 +27,21 @@ struct sc_job {
       uint64_t duplicate_of; /* --dedup: line of the first occurrence */
     };
   };
-  int ip_literal;  /* the host is an address: no lookup needed */
-  int alone;       /* at its start, a new host with no other check in
-                      flight or waiting: it connects afresh (set by the
-                      scheduler; see sc_sched_keep_connection for keeping) */
-  int stolen;      /* taken by a loop other than its host's: it connects
-                      afresh and closes (lanes.c) */
-  int16_t cls;     /* a decided job: enum sc_class, SC_OK when status is
-                      the answer (a --dedup repeat's first was answered) */
-  int16_t status;  /* ... and that status */
-  long timeout_ms; /* this check's time limit instead of -t's, or 0 (a
-                      /probe of sitecheck watch: the scrape's timeout) */
-  int no_retry;    /* no retries, whatever --retries says (a /probe) */
+  int16_t cls;        /* a decided job: enum sc_class, SC_OK when status is
+                         the answer (a --dedup repeat's first was answered) */
+  int16_t status;     /* ... and that status */
+  int32_t timeout_ms; /* this check's time limit instead of -t's, or 0 (a
+                         /probe of sitecheck watch: the scrape's timeout) */
+  uint8_t ip_literal; /* the host is an address: no lookup needed */
+  uint8_t alone;      /* at its start, a new host with no other check in
+                         flight or waiting: it connects afresh (set by the
+                         scheduler; see sc_sched_keep_connection) */
+  uint8_t stolen;     /* taken by a loop other than its host's: it connects
+                         afresh and closes (lanes.c) */
+  uint8_t no_retry;   /* no retries, whatever --retries says (a /probe) */
+  uint8_t read;       /* enum sc_read_mode (page.h): read the body for links */
+  void *entry;        /* the links source's own record of this URL (frontier.h),
+                         or NULL for a list's line; never freed with the job */
 };
 
 /* Frees the strings a job owns (line; url and host unless decided) and

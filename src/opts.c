@@ -9,6 +9,7 @@
  * is read. */
 #include "opts.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <regex.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "input_kind.h"
 #include "msg.h"
 #include "pins.h"
 #include "record.h"
@@ -44,6 +46,7 @@ enum opt_kind {
 /* The groups of --help, in their order there. */
 enum opt_topic {
   TOPIC_CHECKING,
+  TOPIC_LINKS,
   TOPIC_POLITENESS,
   TOPIC_NETWORK,
   TOPIC_OUTPUT,
@@ -54,8 +57,8 @@ enum opt_topic {
 };
 
 static const char *const topic_names[TOPIC_COUNT] = {
-    "Checking", "Politeness", "Network", "Output",
-    "Models",   "Watching",   "General"};
+    "Checking", "Links and crawling", "Politeness", "Network", "Output",
+    "Models",   "Watching",           "General"};
 
 /* A row's .only: the one command it belongs to (0: every command). */
 #define ONLY_CHECK (1 + SC_CMD_CHECK)
@@ -133,6 +136,48 @@ static const struct choice colors[] = {{"auto", SC_COLOR_AUTO},
                                        {"always", SC_COLOR_ALWAYS},
                                        {"never", SC_COLOR_NEVER},
                                        {NULL, 0}};
+
+static const struct choice input_formats[] = {{"auto", -1},
+                                              {"list", SC_INPUT_LIST},
+                                              {"html", SC_INPUT_HTML},
+                                              {"markdown", SC_INPUT_MARKDOWN},
+                                              {"sitemap", SC_INPUT_SITEMAP},
+                                              {NULL, 0}};
+
+/* --links, --crawl, --base: an http(s) URL, or for --links a file. */
+static int web_url(const char *v) {
+  return strncasecmp(v, "http://", 7) == 0 ||
+         strncasecmp(v, "https://", 8) == 0;
+}
+
+static int links_ok(const char *v) {
+  return web_url(v) || access(v, R_OK) == 0;
+}
+
+/* --max-page-size: bytes, with an optional k, M or G (powers of 1024). */
+static int set_page_size(struct sc_opts *o, const char *v, struct sc_buf *err) {
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(v, &end, 10);
+  unsigned long long mult = 1;
+  if (*end == 'k' || *end == 'K')
+    mult = 1024, end++;
+  else if (*end == 'M' || *end == 'm')
+    mult = 1024 * 1024, end++;
+  else if (*end == 'G' || *end == 'g')
+    mult = 1024ULL * 1024 * 1024, end++;
+  if (*end == 'B' || *end == 'b') end++;
+  if (errno || end == v || *end || v[0] == '-' || n == 0 ||
+      n > (1ULL << 40) / mult) {
+    sc_buf_printf(err,
+                  "--max-page-size needs a size in bytes (k, M, G allowed), "
+                  "not '%s'",
+                  v);
+    return SC_EXIT_USAGE;
+  }
+  o->max_page_size = (long)(n * mult);
+  return 0;
+}
 
 /* -H: "Name: value", or "Name;" (curl's way to send an empty header). */
 static int header_ok(const char *v) {
@@ -256,6 +301,60 @@ static const struct opt table[] = {
   {"dedup", 0, OPT_FLAG, TOPIC_CHECKING, AT(dedup, int), .num = 1,
    .help = "check a repeated URL once; later lines get a record marked "
            "duplicate_of the first line", .only = ONLY_CHECK},
+
+  {"links", 0, OPT_LIST, TOPIC_LINKS, AT(links, struct curl_slist *),
+   .valid = links_ok, .need = "an http(s) URL or a readable file",
+   .arg = "URL|FILE",
+   .help = "check the links of a page, a Markdown file or a sitemap (a "
+           "sitemap index's sitemaps are read too)", .only = ONLY_CHECK},
+  {"crawl", 0, OPT_STRING, TOPIC_LINKS, AT(crawl, const char *),
+   .valid = web_url, .need = "an http(s) URL", .arg = "URL",
+   .help = "check a site: the links of the start page and of every page "
+           "in its scope (its scheme, host, port and directory), "
+           "recursively", .only = ONLY_CHECK},
+  {"input-format", 0, OPT_ENUM, TOPIC_LINKS, AT(input_format, int),
+   .choices = input_formats, .def = "auto",
+   .help = "what FILE arguments are; auto: from their content and name", .only = ONLY_CHECK},
+  {"base", 0, OPT_STRING, TOPIC_LINKS, AT(base, const char *),
+   .valid = web_url, .need = "an http(s) URL", .arg = "URL",
+   .def_text = "links are files on disk",
+   .help = "resolve the relative links of local files against URL", .only = ONLY_CHECK},
+  {"include", 0, OPT_LIST, TOPIC_LINKS, AT(include, struct curl_slist *),
+   .valid = regex_ok, .need = "a POSIX extended regular expression",
+   .arg = "REGEX",
+   .help = "check URLs that match, even if --exclude matches them; with "
+           "--include, URLs that match none are skipped", .only = ONLY_CHECK},
+  {"exclude", 0, OPT_LIST, TOPIC_LINKS, AT(exclude, struct curl_slist *),
+   .valid = regex_ok, .need = "a POSIX extended regular expression",
+   .arg = "REGEX",
+   .help = "skip URLs that match (POSIX extended regular expression)", .only = ONLY_CHECK},
+  {"exclude-private", 0, OPT_FLAG, TOPIC_LINKS, AT(exclude_private, int),
+   .num = 1,
+   .help = "skip links to private addresses (10/8, 172.16/12, "
+           "192.168/16, 169.254/16, fc00::/7, fe80::/10)", .only = ONLY_CHECK},
+  {"exclude-loopback", 0, OPT_FLAG, TOPIC_LINKS, AT(exclude_loopback, int),
+   .num = 1,
+   .help = "skip links to loopback addresses (127/8, ::1) and localhost", .only = ONLY_CHECK},
+  {"depth", 0, OPT_LONG, TOPIC_LINKS, AT(depth, long),
+   .min = 0, .max = 1000000, .def_text = "unlimited",
+   .help = "--crawl: read pages at most N links away from the start page "
+           "(0: the start page only)", .only = ONLY_CHECK},
+  {"max-pages", 0, OPT_LONG, TOPIC_LINKS, AT(max_pages, long),
+   .min = 1, .max = 100000000, .def = "10000",
+   .help = "--crawl: pages read at most", .only = ONLY_CHECK},
+  {"max-urls", 0, OPT_LONG, TOPIC_LINKS, AT(max_urls, long),
+   .min = 1, .max = 1000000000, .def = "1000000",
+   .help = "distinct URLs at most; past it no more are discovered", .only = ONLY_CHECK},
+  {"max-page-size", 0, OPT_CUSTOM, TOPIC_LINKS, .set = set_page_size,
+   .arg = "SIZE", .def = "10M",
+   .help = "bytes of a page or Markdown file read at most", .only = ONLY_CHECK},
+  {"ignore-robots", 0, OPT_FLAG, TOPIC_LINKS, AT(ignore_robots, int),
+   .num = 1,
+   .help = "--crawl: do not obey the site's robots.txt", .only = ONLY_CHECK},
+  {"check-fragments", 0, OPT_FLAG, TOPIC_LINKS, AT(check_fragments, int),
+   .num = 1,
+   .help = "--crawl: check that #fragment targets exist on the pages "
+           "read", .only = ONLY_CHECK},
 
   {"per-host", 0, OPT_LONG, TOPIC_POLITENESS, AT(per_host, long),
    .min = 0, .max = 1000000, .need = "a whole number (0 = no limit)",
@@ -573,6 +672,7 @@ static int cross_check(struct sc_opts *o, const unsigned char *seen,
                 "-m serial checks one URL at a time; -c above 1 cannot apply");
     return SC_EXIT_USAGE;
   }
+  if (!given(seen, "depth")) o->depth = -1;
   if (!o->concurrency) o->concurrency = default_concurrency[o->model];
   /* OK by default is the final answer a browser would settle on: 2xx after
    * redirects, and a redirect itself when told not to follow it. */
@@ -760,6 +860,9 @@ int sc_opts_read_for(struct sc_opts *o, enum sc_command cmd, int argc,
   if (optind < argc) {
     o->files = argv + optind;
     o->nfiles = argc - optind;
+  } else if (o->links || o->crawl) {
+    o->files = argv + argc; /* links only: no list on stdin */
+    o->nfiles = 0;
   } else {
     o->files = stdin_only;
     o->nfiles = 1;
@@ -890,7 +993,8 @@ void sc_opts_help_for(struct sc_buf *out, enum sc_command cmd) {
     return;
   }
   sc_buf_adds(out,
-              "usage: sitecheck [OPTIONS] [FILE...]\n"
+              "usage: sitecheck [OPTIONS] [FILE|URL...]\n"
+              "       sitecheck [OPTIONS] --links URL|FILE | --crawl URL\n"
               "       sitecheck serve [--listen ADDR:PORT]... "
               "[--tls ADDR:PORT,CERT,KEY]...\n"
               "       sitecheck demo [--scale F] [--sites N]\n"
@@ -898,9 +1002,11 @@ void sc_opts_help_for(struct sc_buf *out, enum sc_command cmd) {
               "watch --help)\n"
               "\n"
               "Checks every URL in FILE (one per line; none or - reads "
-              "stdin) and\n"
-              "prints a tally of final status codes, e.g. {\"200\": 29, "
-              "\"404\": 1}.\n");
+              "stdin), each URL\n"
+              "argument, the links of HTML, Markdown and sitemap files, "
+              "or a whole site,\n"
+              "and prints a tally of final status codes, e.g. "
+              "{\"200\": 29, \"404\": 1}.\n");
   add_topics(out, cmd);
   sc_buf_adds(out,
               "\n"

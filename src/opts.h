@@ -83,6 +83,18 @@ struct sc_opts {
   long down_after;         /* results the other way before a change */
   const char *listen;      /* --listen ADDR:PORT of /metrics and /probe */
   const char *probe_allow; /* --probe-allow: ERE of targets /probe takes */
+  /* Links and crawling (links.h): */
+  struct curl_slist *links;   /* --links URL|FILE: documents to read */
+  const char *crawl;          /* --crawl URL, or NULL */
+  int input_format;           /* enum sc_input_kind, or -1: by content */
+  const char *base;           /* --base URL for local documents, or NULL */
+  struct curl_slist *include; /* --include REGEX (POSIX ERE) */
+  struct curl_slist *exclude; /* --exclude REGEX */
+  long depth;                 /* --depth, -1 = unlimited */
+  long max_pages;             /* pages read at most */
+  long max_urls;              /* distinct URLs at most */
+  long max_page_size;         /* bytes of a page read at most */
+  int ignore_robots, exclude_private, exclude_loopback, check_fragments;
 };
 
 /* What sc_opts_read returns for -h and -V (besides 0 and exit statuses). */

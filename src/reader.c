@@ -14,6 +14,8 @@ struct sc_reader {
   int fd;
   int (*wait)(void *arg, int fd);
   void *wait_arg;
+  long (*rd)(void *arg, int fd, void *buf, size_t cap);
+  void *rd_arg;
   int eof;
   int at_start; /* nothing read yet: a BOM may follow */
   uint64_t lineno;
@@ -34,6 +36,8 @@ void sc_reader_reset(struct sc_reader *r, int fd) {
   r->fd = fd;
   r->wait = NULL;
   r->wait_arg = NULL;
+  r->rd = NULL;
+  r->rd_arg = NULL;
   r->eof = 0;
   r->at_start = 1;
   r->lineno = 0;
@@ -52,6 +56,13 @@ void sc_reader_set_wait(struct sc_reader *r, int (*wait)(void *arg, int fd),
   r->wait_arg = arg;
 }
 
+void sc_reader_set_read(struct sc_reader *r,
+                        long (*rd)(void *arg, int fd, void *buf, size_t cap),
+                        void *arg) {
+  r->rd = rd;
+  r->rd_arg = arg;
+}
+
 static int is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
          c == '\f';
@@ -66,7 +77,8 @@ static int fill(struct sc_reader *r) {
     return -1;
   }
   do {
-    n = read(r->fd, r->buf, sizeof r->buf);
+    n = r->rd ? r->rd(r->rd_arg, r->fd, r->buf, sizeof r->buf)
+              : read(r->fd, r->buf, sizeof r->buf);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return -1;
   if (n == 0) {

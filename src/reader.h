@@ -29,6 +29,13 @@ void sc_reader_reset(struct sc_reader *r, int fd);
 void sc_reader_set_wait(struct sc_reader *r, int (*wait)(void *arg, int fd),
                         void *arg);
 
+/* Has the reader get its bytes from rd(arg, fd, buf, cap) instead of
+ * read(2): same returns as read(2) (the feed converts UTF-16 input to
+ * UTF-8 this way, input_kind.h). */
+void sc_reader_set_read(struct sc_reader *r,
+                        long (*rd)(void *arg, int fd, void *buf, size_t cap),
+                        void *arg);
+
 /* Returns the next line that is neither blank nor a comment, with
  * surrounding whitespace (and a CR before the LF) trimmed and a UTF-8 BOM at
  * the start of the input removed. *line points into the reader (valid until

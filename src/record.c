@@ -10,7 +10,7 @@
 #include "redact.h"
 
 static const char *const class_names[SC_CLASS_COUNT] = {
-    "connect",  "dns",     "invalid_url", "other",
+    "connect",  "dns",     "invalid_url", "missing_file",      "other",
     "protocol", "timeout", "tls",         "too_many_redirects"};
 
 const char *sc_class_name(enum sc_class c) {
@@ -178,6 +178,8 @@ enum kind {
   X(ok, K_BOOL, r->ok, 1)                                                      \
   X(tried_url, K_URL, r->tried_url, 1)                                         \
   X(location, K_URL, r->location, 1)                                           \
+  X(source, K_MSG, r->source, 1)                                               \
+  X(referrers, K_UINT, r->referrers, r->linked)                                \
   X(start_ms, K_MS, a->start_ms, a->start_ms >= 0)                             \
   X(worker, K_STR, a->worker, 1)
 
@@ -437,14 +439,22 @@ void sc_tally_add(struct sc_tally *t, const struct sc_result *r) {
 void sc_tally_json(struct sc_buf *b, const struct sc_tally *t) {
   const char *sep = "";
   sc_buf_addc(b, '{');
-  for (int code = 0; code < 1000; code++) {
+  for (int code = 1; code < 1000; code++) {
     if (!t->status[code]) continue;
     sc_buf_printf(b, "%s\"%d\": %llu", sep, code,
                   (unsigned long long)t->status[code]);
     sep = ", ";
   }
-  for (int c = 0; c < SC_CLASS_COUNT; c++) {
-    if (!t->cls[c]) continue;
+  /* Status 0 without a failure is a local file found on disk: "ok", in
+   * its alphabetical place among the classes. */
+  int ok_done = !t->status[0];
+  for (int c = 0; c <= SC_CLASS_COUNT; c++) {
+    if (!ok_done && (c == SC_CLASS_COUNT || strcmp(class_names[c], "ok") > 0)) {
+      sc_buf_printf(b, "%s\"ok\": %llu", sep, (unsigned long long)t->status[0]);
+      sep = ", ";
+      ok_done = 1;
+    }
+    if (c == SC_CLASS_COUNT || !t->cls[c]) continue;
     sc_buf_printf(b, "%s\"%s\": %llu", sep, class_names[c],
                   (unsigned long long)t->cls[c]);
     sep = ", ";

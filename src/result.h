@@ -13,6 +13,7 @@ enum sc_class {
   SC_CONNECT = 0,
   SC_DNS,
   SC_INVALID_URL,
+  SC_MISSING_FILE, /* a link in a local document to a file not on disk */
   SC_OTHER,
   SC_PROTOCOL,
   SC_TIMEOUT,
@@ -76,7 +77,31 @@ struct sc_result {
   const char *location;  /* the Location of a final 3xx that was not
                             followed (--no-follow, or off http(s)), as
                             sent; NULL otherwise; borrowed */
+  /* Links (pages, Markdown, sitemaps, crawls; NULL / -1 for a list): */
+  const char *source;         /* where the URL was first found: a page's URL or
+                                 FILE:LINE; NULL for a URL given on the command
+                                 line; borrowed */
+  int linked;                 /* the result of a link, not of a list's line */
+  uint64_t referrers;         /* linked: places known to link to it when the
+                                 record was written (null in a list's record) */
+  const struct sc_refs *refs; /* its referrers as they grow (below), or
+                                 NULL; borrowed from the run */
 };
+
+/* The places that link to a result's URL (r->refs; the failure list
+ * shows them). The data belongs to the run's links source (frontier.c)
+ * and lives until sc_run_close returns, after the sink's close. */
+struct sc_refs;
+
+/* The number of places known to link to it: final once the engine has
+ * returned (at the sink's close), growing before. 0 for NULL. */
+uint64_t sc_refs_count(const struct sc_refs *refs);
+
+/* The i-th place (i < 3) that linked to it, in the order found: returns
+ * 1 with *where (a page's URL, or a local file's name), *line (the line
+ * there) and *is_file; 0 when fewer are known. */
+int sc_refs_get(const struct sc_refs *refs, unsigned i, const char **where,
+                uint64_t *line, int *is_file);
 
 /* "connect", "dns", ...; NULL for SC_OK. */
 const char *sc_class_name(enum sc_class c);

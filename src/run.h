@@ -8,8 +8,11 @@
  *   engines        engine_*.c: take jobs, run checks, sc_run_complete
  *   run            run.c: wires the pieces, completes jobs
  *   scheduler      scheduler.c (politeness) + lanes.c (lanes, reuse hints)
- *   sources        source.h: feed.c (line files), dedup.c (--dedup)
- *   check          check.c: one URL with libcurl; asks c->keep_fn
+ *   sources        source.h: feed.c (line files), dedup.c (--dedup),
+ *                  frontier.c (URL arguments, links, the crawl)
+ *   pages          page.c: a document's links (the extractors)
+ *   check          check.c: one URL with libcurl; asks c->keep_fn; reads
+ *                  a page's body into c->body (the run's page reader)
  *   sink           sink.c: tally, records, --fail-on, the failure list
  *                  (faillist.c), the --report accumulator (report.c)
  * This header includes no other layer's header (the run's members are
@@ -29,6 +32,7 @@
 #define SC_RUN_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 /* Exit statuses of `sitecheck` (and of serve and demo). A run stopped by
  * a signal exits 128 + its number. */
@@ -50,14 +54,19 @@ struct sc_dedup;
 struct sc_sched;
 struct sc_sink;
 struct sc_dnscache;
+struct sc_frontier;
 struct sc_job;
 struct sc_result;
+struct sc_body_ops;
+struct sc_link;
 
 struct sc_run {
   const struct sc_opts *o;
   struct sc_source *source; /* the input; the scheduler takes from it */
   struct sc_dedup *dedup;   /* --dedup (its source wraps the feed), or NULL */
-  struct sc_sched *sched;   /* where engines take jobs */
+  struct sc_frontier *frontier; /* links (its source wraps the lists), or
+                                   NULL when the input is lists only */
+  struct sc_sched *sched;       /* where engines take jobs */
   struct sc_sink *sink;
   struct sc_dnscache *dns; /* the DNS cache every check shares, or NULL */
   long concurrency; /* checks in flight in total, already fitted to limits */
@@ -74,9 +83,14 @@ struct sc_run {
   void *on_result_arg;
 };
 
-/* Opens the input (a usage error if a file is missing), the record
- * output and the scheduler for a run of concurrency checks in flight in
- * loops lanes. Returns 0, or SC_EXIT_USAGE after printing why. */
+/* Opens the input, the record output and the scheduler for a run of
+ * concurrency checks in flight in loops lanes. The input: each argument
+ * that names a file is a file, read as what its content and name say it
+ * is (input_kind.h, or --input-format): a URL list goes to the feed, any
+ * other kind is read now for its links (saying so on stderr); an
+ * argument that is no file but an http(s) URL is one URL to check; any
+ * other is a usage error. --links and --crawl add theirs. Returns 0, or
+ * SC_EXIT_USAGE after printing why. */
 int sc_run_open(struct sc_run *run, const struct sc_opts *o, long concurrency,
                 long fd_budget, int loops);
 
@@ -106,6 +120,24 @@ void sc_run_complete(struct sc_run *run, struct sc_job *job,
  * head, should keep its connection, as the scheduler sees it. arg is the
  * struct sc_run. */
 int sc_run_keep_connection(void *arg, const struct sc_job *job);
+
+/* The check core's body mode for the run's pages (check.h): links found
+ * go to the run's frontier. Engines that run checks in this process set
+ * c->body to it and c->body_arg to the run. */
+extern const struct sc_body_ops sc_run_body_ops;
+
+/* For an engine whose pages are read elsewhere (a worker process): a
+ * page's final head was in, a link found on it, an id on it
+ * (--check-fragments), robots.txt's text. job is
+ * the page's job as taken from the scheduler. */
+void sc_run_page_opened(struct sc_run *run, const struct sc_job *job,
+                        const char *final_url);
+void sc_run_page_link(struct sc_run *run, const struct sc_job *job,
+                      const struct sc_link *l);
+void sc_run_page_anchor(struct sc_run *run, const struct sc_job *job,
+                        const char *id);
+void sc_run_page_text(struct sc_run *run, const struct sc_job *job,
+                      const char *text, size_t n);
 
 /* Frees what sc_run_open made, flushes the records and prints the tally
  * (a run without a sink, none of that). Returns the exit status the run

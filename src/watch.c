@@ -729,7 +729,8 @@ enum sc_probe_rc sc_watch_probe(
     p->job.host = u.host;
     p->job.port = u.port;
     p->job.ip_literal = u.ip_literal;
-    p->job.timeout_ms = timeout_ms;
+    p->job.timeout_ms =
+        (int32_t)(timeout_ms < INT32_MAX ? timeout_ms : INT32_MAX);
     p->job.no_retry = 1;
     u.url = u.host = NULL;
     sc_link_add_tail(&w->probes_queued, &p->link);

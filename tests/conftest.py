@@ -43,7 +43,8 @@ def _is_sanitized(path):
 # runs the suite against one), which forks and starts much more slowly.
 SLOW_FACTOR = 3 if _is_sanitized(BIN) else 1
 
-CLASSES = ("connect", "dns", "invalid_url", "other", "protocol", "timeout",
+CLASSES = ("connect", "dns", "invalid_url", "missing_file", "other",
+           "protocol", "timeout",
            "tls", "too_many_redirects")
 RECORD_FIELDS = ("url", "line", "status", "error", "detail", "time_ms",
                  "final_url", "redirects", "ip")

@@ -96,6 +96,7 @@ TEST(records) {
       "\"dns_ms\":null,\"connect_ms\":null,\"tls_ms\":null,"
       "\"ttfb_ms\":1.2,\"duplicate_of\":null,\"input\":null,"
       "\"ok\":false,\"tried_url\":null,\"location\":null,"
+      "\"source\":null,\"referrers\":null,"
       "\"start_ms\":1500.0,\"worker\":\"thread 3\"}\n");
   b.len = 0;
   sc_csv_header(&b);
@@ -110,20 +111,30 @@ TEST(records) {
       "\"a,\"\"b\"\"\",7,200,,,12.3,http://x/,1,127.0.0.1,1,GET,,,0,"
       "\"srv \"\"1\"\"\",\"[{\"\"url\"\":\"\"http://a/\"\",\"\"status\"\":302},"
       "{\"\"url\"\":\"\"http://x/\"\",\"\"status\"\":200}]\","
-      "1971-01-01T00:00:00Z,-3,,,,1.2,,,false,,,1500.0,thread 3\n");
+      "1971-01-01T00:00:00Z,-3,,,,1.2,,,false,,,,,1500.0,thread 3\n");
   b.len = 0;
   struct sc_result e = res(0, SC_TIMEOUT);
   snprintf(e.a.detail, sizeof e.a.detail, "took\ntoo long");
   sc_record_csv(&b, &e);
-  EXPECT_STR(b.data,
-             "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,,,,false,,,,"
-             "\n");
+  EXPECT_STR(
+      b.data,
+      "u,0,,timeout,\"took\ntoo long\",0.0,,0,,1,,,,,,,,,,,,,,,false,,,,,,"
+      "\n");
   b.len = 0;
   e.duplicate_of = 4;
   sc_record_jsonl(&b, &e);
   EXPECT(strstr(b.data, "\"duplicate_of\":4,") != NULL);
   /* No check ran (or no engine said who): null, not 0 or "". */
   EXPECT(strstr(b.data, "\"start_ms\":null,\"worker\":null}") != NULL);
+  /* A link's result: where it was found and how many places link to it. */
+  b.len = 0;
+  e.linked = 1;
+  e.source = "page.md:3";
+  e.referrers = 2;
+  sc_record_jsonl(&b, &e);
+  EXPECT(strstr(b.data, "\"source\":\"page.md:3\",\"referrers\":2,") != NULL);
+  e.linked = 0;
+  e.source = NULL;
   b.len = 0;
   sc_record_jsonl(&b, &e);
   EXPECT(strstr(b.data, "\"status\":null,\"error\":\"timeout\"") != NULL);
@@ -141,7 +152,7 @@ TEST(record_fields_one_list) {
              "attempts,method,http_version,content_type,content_length,"
              "server,chain,cert_expiry,cert_days_left,dns_ms,connect_ms,"
              "tls_ms,ttfb_ms,duplicate_of,input,ok,tried_url,location,"
-             "start_ms,worker\n");
+             "source,referrers,start_ms,worker\n");
   struct sc_result r = res(200, SC_OK);
   sc_record_jsonl(&j, &r);
   char keys[1024] = "";

@@ -192,7 +192,7 @@ TEST(csv_neutralises_formulas) {
   sc_record_csv(&b, &r);
   EXPECT_STR(b.data,
              "u,0,200,,,0.0,,0,,1,,,,0,,,1970-01-02T00:00:00Z,-3,,,,,,,false,"
-             ",,,\n");
+             ",,,,,\n");
   /* JSON is not a spreadsheet: its strings stay as they are. */
   b.len = 0;
   r.url = "=x";
