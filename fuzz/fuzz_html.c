@@ -22,7 +22,7 @@ struct run {
   int stopped;
 };
 
-static void check_link(const struct sc_link *l) {
+static void check_link(const struct sc_doc_link *l) {
   if (!l->url || !l->element || !l->attr || l->line < 1) abort();
   if (l->skip >= SC_LINK_SKIP_COUNT) abort();
   if (l->fragment && !l->fragment[0]) abort();
@@ -35,7 +35,7 @@ static void check_link(const struct sc_link *l) {
   }
 }
 
-static int on_link(const struct sc_link *l, void *arg) {
+static int on_link(const struct sc_doc_link *l, void *arg) {
   struct run *r = arg;
   if (r->stopped) abort();
   check_link(l);

@@ -16,7 +16,7 @@ struct run {
   int stopped;
 };
 
-static int on_link(const struct sc_link *l, void *arg) {
+static int on_link(const struct sc_doc_link *l, void *arg) {
   struct run *r = arg;
   if (r->stopped || !l->url || !l->element || !l->attr) abort();
   if (l->line < 1 || l->line > r->lines) abort();

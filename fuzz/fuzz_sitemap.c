@@ -23,7 +23,7 @@ struct run {
   long n;
 };
 
-static int on_link(const struct sc_link *l, void *arg) {
+static int on_link(const struct sc_doc_link *l, void *arg) {
   struct run *r = arg;
   if (!l->url || l->line < 1 || strcmp(l->attr, "loc") != 0) abort();
   if (l->skip == SC_LINK_OK && strncmp(l->url, "http://", 7) != 0 &&

@@ -153,7 +153,7 @@ static void send_tagged(int fd, char tag, const char *s) {
   if (send_all(fd, &tag, 1) == 0) send_str(fd, s);
 }
 
-static void wire_link_out(void *arg, const struct sc_link *l) {
+static void wire_link_out(void *arg, const struct sc_doc_link *l) {
   struct wpage *p = arg;
   struct wire_link w = {l->line, (int32_t)l->skip, l->flags};
   char tag = 'L';
@@ -319,13 +319,13 @@ static int page_message(struct procs *ps, struct worker *w, char tag) {
   } else if (tag == 'T') {
     sc_run_page_text(ps->run, &w->job, s ? s : "", s ? len - 1 : 0);
   } else if (s && wl.skip >= 0 && wl.skip < SC_LINK_SKIP_COUNT) {
-    struct sc_link l = {.url = s,
-                        .element = "a",
-                        .attr = "href",
-                        .fragment = frag,
-                        .line = wl.line,
-                        .skip = (enum sc_link_skip)wl.skip,
-                        .flags = wl.flags};
+    struct sc_doc_link l = {.url = s,
+                            .element = "a",
+                            .attr = "href",
+                            .fragment = frag,
+                            .line = wl.line,
+                            .skip = (enum sc_link_skip)wl.skip,
+                            .flags = wl.flags};
     sc_run_page_link(ps->run, &w->job, &l);
   }
   free(s);

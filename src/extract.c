@@ -121,8 +121,8 @@ static enum sc_link_skip print_url(CURLU *h, char **url) {
 }
 
 int sc_link_emit(CURLU *base, const char *v, size_t n,
-                 const struct sc_link *proto, sc_link_cb cb, void *arg) {
-  struct sc_link l = *proto;
+                 const struct sc_doc_link *proto, sc_link_cb cb, void *arg) {
+  struct sc_doc_link l = *proto;
   char buf[SC_LINK_MAX + 1];
   size_t len = 0;
   int too_long = 0;

@@ -65,7 +65,7 @@ enum sc_link_skip {
  *   line     - 1-based line in the document (each extractor says how
  *              exact).
  *   flags    - SC_LINK_CHILD_SITEMAP or 0. */
-struct sc_link {
+struct sc_doc_link {
   const char *url;
   const char *fragment;
   const char *element;
@@ -79,7 +79,7 @@ struct sc_link {
 /* Called for every link, in document order. A non-zero return stops the
  * extractor: the feed or finish call that made the callback returns
  * SC_EXTRACT_STOPPED, and so does every later call. */
-typedef int (*sc_link_cb)(const struct sc_link *link, void *arg);
+typedef int (*sc_link_cb)(const struct sc_doc_link *link, void *arg);
 
 /* Called for every fragment target a document defines (an element's id,
  * an <a name>), for --check-fragments; id is the value as written,
@@ -131,6 +131,6 @@ CURLU *sc_link_base(const char *url);
  * element, attr, rel, line and flags) and calls cb with it. Returns the
  * callback's value. */
 int sc_link_emit(CURLU *base, const char *v, size_t n,
-                 const struct sc_link *proto, sc_link_cb cb, void *arg);
+                 const struct sc_doc_link *proto, sc_link_cb cb, void *arg);
 
 #endif

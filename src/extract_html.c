@@ -70,7 +70,7 @@ static CURLU *current_base(const struct sc_html *h) {
 
 /* Reports one link value; records a stop. */
 static void emit(struct sc_html *h, const char *v, size_t n,
-                 const struct sc_link *proto) {
+                 const struct sc_doc_link *proto) {
   if (h->err) return;
   if (sc_link_emit(current_base(h), v, n, proto, h->on_link, h->arg) != 0) {
     h->err = SC_EXTRACT_STOPPED;
@@ -85,7 +85,7 @@ static void emit(struct sc_html *h, const char *v, size_t n,
  * parentheses. Descriptors are not validated: a candidate a browser
  * would drop for a bad descriptor is still reported. */
 static void emit_srcset(struct sc_html *h, const char *s,
-                        const struct sc_link *proto) {
+                        const struct sc_doc_link *proto) {
   size_t i = 0, n = strlen(s);
   while (!h->err) {
     while (i < n && (is_ws(s[i]) || s[i] == ',')) i++;
@@ -162,7 +162,7 @@ parse:
 }
 
 /* Keeps the resolved <base href> (see set_base). */
-static int take_base(const struct sc_link *l, void *arg) {
+static int take_base(const struct sc_doc_link *l, void *arg) {
   if (l->skip == SC_LINK_OK || l->skip == SC_LINK_SCHEME)
     *(CURLU **)arg = sc_link_base(l->url);
   return 0;
@@ -173,7 +173,7 @@ static int take_base(const struct sc_link *l, void *arg) {
  * does not resolve leaves the page's URL in effect (HTML "set the frozen
  * base URL"). */
 static void set_base(struct sc_html *h, const char *href) {
-  struct sc_link proto = {0};
+  struct sc_doc_link proto = {0};
   h->base_seen = 1;
   sc_link_emit(h->page, href, strlen(href), &proto, take_base, &h->base);
 }
@@ -210,7 +210,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts) {
     if (strcmp(rules[r].element, name) != 0) continue;
     const char *v = attr_of(atts, rules[r].attr);
     if (!v) continue;
-    struct sc_link proto = {0};
+    struct sc_doc_link proto = {0};
     proto.element = rules[r].element;
     proto.attr = rules[r].attr;
     proto.line = line;

@@ -137,7 +137,7 @@ static char *decode_attr(const MD_ATTRIBUTE *a, size_t *len) {
 
 static void report(struct sc_md *m, const char *href, size_t len,
                    const char *element, uint64_t line) {
-  struct sc_link proto = {0};
+  struct sc_doc_link proto = {0};
   if (m->err) return;
   proto.element = element;
   proto.attr = element[0] == 'a' ? "href" : "src";
@@ -168,9 +168,9 @@ static uint64_t html_line(const struct sc_md *m, uint64_t line) {
   return doc < m->lines ? doc : m->lines;
 }
 
-static int html_link(const struct sc_link *l, void *arg) {
+static int html_link(const struct sc_doc_link *l, void *arg) {
   struct sc_md *m = arg;
-  struct sc_link c = *l;
+  struct sc_doc_link c = *l;
   c.line = html_line(m, l->line);
   return m->on_link(&c, m->arg);
 }

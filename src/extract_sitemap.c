@@ -169,7 +169,7 @@ static void on_chars(void *ctx, const xmlChar *ch, int len) {
 
 /* A complete <loc>: counted against max_urls, then reported. */
 static void report_loc(struct sc_sitemap *s) {
-  struct sc_link l = {0};
+  struct sc_doc_link l = {0};
   if (s->urls == s->max_urls) {
     fail(s, SC_EXTRACT_LIMIT, "more than %zu URLs in one sitemap", s->max_urls);
     return;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "htab.h"
+#include "list.h"
 #include "msg.h"
 #include "page.h"
 #include "robots.h"
@@ -70,8 +71,8 @@ struct sc_refs {
 
 /* One distinct URL. */
 struct entry {
-  struct sc_hnode h;   /* in the seen-set, by url (first member) */
-  struct entry *qnext; /* in the queue or the held list while waiting */
+  struct sc_hnode h; /* in the seen-set, by url (first member) */
+  struct sc_link q;  /* in the queue or the held list while waiting */
   struct sc_refs refs;
   uint32_t depth; /* links from the start page (crawl) */
   uint8_t mode;   /* enum sc_read_mode wanted */
@@ -79,34 +80,20 @@ struct entry {
   char url[]; /* the key: canonical, no fragment */
 };
 
-/* A queue of entries, first in first out. (extract.h's struct sc_link
- * and list.h's share a name, so the one list cannot be used here.) */
-struct fifo {
-  struct entry *head, *tail;
-};
-
-static void fifo_push(struct fifo *q, struct entry *e) {
-  e->qnext = NULL;
-  if (q->tail)
-    q->tail->qnext = e;
-  else
-    q->head = e;
-  q->tail = e;
+/* Queues of entries, first in first out, on the one list (list.h). */
+static void fifo_push(struct sc_link *q, struct entry *e) {
+  sc_link_add_tail(q, &e->q);
 }
 
-static void fifo_push_front(struct fifo *q, struct entry *e) {
-  e->qnext = q->head;
-  q->head = e;
-  if (!q->tail) q->tail = e;
+static void fifo_push_front(struct sc_link *q, struct entry *e) {
+  sc_link_add_head(q, &e->q);
 }
 
-static struct entry *fifo_pop(struct fifo *q) {
-  struct entry *e = q->head;
-  if (!e) return NULL;
-  q->head = e->qnext;
-  if (!q->head) q->tail = NULL;
-  e->qnext = NULL;
-  return e;
+static struct entry *fifo_pop(struct sc_link *q) {
+  struct sc_link *l = sc_link_first(q);
+  if (!l) return NULL;
+  sc_link_del(l);
+  return SC_CONTAINER(l, struct entry, q);
 }
 
 /* A set of 64-bit hashes (never 0), open addressing: the ids of the
@@ -170,8 +157,8 @@ struct sc_frontier {
   int inner_done;
   pthread_mutex_t lock;
   struct sc_htab seen;
-  struct fifo queue; /* entries to hand out, first found first */
-  struct fifo held;  /* in-scope entries waiting for robots.txt */
+  struct sc_link queue; /* entries to hand out, first found first */
+  struct sc_link held;  /* in-scope entries waiting for robots.txt */
   uint64_t nseen;
   long pages_inflight; /* jobs handed out with read set, not done */
   long pages_started;  /* crawl pages handed out to read */
@@ -229,6 +216,8 @@ struct sc_frontier *sc_frontier_new(const struct sc_opts *o,
   f->inner = inner;
   f->inner_done = !inner;
   pthread_mutex_init(&f->lock, NULL);
+  sc_link_init(&f->queue);
+  sc_link_init(&f->held);
   sc_ht_init(&f->seen);
   f->inc = compile_all(o->include, &f->ninc);
   f->exc = compile_all(o->exclude, &f->nexc);
@@ -425,7 +414,7 @@ static void add_fragment(struct sc_frontier *f, const struct entry *target,
 /* A link found in a document: at where:line (is_file: a local document,
  * whose file:// links are looked up on disk), depth links from the start
  * page, crawl: found on a crawled page. Lock held. */
-static void add_link(struct sc_frontier *f, const struct sc_link *l,
+static void add_link(struct sc_frontier *f, const struct sc_doc_link *l,
                      const char *where, int is_file, uint32_t depth,
                      int crawl) {
   unsigned flags = crawl ? E_CRAWL : 0;
@@ -512,7 +501,7 @@ static void add_link(struct sc_frontier *f, const struct sc_link *l,
 }
 
 void sc_frontier_link(struct sc_frontier *f, const struct sc_job *page,
-                      const struct sc_link *l) {
+                      const struct sc_doc_link *l) {
   struct entry *p = page->entry;
   if (!p) return;
   pthread_mutex_lock(&f->lock);
@@ -536,7 +525,7 @@ struct local {
   const char *name;
 };
 
-static void local_link(void *arg, const struct sc_link *l) {
+static void local_link(void *arg, const struct sc_doc_link *l) {
   struct local *lc = arg;
   pthread_mutex_lock(&lc->f->lock);
   add_link(lc->f, l, lc->name, !lc->f->o->base, 1, 0);

@@ -91,7 +91,7 @@ void sc_frontier_opened(struct sc_frontier *f, const struct sc_job *page,
 
 /* A distinct link found on page (a job this frontier handed out). */
 void sc_frontier_link(struct sc_frontier *f, const struct sc_job *page,
-                      const struct sc_link *l);
+                      const struct sc_doc_link *l);
 
 /* An id (a fragment target) on page, for --check-fragments. */
 void sc_frontier_anchor(struct sc_frontier *f, const struct sc_job *page,

@@ -106,13 +106,13 @@ static int first_time(struct sc_page *p, uint64_t h) {
   return 1;
 }
 
-static int on_link(const struct sc_link *l, void *arg) {
+static int on_link(const struct sc_doc_link *l, void *arg) {
   struct sc_page *p = arg;
   if (first_time(p, sc_hash_str((uint64_t)l->skip, l->url))) {
     p->out->link(p->arg, l);
   } else if (l->fragment && p->out->anchor &&
              first_time(p, sc_hash_str(sc_hash_str(7, l->url), l->fragment))) {
-    struct sc_link again = *l;
+    struct sc_doc_link again = *l;
     again.flags |= SC_LINK_FRAGMENT_ONLY;
     p->out->link(p->arg, &again);
   }
@@ -135,7 +135,7 @@ static void list_line(struct sc_page *p, const char *s, size_t n) {
   if (n >= 3 && p->lineno == 1 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
     s += 3, n -= 3;
   if (!n || *s == '#') return;
-  struct sc_link proto = {
+  struct sc_doc_link proto = {
       .element = "url", .attr = "line", .line = p->lineno, .flags = 0};
   sc_link_emit(p->base, s, n, &proto, on_link, p);
 }

@@ -46,7 +46,7 @@ enum sc_read_mode {
 /* Where a page's findings go; arg is the caller's. anchor may be NULL
  * (no ids wanted); text is called only in SC_READ_ROBOTS. */
 struct sc_page_out {
-  void (*link)(void *arg, const struct sc_link *l);
+  void (*link)(void *arg, const struct sc_doc_link *l);
   void (*anchor)(void *arg, const char *id);
   void (*text)(void *arg, const char *p, size_t n);
 };

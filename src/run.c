@@ -93,7 +93,7 @@ struct run_page {
   char *url;
 };
 
-static void page_link(void *arg, const struct sc_link *l) {
+static void page_link(void *arg, const struct sc_doc_link *l) {
   struct run_page *p = arg;
   sc_frontier_link(p->run->frontier, &p->job, l);
 }
@@ -152,7 +152,7 @@ void sc_run_page_opened(struct sc_run *run, const struct sc_job *job,
 }
 
 void sc_run_page_link(struct sc_run *run, const struct sc_job *job,
-                      const struct sc_link *l) {
+                      const struct sc_doc_link *l) {
   if (run->frontier) sc_frontier_link(run->frontier, job, l);
 }
 

@@ -58,7 +58,7 @@ struct sc_frontier;
 struct sc_job;
 struct sc_result;
 struct sc_body_ops;
-struct sc_link;
+struct sc_doc_link;
 
 struct sc_run {
   const struct sc_opts *o;
@@ -133,7 +133,7 @@ extern const struct sc_body_ops sc_run_body_ops;
 void sc_run_page_opened(struct sc_run *run, const struct sc_job *job,
                         const char *final_url);
 void sc_run_page_link(struct sc_run *run, const struct sc_job *job,
-                      const struct sc_link *l);
+                      const struct sc_doc_link *l);
 void sc_run_page_anchor(struct sc_run *run, const struct sc_job *job,
                         const char *id);
 void sc_run_page_text(struct sc_run *run, const struct sc_job *job,

@@ -26,7 +26,7 @@ struct got {
   int lines_decrease;
 };
 
-static int on_link(const struct sc_link *l, void *arg) {
+static int on_link(const struct sc_doc_link *l, void *arg) {
   struct got *g = arg;
   g->n++;
   if (l->line < g->last_line) g->lines_decrease = 1;

@@ -87,7 +87,7 @@ struct seen {
   int n;
 };
 
-static void on_link(void *arg, const struct sc_link *l) {
+static void on_link(void *arg, const struct sc_doc_link *l) {
   struct seen *s = arg;
   sc_buf_printf(&s->links, "%s %s %llu\n", sc_link_skip_name(l->skip), l->url,
                 (unsigned long long)l->line);
