@@ -191,7 +191,10 @@ def test_dead_dns_costs_one_timeout_not_one_per_line(sc, model, base):
     assert res.rc == 0 and res.out == f'{{"dns": {n}}}\n', res.err
     assert res.elapsed < 10, res.elapsed
     details = [r["detail"] for r in res.records]
-    assert all("dead.test: DNS lookup timed out after 1000 ms" in d
+    # About 1000 ms: a lookup is cut at what is left of its try, which a
+    # busy machine may have shortened by a few milliseconds.
+    assert all(re.search(r"dead\.test: DNS lookup timed out after "
+                         r"(9[5-9]\d|10\d\d) ms", d)
                for d in details), details[:2]
     # The checks after the first ones fail at their first try.
     at_once = [r for r in res.records
