@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "pins.h"
+#include "redact.h"
 #include "resolver.h"
 #include "url.h"
 #include "util.h"
@@ -668,6 +669,143 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
   return retry_after_wait(c, r, backoff_ms(c), delay_ms);
 }
 
+/* True when URL a is https (URLs here are normalized: lower-case
+ * scheme). */
+static int is_https(const char *url) {
+  return strncmp(url, "https:", 6) == 0;
+}
+
+/* The proxy libcurl used for the check, for naming it: -x, else the
+ * variable libcurl reads for the URL's scheme (no_proxy aside), or NULL. */
+static const char *proxy_of(const struct sc_check *c) {
+  static const char *const http_vars[] = {"http_proxy", "all_proxy",
+                                          "ALL_PROXY"};
+  static const char *const https_vars[] = {"https_proxy", "HTTPS_PROXY",
+                                           "all_proxy", "ALL_PROXY"};
+  if (c->o->proxy) return c->o->proxy;
+  int tls = is_https(c->tr.url);
+  const char *const *vars = tls ? https_vars : http_vars;
+  size_t n = tls ? 4 : 3;
+  for (size_t i = 0; i < n; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v) return v;
+  }
+  return NULL;
+}
+
+/* Writes "WORDS: TAIL" into out, or WORDS alone when tail is NULL, cut
+ * to fit: the words first, so a long libcurl text is what gets cut. */
+static void say(char *out, size_t cap, const char *words, const char *tail) {
+  sc_strcpy_cut(out, cap, words);
+  size_t n = strlen(out);
+  if (tail && n + 2 < cap) {
+    memcpy(out + n, ": ", 2);
+    sc_strcpy_cut(out + n + 2, cap - n - 2, tail);
+  }
+}
+
+/* Writes "WORDS PROXY: TAIL" (": TAIL" only when tail) into out, the
+ * proxy's password masked. */
+static void name_proxy(const struct sc_check *c, const char *words,
+                       const char *tail, char *out, size_t cap) {
+  const char *p = proxy_of(c);
+  struct sc_buf b = {0};
+  sc_buf_printf(&b, "%s ", words);
+  if (p)
+    sc_redact_url(p, strlen(p), 0, &b);
+  else
+    sc_buf_printf(&b, "(unknown)");
+  say(out, cap, b.data, tail);
+  sc_buf_free(&b);
+}
+
+/* Says in words how a transfer that timed out before its final head got
+ * as far as it did, from libcurl's phase marks of the transfer: no
+ * connection, a connection but no TLS session, a connection but no
+ * response byte, or response bytes but no complete head. N is the limit
+ * that applied: --connect-timeout for a connection never made, when it is
+ * the shorter; else -t (or the job's own limit). */
+static void explain_timeout(const struct sc_check *c, char *out, size_t cap) {
+  curl_off_t connect = 0, tls = 0, start = 0, down = 0;
+  long head = 0;
+  CURL *e = c->easy;
+  curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect);
+  curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
+  curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
+  curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &down);
+  curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &head);
+  long limit = timeout_of(c);
+  if (connect <= 0) {
+    long lc = connect_timeout_of(c);
+    snprintf(out, cap, "no connection within %g s%s", (double)lc / 1000.0,
+             lc < limit ? " (--connect-timeout)" : "");
+  } else if (is_https(c->tr.url) && !c->proxied && tls <= 0) {
+    snprintf(out, cap,
+             "connected, but the TLS handshake did not complete within %g s",
+             (double)limit / 1000.0);
+  } else if (start <= 0 && head <= 0 && down <= 0) {
+    snprintf(out, cap, "connected, but no response within %g s",
+             (double)limit / 1000.0);
+  } else {
+    snprintf(out, cap, "the response head did not complete within %g s",
+             (double)limit / 1000.0);
+  }
+}
+
+/* The detail of a transfer that ended with rc before its final head was
+ * complete: the common causes in words, with libcurl's text after them
+ * where it adds something (OpenSSL's reason for a TLS failure, a proxy's
+ * own complaint), else libcurl's text as it is. why is that text. */
+static void explain_failure(const struct sc_check *c, CURLcode rc,
+                            const char *why, char *out, size_t cap) {
+  long os_errno = 0;
+  curl_off_t connect = 0;
+  curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect);
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      explain_timeout(c, out, cap);
+      return;
+    case CURLE_COULDNT_CONNECT:
+      if (c->proxied)
+        name_proxy(c, "could not connect to the proxy",
+                   os_errno == ECONNREFUSED ? "connection refused" : why, out,
+                   cap);
+      else if (os_errno == ECONNREFUSED)
+        snprintf(out, cap, "connection refused");
+      else
+        break;
+      return;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      name_proxy(c, "could not resolve the proxy", NULL, out, cap);
+      return;
+    case CURLE_GOT_NOTHING:
+      snprintf(out, cap, "the server closed the connection before answering");
+      return;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+      if (os_errno != ECONNRESET) break;
+      snprintf(out, cap, "connection reset by the server");
+      return;
+    case CURLE_WEIRD_SERVER_REPLY:
+      say(out, cap, "not an HTTP response", why);
+      return;
+    case CURLE_UNSUPPORTED_PROTOCOL: /* an HTTP/0.9 reply, if it connected */
+      if (connect <= 0) break;
+      snprintf(out, cap, "not an HTTP response");
+      return;
+    case CURLE_PEER_FAILED_VERIFICATION:
+      say(out, cap, "the server's certificate was not accepted", why);
+      return;
+    case CURLE_SSL_CONNECT_ERROR:
+      say(out, cap, "the TLS handshake failed", why);
+      return;
+    default:
+      break;
+  }
+  sc_strcpy_cut(out, cap, why);
+}
+
 /* Fills *r from the finished transfer. */
 static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   const struct sc_try *t = &c->tr;
@@ -687,7 +825,7 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
     describe_response(c, r);
     if (code >= 300 && code < 400 && c->location.len)
       r->location = c->location.data;
-    if (t->off_web)
+    if (t->off_web && code >= 300 && code < 400) /* only a 3xx redirects */
       snprintf(a->detail, sizeof a->detail,
                "redirect off http(s) not followed");
     else if (rc != CURLE_OK && !t->body_stop)
@@ -698,10 +836,13 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
   /* libcurl 7.88 takes a connection closed inside the head as the end of
    * the response; for us an incomplete head is a protocol failure. */
   a->cls = rc == CURLE_OK ? SC_PROTOCOL : sc_classify(rc);
+  int explained = 0;
   if (rc == CURLE_OK)
     why = "connection closed before the response head was complete";
   else if (rc == CURLE_ABORTED_BY_CALLBACK)
     why = "interrupted";
+  else
+    explained = 1;
   /* libcurl 7.88 reports a header line over CURL_MAX_HTTP_HEADER as out
    * of memory; once the response has begun, that is what it means. */
   curl_off_t started = 0;
@@ -711,15 +852,13 @@ static void interpret(struct sc_check *c, CURLcode rc, struct sc_result *r) {
       started > 0) {
     a->cls = SC_PROTOCOL;
     why = "response head too large (a header line over 100 KB)";
+    explained = 0;
   }
-  sc_strcpy_cut(a->detail, sizeof a->detail, why);
+  if (explained)
+    explain_failure(c, rc, why, a->detail, sizeof a->detail);
+  else
+    sc_strcpy_cut(a->detail, sizeof a->detail, why);
   if (t->hops > 0) r->final_url = eff;
-}
-
-/* True when URL a is https (URLs here are normalized: lower-case
- * scheme). */
-static int is_https(const char *url) {
-  return strncmp(url, "https:", 6) == 0;
 }
 
 /* The transfer ended at a redirect to follow. Moves the try on to the

@@ -235,8 +235,9 @@ enum sc_class sc_url_parse(const char *line, size_t len, int overlong,
   }
   CURLUcode rc = curl_url_set(u, CURLUPART_URL, full ? full : line,
                               CURLU_NON_SUPPORT_SCHEME);
-  if (rc != CURLUE_OK) {
-    *why = curl_url_strerror(rc);
+  if (rc != CURLUE_OK) { /* a space is the common cause: say so */
+    *why =
+        memchr(line, ' ', len) ? "URL contains a space" : curl_url_strerror(rc);
     goto done;
   }
   if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
