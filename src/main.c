@@ -125,23 +125,33 @@ static void emit_progress(void *arg, const char *text) {
   sc_progress_emit(arg, text);
 }
 
-static int run_check(int argc, char **argv) {
-  struct sc_opts o;
-  int rc = sc_opts_parse(&o, argc, argv);
+/* What both commands do first: parse their options, apply -q, start
+ * libcurl, and make sure the resolver can start. Returns -1 to go on, or
+ * the exit status (the options freed). */
+static int open_command(struct sc_opts *o, enum sc_command cmd, int argc,
+                        char **argv) {
+  int rc = sc_opts_parse_for(o, cmd, argc, argv);
   if (rc) {
-    sc_opts_free(&o);
+    sc_opts_free(o);
     return rc < 0 ? SC_EXIT_OK : rc;
   }
-  sc_msg_set_quiet(o.quiet);
+  sc_msg_set_quiet(o->quiet);
   if (sc_core_global_init() != 0) {
     sc_error("cannot initialise libcurl");
-    sc_opts_free(&o);
+    sc_opts_free(o);
     return SC_EXIT_INTERNAL;
   }
-  if (o.use_cares && check_dns_servers(&o) != 0) {
-    sc_opts_free(&o);
+  if (o->use_cares && check_dns_servers(o) != 0) {
+    sc_opts_free(o);
     return SC_EXIT_USAGE;
   }
+  return -1;
+}
+
+static int run_check(int argc, char **argv) {
+  struct sc_opts o;
+  int rc = open_command(&o, SC_CMD_CHECK, argc, argv);
+  if (rc >= 0) return rc;
   struct sc_run run;
   long fd_budget, concurrency = fit_concurrency(&o, 0, &fd_budget);
   rc =
@@ -170,20 +180,8 @@ static int run_check(int argc, char **argv) {
 /* sitecheck watch: the same options and fitting, then watch_main.c. */
 static int run_watch(int argc, char **argv) {
   struct sc_opts o;
-  int rc = sc_opts_parse_for(&o, SC_CMD_WATCH, argc, argv);
-  if (rc) {
-    sc_opts_free(&o);
-    return rc < 0 ? SC_EXIT_OK : rc;
-  }
-  sc_msg_set_quiet(o.quiet);
-  if (sc_core_global_init() != 0) {
-    sc_error("cannot initialise libcurl");
-    return SC_EXIT_INTERNAL;
-  }
-  if (o.use_cares && check_dns_servers(&o) != 0) {
-    sc_opts_free(&o);
-    return SC_EXIT_USAGE;
-  }
+  int rc = open_command(&o, SC_CMD_WATCH, argc, argv);
+  if (rc >= 0) return rc;
   long fd_budget, concurrency = fit_concurrency(&o, SC_HTTP_FDS, &fd_budget);
   struct sc_dnscache *dns = o.use_cares ? new_dns_cache(&o) : NULL;
   rc = sc_watch_main(&o, concurrency, fd_budget, fit_loops(&o, concurrency),

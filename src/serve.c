@@ -1265,31 +1265,6 @@ static void serve_on_signal(uv_signal_t *sig, int signum) {
   for (struct serve_conn *c = srv->conns; c; c = c->next) serve_close(c, false);
 }
 
-/* Parses "A.B.C.D:PORT" or "[V6]:PORT" into *sa. Returns 0 or -1. */
-static int serve_parse_addr(const char *s, struct sockaddr_storage *sa) {
-  char host[64];
-  const char *hend, *port;
-  long pn;
-  bool v6 = s[0] == '[';
-  if (v6) {
-    hend = strchr(s, ']');
-    if (!hend || hend[1] != ':') return -1;
-    s++;
-    port = hend + 2;
-  } else {
-    hend = strrchr(s, ':');
-    if (!hend) return -1;
-    port = hend + 1;
-  }
-  if (hend == s || (size_t)(hend - s) >= sizeof host) return -1;
-  memcpy(host, s, (size_t)(hend - s));
-  host[hend - s] = '\0';
-  if (sc_parse_long(port, 0, 65535, &pn)) return -1;
-  memset(sa, 0, sizeof *sa);
-  if (v6) return uv_ip6_addr(host, (int)pn, (struct sockaddr_in6 *)sa) ? -1 : 0;
-  return uv_ip4_addr(host, (int)pn, (struct sockaddr_in *)sa) ? -1 : 0;
-}
-
 /* Binds and listens on name (ADDR:PORT) as listener number srv->nls.
  * Returns 0, or a libuv error code (the handle is then still counted, to
  * be closed by the caller). */
@@ -1301,7 +1276,7 @@ static int serve_listen(struct serve_server *srv, const char *name) {
   l->tcp.data = l;
   l->srv = srv;
   srv->nls++;
-  serve_parse_addr(name, &sa); /* checked by serve_args */
+  sc_parse_addr(name, &sa); /* checked by serve_args */
   r = uv_tcp_bind(&l->tcp, (struct sockaddr *)&sa,
                   sa.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
   if (!r)
@@ -1366,7 +1341,7 @@ static int serve_parse_spec(const char *v, bool tls, struct serve_spec *sp) {
     sp->cert = c1 + 1;
     sp->key = c2 + 1;
   }
-  if (serve_parse_addr(sp->addr, &sa) == 0) return 0;
+  if (sc_parse_addr(sp->addr, &sa) == 0) return 0;
 bad:
   free(sp->addr);
   return -1;
