@@ -726,20 +726,23 @@ static void name_proxy(const struct sc_check *c, const char *words,
  * that applied: --connect-timeout for a connection never made, when it is
  * the shorter; else -t (or the job's own limit). */
 static void explain_timeout(const struct sc_check *c, char *out, size_t cap) {
-  curl_off_t connect = 0, tls = 0, start = 0, down = 0;
+  curl_off_t connect = 0, tls = 0, pre = 0, start = 0, down = 0;
   long head = 0;
   CURL *e = c->easy;
   curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect);
+  /* A reused connection has no connect or TLS time of its own; that the
+   * request was about to be sent (pretransfer) says it was there. */
+  curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
   curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
   curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
   curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &down);
   curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &head);
   long limit = timeout_of(c);
-  if (connect <= 0) {
+  if (connect <= 0 && pre <= 0) {
     long lc = connect_timeout_of(c);
     snprintf(out, cap, "no connection within %g s%s", (double)lc / 1000.0,
              lc < limit ? " (--connect-timeout)" : "");
-  } else if (is_https(c->tr.url) && !c->proxied && tls <= 0) {
+  } else if (pre <= 0 && is_https(c->tr.url) && !c->proxied && tls <= 0) {
     snprintf(out, cap,
              "connected, but the TLS handshake did not complete within %g s",
              (double)limit / 1000.0);

@@ -24,7 +24,9 @@ struct sc_faillist {
 /* One kept line: its label and the rest of the line, already safe. */
 struct kept {
   int32_t status, cls;
-  char rest[]; /* "URL  FILE:LINE  REASON", NUL-terminated */
+  const struct sc_refs *refs; /* a link's referrers (final at the summary) */
+  size_t where_end;           /* rest's length up to the end of where */
+  char rest[];                /* "URL  FILE:LINE  REASON", NUL-terminated */
 };
 
 /* RFC 9110's reason phrases (with 429, 431, 451 and 511 from RFC 6585
@@ -99,18 +101,31 @@ static void add_safe(struct sc_buf *b, const char *s, size_t n,
   sc_buf_free(&m);
 }
 
-/* Appends what follows the label on r's line: the URL as read, FILE:LINE
- * and the reason, two spaces apart. */
-static void add_rest(struct sc_buf *b, const struct sc_result *r) {
+/* Appends what follows the label on r's line: the URL as read, where it
+ * came from (FILE:LINE of a list; for a link, "on" the first place that
+ * linked to it, or "(argument)") and the reason, two spaces apart.
+ * *where_end gets the length of b up to the end of where. */
+static void add_rest(struct sc_buf *b, const struct sc_result *r,
+                     size_t *where_end) {
   /* The reader cuts a line at SC_LINE_MAX: it may end inside a password. */
   add_safe(b, r->url ? r->url : "", r->url_len,
            r->url_len >= SC_LINE_MAX ? SC_REDACT_CUT : 0);
   sc_buf_adds(b, "  ");
-  if (!r->input || strcmp(r->input, "-") == 0)
-    sc_buf_adds(b, "stdin");
-  else
-    sc_term_text(b, r->input, strlen(r->input));
-  sc_buf_printf(b, ":%llu", (unsigned long long)r->line);
+  if (r->linked) {
+    if (r->source) {
+      sc_buf_adds(b, "on ");
+      add_safe(b, r->source, strlen(r->source), 0);
+    } else {
+      sc_buf_adds(b, "(argument)");
+    }
+  } else {
+    if (!r->input || strcmp(r->input, "-") == 0)
+      sc_buf_adds(b, "stdin");
+    else
+      sc_term_text(b, r->input, strlen(r->input));
+    sc_buf_printf(b, ":%llu", (unsigned long long)r->line);
+  }
+  *where_end = b->len;
   const char *why = r->a.detail[0] ? r->a.detail : NULL;
   if (why) {
     sc_buf_adds(b, "  ");
@@ -174,10 +189,13 @@ void sc_faillist_add(struct sc_faillist *f, const struct sc_result *r) {
     return;
   }
   struct sc_buf rest = {0};
-  add_rest(&rest, r);
+  size_t where_end;
+  add_rest(&rest, r, &where_end);
   struct kept *k = sc_xmalloc(sizeof *k + rest.len + 1);
   k->status = r->a.status;
   k->cls = r->a.cls;
+  k->refs = r->linked ? r->refs : NULL;
+  k->where_end = where_end;
   memcpy(k->rest, rest.data, rest.len);
   k->rest[rest.len] = '\0';
   sc_buf_free(&rest);
@@ -185,8 +203,9 @@ void sc_faillist_add(struct sc_faillist *f, const struct sc_result *r) {
 }
 
 void sc_faillist_line(struct sc_buf *b, const struct sc_result *r, int color) {
+  size_t where_end;
   add_label(b, r->a.status, r->a.cls, r->ok, color, LABEL_MIN);
-  add_rest(b, r);
+  add_rest(b, r, &where_end);
   sc_buf_addc(b, '\n');
 }
 
@@ -236,7 +255,12 @@ void sc_faillist_summary(struct sc_faillist *f, struct sc_buf *b, int counts,
   for (size_t i = 0; i < n; i++) {
     const struct kept *k = it[i].data;
     add_label(b, k->status, k->cls, 0, f->color, width);
-    sc_buf_adds(b, k->rest);
+    /* A link's places are counted by now (the engines have returned). */
+    uint64_t places = sc_refs_count(k->refs);
+    sc_buf_add(b, k->rest, k->where_end);
+    if (places > 1)
+      sc_buf_printf(b, " and %llu more", (unsigned long long)(places - 1));
+    sc_buf_adds(b, k->rest + k->where_end);
     sc_buf_addc(b, '\n');
   }
   uint64_t more = sc_firstn_dropped(&f->keep);

@@ -554,3 +554,21 @@ def test_check_fragments(sc, site):
     assert "checked 4 fragments: 1 not found" in lines
     res = sc("--crawl", s.url + "/", "--ignore-robots")
     assert not any("fragment" in line for line in summary_lines(res.err))
+
+
+def test_failure_list_names_where_links_were_found(sc, site, tmp_path):
+    """A link that is not OK is listed with the first place that linked to
+    it and how many more did (counted by the end of the run); a URL given
+    as an argument says so."""
+    s = site({"/ok": (200, "text/plain", "ok")})
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    a.write_text(f'<a href="{s.url}/gone">x</a>\n<a href="{s.url}/ok">y</a>\n'
+                 f'<a href="missing.html">m</a>\n')
+    b.write_text(f'<p>\n<a href="{s.url}/gone">again</a>\n')
+    res = sc(str(a), str(b), f"{s.url}/gone2")
+    lines = summary_lines(res.err)
+    gone = [x for x in lines if f"{s.url}/gone " in x + " "]
+    assert len(gone) == 1, lines
+    assert f"on {a}:1 and 1 more" in gone[0], gone[0]
+    assert any(f"{s.url}/gone2  (argument)" in x for x in lines), lines
+    assert any(f"missing.html  on {a}:3" in x for x in lines), lines
