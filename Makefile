@@ -163,10 +163,10 @@ check: test-deps lint
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
 	timeout 300 /usr/bin/python3 tests/dns_helper.py --names 10000 --ttl 1 --run ./build/resolver_test
-	timeout 900 $(PYTEST) -q tests
-	SITECHECK_BIN=$(CURDIR)/build/asan/sitecheck timeout 900 $(PYTEST) -q tests
+	timeout 1800 $(PYTEST) -q tests
+	SITECHECK_BIN=$(CURDIR)/build/asan/sitecheck timeout 2400 $(PYTEST) -q tests
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" SITECHECK_BIN=$(CURDIR)/build/tsan/sitecheck \
-	  SITECHECK_MODELS=thread,event:2 timeout 900 $(PYTEST) -q tests
+	  SITECHECK_MODELS=thread,event:2 timeout 1200 $(PYTEST) -q tests
 	timeout 600 sh tests/valgrind.sh
 	$(MAKE) fuzz
 
