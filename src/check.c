@@ -521,7 +521,10 @@ static void add_marks(struct sc_check *c) {
     curl_easy_getinfo(c->easy, marks[i], &v[i]);
     if (v[i] < 0) v[i] = 0;
   }
-  t->t_lookup += v[0];
+  /* A hop on a reused connection has no connect mark of its own: its
+   * lookup mark must not count either, or the sums could put the connect
+   * before the lookup and connect_ms would vanish. */
+  t->t_lookup += v[1] > 0 ? v[0] : 0;
   t->t_connect += v[1];
   t->t_tls += v[2];
   t->t_start += v[3];
