@@ -9,6 +9,7 @@
 #include "record.h"
 #include "redact.h"
 #include "term.h"
+#include "where.h"
 
 /* The narrowest label of a streamed line: a status code. */
 #define LABEL_MIN 3
@@ -21,12 +22,14 @@ struct sc_faillist {
   struct sc_firstn keep;
 };
 
-/* One kept line: its label and the rest of the line, already safe. */
+/* One kept line: its label, where it was found (said at the summary, when
+ * a link's places are counted) and the rest of the line, already safe. */
 struct kept {
   int32_t status, cls;
-  const struct sc_refs *refs; /* a link's referrers (final at the summary) */
-  size_t where_end;           /* rest's length up to the end of where */
-  char rest[];                /* "URL  FILE:LINE  REASON", NUL-terminated */
+  struct sc_where where; /* its strings point into text */
+  size_t url_end;        /* text's length up to the end of the URL */
+  char text[];           /* "URL" "  REASON" NUL, then where's source and
+                            input, each NUL-terminated */
 };
 
 /* RFC 9110's reason phrases (with 429, 431, 451 and 511 from RFC 6585
@@ -101,31 +104,44 @@ static void add_safe(struct sc_buf *b, const char *s, size_t n,
   sc_buf_free(&m);
 }
 
-/* Appends what follows the label on r's line: the URL as read, where it
- * came from (FILE:LINE of a list; for a link, "on" the first place that
- * linked to it, or "(argument)") and the reason, two spaces apart.
- * *where_end gets the length of b up to the end of where. */
-static void add_rest(struct sc_buf *b, const struct sc_result *r,
-                     size_t *where_end) {
+/* Takes a piece of the where phrase (where.h) for the terminal: a place
+ * is masked and escaped, a list's name escaped. */
+static void where_piece(void *arg, enum sc_where_piece piece, const char *s,
+                        size_t n) {
+  struct sc_buf *b = arg;
+  if (piece == SC_WHERE_PLACE)
+    add_safe(b, s, n, 0);
+  else if (piece == SC_WHERE_INPUT)
+    sc_term_text(b, s, n);
+  else
+    sc_buf_add(b, s, n);
+}
+
+/* Appends where w was found: the first place only, and how many more. */
+static void add_where(struct sc_buf *b, const struct sc_where *w) {
+  sc_where_say(w, 1, where_piece, b);
+}
+
+/* Where r was found, as it is known now (its strings are r's). */
+static struct sc_where where_of(const struct sc_result *r) {
+  return (struct sc_where){.linked = r->linked,
+                           .input = r->input,
+                           .line = r->line,
+                           .source = r->source,
+                           .refs = r->refs};
+}
+
+/* Appends the URL of r as read. */
+static void add_url(struct sc_buf *b, const struct sc_result *r) {
   /* The reader cuts a line at SC_LINE_MAX: it may end inside a password. */
   add_safe(b, r->url ? r->url : "", r->url_len,
            r->url_len >= SC_LINE_MAX ? SC_REDACT_CUT : 0);
-  sc_buf_adds(b, "  ");
-  if (r->linked) {
-    if (r->source) {
-      sc_buf_adds(b, "on ");
-      add_safe(b, r->source, strlen(r->source), 0);
-    } else {
-      sc_buf_adds(b, "(argument)");
-    }
-  } else {
-    if (!r->input || strcmp(r->input, "-") == 0)
-      sc_buf_adds(b, "stdin");
-    else
-      sc_term_text(b, r->input, strlen(r->input));
-    sc_buf_printf(b, ":%llu", (unsigned long long)r->line);
-  }
-  *where_end = b->len;
+}
+
+/* Appends the reason on r's line, with the two spaces before it: its
+ * detail, else the status's reason phrase, and where a redirect that was
+ * not followed pointed. */
+static void add_reason(struct sc_buf *b, const struct sc_result *r) {
   const char *why = r->a.detail[0] ? r->a.detail : NULL;
   if (why) {
     sc_buf_adds(b, "  ");
@@ -188,24 +204,44 @@ void sc_faillist_add(struct sc_faillist *f, const struct sc_result *r) {
     sc_firstn_pass(&f->keep);
     return;
   }
-  struct sc_buf rest = {0};
-  size_t where_end;
-  add_rest(&rest, r, &where_end);
-  struct kept *k = sc_xmalloc(sizeof *k + rest.len + 1);
+  struct sc_buf text = {0};
+  add_url(&text, r);
+  size_t url_end = text.len;
+  add_reason(&text, r);
+  size_t reason_end = text.len;
+  const char *src = r->linked ? r->source : NULL;
+  const char *input = r->linked ? NULL : r->input;
+  size_t src_len = src ? strlen(src) : 0, input_len = input ? strlen(input) : 0;
+  struct kept *k = sc_xmalloc(sizeof *k + reason_end + src_len + input_len + 3);
+  char *p = k->text;
+  if (reason_end) memcpy(p, text.data, reason_end);
+  p[reason_end] = '\0';
+  p += reason_end + 1;
+  k->where = where_of(r);
+  k->where.source = k->where.input = NULL; /* r's: copied below */
+  if (src) {
+    memcpy(p, src, src_len + 1);
+    k->where.source = p;
+    p += src_len + 1;
+  }
+  if (input) {
+    memcpy(p, input, input_len + 1);
+    k->where.input = p;
+  }
   k->status = r->a.status;
   k->cls = r->a.cls;
-  k->refs = r->linked ? r->refs : NULL;
-  k->where_end = where_end;
-  memcpy(k->rest, rest.data, rest.len);
-  k->rest[rest.len] = '\0';
-  sc_buf_free(&rest);
+  k->url_end = url_end;
+  sc_buf_free(&text);
   free(sc_firstn_add(&f->keep, r->input_no, r->line, k));
 }
 
 void sc_faillist_line(struct sc_buf *b, const struct sc_result *r, int color) {
-  size_t where_end;
+  struct sc_where w = where_of(r);
   add_label(b, r->a.status, r->a.cls, r->ok, color, LABEL_MIN);
-  add_rest(b, r, &where_end);
+  add_url(b, r);
+  sc_buf_adds(b, "  ");
+  add_where(b, &w); /* places not yet counted: no "and N more" */
+  add_reason(b, r);
   sc_buf_addc(b, '\n');
 }
 
@@ -256,11 +292,12 @@ void sc_faillist_summary(struct sc_faillist *f, struct sc_buf *b, int counts,
     const struct kept *k = it[i].data;
     add_label(b, k->status, k->cls, 0, f->color, width);
     /* A link's places are counted by now (the engines have returned). */
-    uint64_t places = sc_refs_count(k->refs);
-    sc_buf_add(b, k->rest, k->where_end);
-    if (places > 1)
-      sc_buf_printf(b, " and %llu more", (unsigned long long)(places - 1));
-    sc_buf_adds(b, k->rest + k->where_end);
+    struct sc_where w = k->where;
+    w.places = sc_refs_count(w.refs);
+    sc_buf_add(b, k->text, k->url_end);
+    sc_buf_adds(b, "  ");
+    add_where(b, &w);
+    sc_buf_adds(b, k->text + k->url_end);
     sc_buf_addc(b, '\n');
   }
   uint64_t more = sc_firstn_dropped(&f->keep);

@@ -4,8 +4,10 @@
  * per result as it completes (--show all).
  *
  * A result's line: its status or failure class (coloured when asked),
- * the URL as read, where it came from (FILE:LINE; stdin for -) and the
- * reason in words (its detail, else the status's reason phrase):
+ * the URL as read, where it came from (where.h: FILE:LINE, stdin for -;
+ * "(argument)"; for a link "on" the first place that linked to it and,
+ * in the summary, how many more did) and the reason in words (its
+ * detail, else the status's reason phrase):
  *
  *     404      http://example.com/gone  urls.txt:3  Not Found
  *     timeout  http://example.com/slow  urls.txt:9  Operation timed out ...
