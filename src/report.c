@@ -22,6 +22,7 @@
 #include "htab.h"
 #include "record.h"
 #include "topk.h"
+#include "where.h"
 
 #define SLOWEST 20      /* checks in the phase chart */
 #define TOP_HOSTS 15    /* rows of each host table */
@@ -29,9 +30,10 @@
 #define CERTS_MAX 1000  /* hosts with an expiring certificate kept */
 #define URL_KEEP 2048   /* bytes kept of a URL */
 #define URL_SHOW 200    /* bytes shown of a URL */
+#define PLACE_SHOW 120  /* bytes shown of a place that links to it */
 #define DETAIL_KEEP 512 /* bytes kept of a detail */
 #define CHAIN_KEEP 8192 /* bytes kept of a chain */
-#define TEXT_KEEP 512   /* bytes kept of input, referrer, source */
+#define TEXT_KEEP 512   /* bytes kept of input, source */
 #define CLASSES_MAX 64  /* distinct failure class names counted */
 #define KEY_MAX 32      /* a class name's bytes, with the NUL */
 #define FLUSH_AT 65536  /* output buffered before a write */
@@ -45,10 +47,12 @@ struct row {
   uint64_t line;
   double time_ms;
   int64_t redirects;
-  uint64_t referrers;
-  char key[KEY_MAX]; /* status code or class: what the filter uses */
-  int url_cut;       /* url holds only the first URL_KEEP bytes */
-  char *url, *detail, *chain, *input, *found;
+  int linked;                 /* as struct sc_report_rec */
+  uint64_t referrers;         /* places known when it was added */
+  const struct sc_refs *refs; /* the run's, read when written; or NULL */
+  char key[KEY_MAX];          /* status code or class: what the filter uses */
+  int url_cut;                /* url holds only the first URL_KEEP bytes */
+  char *url, *detail, *chain, *input, *source;
 };
 
 /* One of the slowest checks. */
@@ -134,7 +138,7 @@ struct sc_report {
   struct row *rows;
   size_t nrows;
   uint64_t rows_more;
-  int any_found; /* some row has a referrer or source */
+  int any_where; /* some row knows where its URL was found */
   size_t nchains;
   uint64_t chains_more;
 
@@ -305,6 +309,7 @@ void sc_report_rec_init(struct sc_report_rec *v) {
   v->cert_days_left = SC_NO_DAYS;
   v->dns_ms = v->connect_ms = v->tls_ms = v->ttfb_ms = -1;
   v->start_ms = -1;
+  v->linked = -1;
 }
 
 void sc_report_rec_from_result(struct sc_report_rec *v,
@@ -331,6 +336,10 @@ void sc_report_rec_from_result(struct sc_report_rec *v,
   v->tried_url = r->tried_url ? r->tried_url : r->check_url;
   v->input = r->input;
   v->ok = r->ok;
+  v->linked = r->linked ? 1 : 0;
+  v->source = r->source;
+  v->referrers = r->referrers;
+  v->refs = r->refs;
   v->start_ms = a->start_ms;
   v->worker = a->worker[0] ? a->worker : NULL;
 }
@@ -460,14 +469,16 @@ static void add_row(struct sc_report *rep, const struct sc_report_rec *v,
   r->line = v->line;
   r->time_ms = v->time_ms;
   r->redirects = v->redirects;
+  r->linked = v->linked;
   r->referrers = v->referrers;
+  r->refs = v->linked == 1 ? v->refs : NULL;
   memcpy(r->key, key, KEY_MAX);
   r->url = keep(v->url ? v->url : "", v->url ? v->url_len : 0, URL_KEEP,
                 &r->url_cut);
   r->detail = keep_str(v->detail, DETAIL_KEEP);
   r->input = keep_str(v->input, TEXT_KEEP);
-  r->found = keep_str(v->referrer ? v->referrer : v->source, TEXT_KEEP);
-  if (r->found) rep->any_found = 1;
+  r->source = v->linked == 1 ? keep_str(v->source, TEXT_KEEP) : NULL;
+  if (v->linked >= 0) rep->any_where = 1;
   if (v->chain && strchr(v->chain, '\n') != strrchr(v->chain, '\n')) {
     if (rep->nchains < CHAINS_MAX) {
       /* Whole "STATUS URL\n" lines only. */
@@ -663,7 +674,7 @@ void sc_report_free(struct sc_report *rep) {
     free(r->detail);
     free(r->chain);
     free(r->input);
-    free(r->found);
+    free(r->source);
   }
   free(rep->rows);
   for (int i = 0; i < rep->nslow; i++) free(rep->slow[i].url);
@@ -1246,6 +1257,30 @@ static void slow_chart(struct w *w, const struct sc_report *rep) {
               "the head).</p>\n</section>\n");
 }
 
+/* Takes a piece of the where phrase (where.h) for HTML: a place is shown
+ * as a URL (masked, escaped, a link if it may be one), the rest escaped. */
+static void where_piece(void *arg, enum sc_where_piece piece, const char *s,
+                        size_t n) {
+  struct sc_buf *b = arg;
+  if (piece == SC_WHERE_PLACE)
+    url_html(b, s, n, PLACE_SHOW, 0);
+  else
+    sc_html_escape(b, s, n);
+}
+
+/* Appends where r's URL was found: every place the run keeps and how
+ * many more, counted now (a run's are final by the time it writes). */
+static void add_where(struct sc_buf *b, const struct row *r) {
+  struct sc_where wh = {
+      .linked = r->linked == 1,
+      .input = r->input,
+      .line = r->line,
+      .source = r->source,
+      .refs = r->refs,
+      .places = r->refs ? sc_refs_count(r->refs) : r->referrers};
+  sc_where_say(&wh, SC_WHERE_ALL, where_piece, b);
+}
+
 static void failures(struct w *w, const struct sc_report *rep) {
   struct sc_buf *b = &w->b;
   uint64_t bad = rep->records - rep->ok;
@@ -1293,7 +1328,7 @@ static void failures(struct w *w, const struct sc_report *rep) {
               "<th tabindex=\"0\">detail</th><th data-num tabindex=\"0\" "
               "class=\"n\">time</th><th data-num tabindex=\"0\" "
               "class=\"n\">redirects</th>");
-  if (rep->any_found) sc_buf_adds(b, "<th tabindex=\"0\">found on</th>");
+  if (rep->any_where) sc_buf_adds(b, "<th tabindex=\"0\">where found</th>");
   sc_buf_adds(b, "</tr></thead><tbody>\n");
   for (size_t i = 0; i < rep->nrows; i++) {
     const struct row *r = &rep->rows[i];
@@ -1318,11 +1353,9 @@ static void failures(struct w *w, const struct sc_report *rep) {
                   (long long)r->redirects);
     if (r->redirects >= 0) sc_buf_printf(b, "%lld", (long long)r->redirects);
     sc_buf_adds(b, "</td>");
-    if (rep->any_found) {
-      sc_buf_adds(b, "<td>");
-      if (r->found) url_html(b, r->found, strlen(r->found), 120, 0);
-      if (r->referrers > 1)
-        sc_buf_printf(b, " (+%llu)", (unsigned long long)r->referrers - 1);
+    if (rep->any_where) {
+      sc_buf_adds(b, "<td class=\"w\">");
+      if (r->linked >= 0) add_where(b, r);
       sc_buf_adds(b, "</td>");
     }
     sc_buf_adds(b, "</tr>\n");

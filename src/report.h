@@ -1,8 +1,8 @@
 /* report.h - the HTML report: an accumulator that takes results one at a
  * time in bounded memory and writes one self-contained HTML file.
  *
- * Fed by `sitecheck report` (records read back from JSON Lines) and meant
- * to be fed the same way by the sink during a run. The accumulator keeps
+ * Fed by `sitecheck report` (records read back from JSON Lines) and the
+ * same way by the sink during a run (--report). The accumulator keeps
  * counters, a log-bucket histogram of check times (hist.h), the slowest
  * checks, the first failures, certificates about to expire and two host
  * summaries (topk.h); what it keeps of each is capped, so its memory does
@@ -21,7 +21,13 @@
  * Every string from a result is written through sc_html_escape, and only
  * http: and https: URLs become links (sc_report_is_link), with any
  * password in them masked. Header values (server, content_type) are never
- * shown. */
+ * shown.
+ *
+ * A failure's row says where its URL was found, in the failure list's
+ * words (where.h): its list's FILE:LINE, "(argument)", or the first few
+ * places that link to it and how many more; during a run (the sink) the
+ * places and their count are read when the report is written, so they
+ * are final. */
 #ifndef SC_REPORT_H
 #define SC_REPORT_H
 
@@ -53,12 +59,17 @@ struct sc_report_rec {
   uint64_t duplicate_of;                      /* 0: not a --dedup repeat */
   const char *input;                          /* the input file it came from */
   const char *tried_url; /* the URL checked (else url is) */
-  const char *referrer;  /* the first page that links to it */
-  uint64_t referrers;    /* how many pages link to it */
-  const char *source;    /* where it was found, when not by a referrer */
-  double start_ms;       /* when the check began, from the run's start;
-                            < 0: unknown (not drawn on a timeline) */
-  const char *worker;    /* who ran it ("loop 0"), NULL: unknown */
+  /* Where it was found (where.h says it): */
+  int linked;         /* 1: a link's result; 0: a list's line (input and
+                         line say where); -1: not known */
+  const char *source; /* a link's first place: a page's URL or FILE:LINE;
+                         NULL: a URL given as an argument */
+  uint64_t referrers; /* how many places link to it, as known */
+  const struct sc_refs *refs; /* a link's places as the run knows them, or
+                                 NULL: kept by reference (see sc_report_add) */
+  double start_ms;            /* when the check began, from the run's start;
+                                 < 0: unknown (not drawn on a timeline) */
+  const char *worker;         /* who ran it ("loop 0"), NULL: unknown */
 };
 
 /* Limits and text of one report; zero or NULL fields take the defaults. */
@@ -98,7 +109,10 @@ void sc_report_rec_from_result(struct sc_report_rec *v,
 /* Makes an empty report; o may be NULL (its strings are copied). */
 struct sc_report *sc_report_new(const struct sc_report_opts *o);
 
-/* Counts one result; nothing of v is kept by reference. */
+/* Counts one result. Nothing of v is kept by reference but v->refs, which
+ * must stay valid until the report's last write: a failure's row names
+ * the places the run knows then, and how many more there are (a run's
+ * refs live until sc_run_close, after the sink has written the report). */
 void sc_report_add(struct sc_report *rep, const struct sc_report_rec *v);
 
 /* Starts the next timeline: results added from now on are drawn on it.

@@ -95,6 +95,32 @@ static int64_t iso_time(const char *s) {
   return (int64_t)timegm(&tm);
 }
 
+/* Where the record's URL was found: a link's when it has a "referrers"
+ * count (then "source" is its first place, null for an argument) or a
+ * "source"; also when "referrers" lists the places themselves (their
+ * first stands for a missing source); else a list's line when it names
+ * its "input"; else not known. */
+static void where_found(json_t *o, struct sc_report_rec *v) {
+  json_t *refs = json_object_get(o, "referrers");
+  if (v->source || json_is_number(refs) || json_is_string(refs) ||
+      json_is_array(refs))
+    v->linked = 1;
+  else
+    v->linked = v->input ? 0 : -1;
+  if (json_is_number(refs)) {
+    v->referrers = (uint64_t)get_range(o, "referrers", 0, 0, 1e18);
+  } else if (json_is_string(refs)) {
+    if (!v->source) v->source = json_string_value(refs);
+    v->referrers = 1;
+  } else if (json_is_array(refs)) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(refs, i, r) if (!v->source && json_is_string(r))
+        v->source = json_string_value(r);
+    v->referrers = json_array_size(refs);
+  }
+}
+
 /* Fills v from record o; returns -1 when o is not a record. chain holds
  * the chain's text for as long as v is used. */
 static int to_rec(json_t *o, struct sc_report_rec *v, struct sc_buf *chain) {
@@ -134,17 +160,7 @@ static int to_rec(json_t *o, struct sc_report_rec *v, struct sc_buf *chain) {
   v->source = get_str(o, "source");
   v->start_ms = get_range(o, "start_ms", -1, 0, 1e12);
   v->worker = get_str(o, "worker");
-  json_t *refs = json_object_get(o, "referrers");
-  if (json_is_string(refs)) {
-    v->referrer = json_string_value(refs);
-    v->referrers = 1;
-  } else if (json_is_array(refs)) {
-    size_t i;
-    json_t *r;
-    json_array_foreach(refs, i, r) if (!v->referrer && json_is_string(r))
-        v->referrer = json_string_value(r);
-    v->referrers = json_array_size(refs);
-  }
+  where_found(o, v);
   return 0;
 }
 

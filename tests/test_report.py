@@ -18,6 +18,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -189,6 +191,10 @@ def test_failing_urls_are_listed(mixed):
     for r in failing:
         url = r["url"].replace(":hunter2@", ":***@")
         assert url in shown, (url, shown)
+    # Each row says where its URL was found: the list's line (stdin).
+    lines = {r["line"] for r in failing}
+    assert {cells[-1] for _, cells in page.rows} == \
+        {f"stdin:{n}" for n in lines}
     # Each row's filter key is its status or class; a class per button.
     keys = {r["error"] or str(r["status"]) for r in failing}
     assert {k for k, _ in page.rows} == keys
@@ -296,6 +302,9 @@ def test_hostile_records(tmp_path):
     hrefs = [a["href"] for t, a in page.tags if t == "a"]
     assert not [h for h in hrefs if "alert" in h and not h.startswith("http")]
     assert "http://ref/" not in hrefs  # only the first referrer is shown
+    # ... as text (it is no http(s) URL), with how many more there are.
+    assert any(cells[-1] == "on javascript:alert(5) and 1 more"
+               for _, cells in page.rows), page.rows
     assert "https://u:***@h/x" in {cells[1] for _, cells in page.rows}
     # ok wins over the status: 503 with ok false fails, 500 with ok true
     # does not.
@@ -537,6 +546,245 @@ def test_in_a_real_browser(mixed):
         drv.set_window_size(1280, min(height + 150, 8000))
         os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
         drv.save_screenshot(os.path.join(ROOT, "build", "report.png"))
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# ------------------------------------------ where each failure was found
+
+# A site of the simulated web where one missing page, p/30.html, is linked
+# from five places: broken.html and four pages (chosen by the seed).
+WHERE_SITE = "/site/30/1494/"
+MISSING = "p/30.html"
+
+
+class _Links(html.parser.HTMLParser):
+    """The links of a page, resolved as a browser would (<base> too)."""
+
+    def __init__(self, url, text):
+        super().__init__(convert_charrefs=True)
+        self.base, self.links = url, set()
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "base" and a.get("href"):
+            self.base = urllib.parse.urljoin(self.base, a["href"])
+        elif tag == "a" and a.get("href") is not None:
+            self.links.add(urllib.parse.urldefrag(
+                urllib.parse.urljoin(self.base, a["href"]))[0])
+
+
+def pages_linking_to(records, target):
+    """The crawled pages (fetched again here) whose links include target."""
+    found = set()
+    for r in records:
+        if r["status"] == 200 and (r["content_type"] or "").startswith(
+                "text/html") and r["url"].startswith("http://127.0.0.1:"):
+            with urllib.request.urlopen(r["url"], timeout=10) as f:
+                text = f.read().decode("utf-8", "replace")
+            if target in _Links(r["url"], text).links:
+                found.add(r["url"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def crawled(base, tmp_path_factory):
+    """A crawl of the generated site with --report and -o: (Result, live
+    report path, records path, the missing page's URL, the pages that
+    link to it)."""
+    d = tmp_path_factory.mktemp("where")
+    live, recs = d / "live.html", d / "crawl.jsonl"
+    res = run("--crawl", base + WHERE_SITE, "-t", "2", "--retries", "0",
+              "--report", live, out_file=recs)
+    assert res.rc == 0, res.err
+    missing = base + WHERE_SITE + MISSING
+    linking = pages_linking_to(res.records, missing)
+    assert len(linking) == 5, linking
+    return res, live, recs, missing, linking
+
+
+def where_cell(page, url):
+    """The "where found" cell of url's row in a parsed report."""
+    cells = [c for _, c in page.rows if c[1] == url]
+    assert len(cells) == 1, (url, page.rows)
+    return cells[0][-1]
+
+
+@pytest.mark.timeout(180)
+def test_a_crawls_report_names_where_failures_were_found(crawled):
+    """--report during a crawl: the missing page's row names the first
+    three places that link to it and how many more, counted at the end of
+    the run; the failure list agrees; sorting by it works, and the page
+    still loads nothing, in a real browser."""
+    from selenium.webdriver.common.by import By
+    res, live, _, missing, linking = crawled
+    lines = [x for x in res.err.splitlines() if f"  {missing}  " in x]
+    assert len(lines) == 1, res.err
+    m = re.search(r"  on (\S+) and 4 more  Not Found$", lines[0])
+    assert m, lines[0]
+    first = m.group(1)
+    text = live.read_text("utf-8")
+    assert_safe(text)
+    drv, profile = _browser()
+    try:
+        drv.get(live.as_uri())
+        heads = [h.text for h in drv.find_elements(By.CSS_SELECTOR,
+                                                   "#ft thead th")]
+        assert heads[-1].startswith("where found"), heads
+        rows = {r.find_elements(By.TAG_NAME, "td")[1].text: r
+                for r in drv.find_elements(By.CSS_SELECTOR, "#ft tbody tr")}
+        assert len(rows) == sum(not r["ok"] for r in res.records)
+        cell = rows[missing].find_elements(By.TAG_NAME, "td")[-1]
+        m = re.fullmatch(r"on (\S+), (\S+), (\S+) and 2 more", cell.text)
+        assert m, cell.text
+        named = list(m.groups())
+        assert named[0] == first
+        assert len(set(named)) == 3 and set(named) <= linking, named
+        # Each place is a link to that page.
+        hrefs = [a.get_attribute("href")
+                 for a in cell.find_elements(By.TAG_NAME, "a")]
+        assert hrefs == named
+        # Every other link's row names where it was found too.
+        for url, row in rows.items():
+            assert row.find_elements(By.TAG_NAME, "td")[-1].text.startswith(
+                "on " + base_of(missing)), (url, row.text)
+
+        # Sorting by where found orders the rows by that text.
+        drv.find_elements(By.CSS_SELECTOR, "#ft thead th")[-1].click()
+        order = [r.find_elements(By.TAG_NAME, "td")[-1].text
+                 for r in drv.find_elements(By.CSS_SELECTOR, "#ft tbody tr")]
+        assert len(order) == len(rows)
+        assert drv.execute_script(
+            "var t = arguments[0];"
+            "for (var i = 1; i < t.length; i++)"
+            "  if (t[i - 1].localeCompare(t[i]) > 0) return false;"
+            "return true;", order), order
+        assert drv.execute_script(
+            "return performance.getEntriesByType('resource').length") == 0
+        errors = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def base_of(url):
+    """scheme://host:port/ of url."""
+    p = urllib.parse.urlsplit(url)
+    return f"{p.scheme}://{p.netloc}/"
+
+
+@pytest.mark.timeout(120)
+def test_a_report_from_records_names_where_failures_were_found(crawled,
+                                                                tmp_path):
+    """`sitecheck report` has only the records: each row names the
+    record's source and how many more places it knew of then."""
+    res, _, recs, missing, linking = crawled
+    out = tmp_path / "r.html"
+    p = report([recs], out)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    page = assert_safe(out.read_text("utf-8"))
+    failing = [r for r in res.records if not r["ok"]]
+    assert len(page.rows) == len(failing) > 5
+    for r in failing:
+        assert r["source"] and r["referrers"] >= 1, r
+        more = r["referrers"] - 1
+        want = f"on {r['source']}" + (f" and {more} more" if more else "")
+        assert where_cell(page, r["url"]) == want
+    assert next(r for r in failing if r["url"] == missing)["source"] in linking
+    # A URL given as an argument, and records that say nothing of it.
+    write_records(tmp_path / "a.jsonl", [
+        {"url": "http://a/", "line": 1, "status": 404, "input": None,
+         "source": None, "referrers": 0},
+        {"url": "http://b/", "line": 2, "status": 404}])
+    p = report([tmp_path / "a.jsonl"], out)
+    assert p.returncode == 0, p.stderr
+    page = assert_safe(out.read_text("utf-8"))
+    assert where_cell(page, "http://a/") == "(argument)"
+    assert where_cell(page, "http://b/") == ""
+
+
+HOSTILE_PAGE = "/p'q\"<script>alert(1)</script>.html"
+
+
+class _HostileReferrer(http.server.BaseHTTPRequestHandler):
+    """/ links to a page whose path holds quotes and a script element;
+    that page links to /gone, a 404."""
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        path = urllib.parse.unquote(self.path)
+        if path == "/":
+            body = ('<a href="/p\'q&quot;&lt;script&gt;alert(1)&lt;/script'
+                    '&gt;.html">x</a>\n')
+        elif path == HOSTILE_PAGE:
+            body = '<p>\n<a href="/gone">gone</a>\n'
+        else:
+            body = None
+        data = (body or "not found\n").encode()
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type",
+                         "text/html" if body else "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.timeout(180)
+def test_a_hostile_referring_page_is_shown_escaped(tmp_path):
+    """A referring page's URL with quotes and <script> in its path is
+    shown as text and as a link to itself, in the report of the run and
+    in one made from its records; no script of it runs."""
+    from conftest import serve_in_thread
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+    httpd = serve_in_thread(_HostileReferrer)
+    site = f"http://127.0.0.1:{httpd.server_address[1]}"
+    live, recs, later = (tmp_path / "live.html", tmp_path / "r.jsonl",
+                         tmp_path / "later.html")
+    try:
+        res = run("--crawl", site + "/", "--report", live, out_file=recs)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert res.rc == 0, res.err
+    referrer = site + HOSTILE_PAGE
+    gone = next(r for r in res.records if r["url"] == site + "/gone")
+    assert gone["status"] == 404 and gone["source"] == referrer
+    p = report([recs], later)
+    assert p.returncode == 0, p.stderr
+    for path in (live, later):
+        text = path.read_text("utf-8")
+        page = assert_safe(text)
+        assert where_cell(page, site + "/gone") == "on " + referrer
+        assert "<script>alert(1)" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    drv, profile = _browser()
+    try:
+        for path in (live, later):
+            drv.get(path.as_uri())
+            row = [r for r in drv.find_elements(By.CSS_SELECTOR,
+                                                "#ft tbody tr")
+                   if r.find_elements(By.TAG_NAME, "td")[1].text ==
+                   site + "/gone"]
+            cell = row[0].find_elements(By.TAG_NAME, "td")[-1]
+            assert cell.text == "on " + referrer
+            a = cell.find_element(By.TAG_NAME, "a")
+            assert a.text == referrer
+            # The browser reads the href back as the URL it is.
+            assert urllib.parse.unquote(a.get_attribute("href")) == referrer
+            # Nothing of it ran: no alert, the one script is the report's.
+            with pytest.raises(NoAlertPresentException):
+                drv.switch_to.alert
+            assert drv.execute_script("return document.scripts.length") == 1
+            errors = [e for e in drv.get_log("browser")
+                      if e["level"] == "SEVERE"]
+            assert not errors, errors
     finally:
         drv.quit()
         shutil.rmtree(profile, ignore_errors=True)

@@ -1,6 +1,6 @@
 /* test_where.c - where a result's URL was found (where.c): the phrase for
- * a list's line, an argument and a link, and the places a run keeps from
- * the frontier. */
+ * a list's line, an argument and a link, the places a run keeps from the
+ * frontier, and the HTML report's "where found" column that says it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "input_kind.h"
 #include "job.h"
 #include "opts.h"
+#include "report.h"
 #include "unit.h"
 #include "util.h"
 #include "where.h"
@@ -118,4 +119,68 @@ TEST(where_places_of_a_run) {
   sc_buf_free(&err);
   for (int i = 0; i < 5; i++) remove(path[i]);
   rmdir(dir);
+}
+
+static char *write_report(struct sc_report *rep) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  EXPECT_EQ(sc_report_write(rep, f), 0);
+  fclose(f);
+  return text;
+}
+
+/* Adds a 404 for url at line, found as linked, source and referrers say. */
+static void add_404(struct sc_report *rep, const char *url, uint64_t line,
+                    int linked, const char *input, const char *source,
+                    uint64_t referrers) {
+  struct sc_report_rec v;
+  sc_report_rec_init(&v);
+  v.url = url;
+  v.url_len = strlen(url);
+  v.line = line;
+  v.status = 404;
+  v.time_ms = 1;
+  v.linked = linked;
+  v.input = input;
+  v.source = source;
+  v.referrers = referrers;
+  sc_report_add(rep, &v);
+}
+
+TEST(report_where_found_column) {
+  struct sc_report *rep = sc_report_new(NULL);
+  add_404(rep, "http://h/a", 7, 0, "urls.txt", NULL, 0);
+  add_404(rep, "http://h/b", 1, 1, NULL, NULL, 0);
+  add_404(rep, "http://h/c", 2, 1, NULL, "http://h/docs/", 4);
+  add_404(rep, "http://h/d", 3, 1, NULL,
+          "http://u:pw@h/\"><script>alert(1)</script>", 1);
+  add_404(rep, "http://h/e", 4, -1, NULL, NULL, 0);
+  char *html = write_report(rep);
+  EXPECT_CONTAINS(html, "<th tabindex=\"0\">where found</th>");
+  EXPECT_CONTAINS(html, "<td class=\"w\">urls.txt:7</td>");
+  EXPECT_CONTAINS(html, "<td class=\"w\">(argument)</td>");
+  EXPECT_CONTAINS(html,
+                  "<td class=\"w\">on <a href=\"http://h/docs/\" "
+                  "rel=\"noopener noreferrer nofollow\">http://h/docs/</a> "
+                  "and 3 more</td>");
+  /* A hostile place: masked, escaped, and its link whole. */
+  EXPECT_CONTAINS(html,
+                  "<td class=\"w\">on <a href=\"http://u:***@h/&quot;&gt;"
+                  "&lt;script&gt;alert(1)&lt;/script&gt;\" rel=\"noopener "
+                  "noreferrer nofollow\">http://u:***@h/&quot;&gt;&lt;"
+                  "script&gt;alert(1)&lt;/script&gt;</a></td>");
+  EXPECT(!strstr(html, "<script>alert"));
+  EXPECT(!strstr(html, "pw@"));
+  /* Not known: an empty cell. */
+  EXPECT_CONTAINS(html, "<td class=\"w\"></td>");
+  free(html);
+  sc_report_free(rep);
+  /* When no row knows, there is no such column. */
+  rep = sc_report_new(NULL);
+  add_404(rep, "http://h/e", 4, -1, NULL, NULL, 0);
+  html = write_report(rep);
+  EXPECT(!strstr(html, "where found"));
+  free(html);
+  sc_report_free(rep);
 }
