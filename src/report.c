@@ -711,7 +711,8 @@ void sc_report_free(struct sc_report *rep) {
 /* ------------------------------------------------------------ writing */
 
 /* The page's one script: sorts the failure table by the clicked column
- * (again: the other way) and shows only the rows of the chosen key. It is
+ * (again: the other way) and shows only the rows of the chosen key that
+ * hold the text typed in the search box (any column, any case). It is
  * allowed by its SHA-256 in the Content-Security-Policy, so no other
  * script, inline handler or fetch can run. */
 static const char script[] =
@@ -746,21 +747,28 @@ static const char script[] =
     "    });\n"
     "  });\n"
     "  var shown = document.getElementById('shown');\n"
+    "  var q = document.getElementById('q'), k = '';\n"
     "  var buttons = document.querySelectorAll('#filter button');\n"
+    "  function filter() {\n"
+    "    var s = q.value.toLowerCase(), n = 0;\n"
+    "    rows.forEach(function (r) {\n"
+    "      var hide = (k !== '' && r.getAttribute('data-k') !== k) ||\n"
+    "          (s !== '' && r.textContent.toLowerCase().indexOf(s) < 0);\n"
+    "      r.hidden = hide;\n"
+    "      if (!hide) n++;\n"
+    "    });\n"
+    "    shown.textContent = n.toLocaleString('en-US');\n"
+    "  }\n"
     "  each.call(buttons, function (b) {\n"
     "    b.addEventListener('click', function () {\n"
-    "      var k = b.getAttribute('data-k'), n = 0;\n"
+    "      k = b.getAttribute('data-k');\n"
     "      each.call(buttons, function (o) {\n"
     "        o.setAttribute('aria-pressed', o === b ? 'true' : 'false');\n"
     "      });\n"
-    "      rows.forEach(function (r) {\n"
-    "        var hide = k !== '' && r.getAttribute('data-k') !== k;\n"
-    "        r.hidden = hide;\n"
-    "        if (!hide) n++;\n"
-    "      });\n"
-    "      shown.textContent = n.toLocaleString('en-US');\n"
+    "      filter();\n"
     "    });\n"
     "  });\n"
+    "  q.addEventListener('input', filter);\n"
     "})();\n";
 
 static const char style[] =
@@ -800,6 +808,8 @@ static const char style[] =
     "cursor:pointer}\n"
     "#filter button[aria-pressed=true]{background:#0969da;color:#fff;"
     "border-color:#0969da}\n"
+    "#q{font:inherit;font-size:13px;padding:2px 10px;border:1px solid "
+    "#d0d7de;border-radius:12px;min-width:16em}\n"
     ".approx{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;"
     "padding:4px 10px;font-size:13px}\n"
     "ol.chain{margin:2px 0 10px;padding-left:22px}\n"
@@ -1316,6 +1326,10 @@ static void failures(struct w *w, const struct sc_report *rep) {
     sc_buf_adds(b, ")</button>");
   }
   free(k);
+  sc_buf_adds(b,
+              "<input id=\"q\" type=\"search\" placeholder=\"rows "
+              "containing\xE2\x80\xA6\" aria-label=\"show only the rows "
+              "containing\" autocomplete=\"off\">");
   sc_buf_adds(b, "</div>\n<p class=\"note\">Showing <span id=\"shown\">");
   add_count(b, rep->nrows);
   sc_buf_adds(b, "</span> of ");

@@ -616,9 +616,10 @@ def where_cell(page, url):
 def test_a_crawls_report_names_where_failures_were_found(crawled):
     """--report during a crawl: the missing page's row names the first
     three places that link to it and how many more, counted at the end of
-    the run; the failure list agrees; sorting by it works, and the page
-    still loads nothing, in a real browser."""
+    the run; the failure list agrees; sort, filter and the search box
+    work, and the page still loads nothing, in a real browser."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     res, live, _, missing, linking = crawled
     lines = [x for x in res.err.splitlines() if f"  {missing}  " in x]
     assert len(lines) == 1, res.err
@@ -651,6 +652,28 @@ def test_a_crawls_report_names_where_failures_were_found(crawled):
             assert row.find_elements(By.TAG_NAME, "td")[-1].text.startswith(
                 "on " + base_of(missing)), (url, row.text)
 
+        def shown():
+            return {r.find_elements(By.TAG_NAME, "td")[1].text
+                    for r in drv.find_elements(By.CSS_SELECTOR,
+                                               "#ft tbody tr")
+                    if r.is_displayed()}
+
+        # The search box shows the rows that hold its text: here the
+        # failures found on the broken links page.
+        q = drv.find_element(By.ID, "q")
+        q.send_keys("broken.html")
+        on_broken = {u for u, r in rows.items()
+                     if "broken.html" in r.text}
+        assert missing in on_broken and shown() == on_broken
+        assert drv.find_element(By.ID, "shown").text == str(len(on_broken))
+        # With a class filter too: both apply.
+        drv.find_element(By.CSS_SELECTOR,
+                         '#filter button[data-k="404"]').click()
+        assert shown() == {u for u in on_broken
+                           if rows[u].get_attribute("data-k") == "404"}
+        q.send_keys(*[Keys.BACKSPACE] * len("broken.html"))
+        drv.find_element(By.CSS_SELECTOR, '#filter button[data-k=""]').click()
+        assert shown() == set(rows)
         # Sorting by where found orders the rows by that text.
         drv.find_elements(By.CSS_SELECTOR, "#ft thead th")[-1].click()
         order = [r.find_elements(By.TAG_NAME, "td")[-1].text
