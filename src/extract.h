@@ -56,10 +56,10 @@ enum sc_link_skip {
  *              reports); NULL when there is none or it is empty, and
  *              whenever url is the value as written.
  *   element  - where it came from: "a", "area", "link", "img", "script",
- *              "iframe", "source", "form", "meta" (HTML, also HTML inside
- *              Markdown); "a" and "img" for Markdown links and images;
- *              "url" or "sitemap" (sitemaps). A static string.
- *   attr     - "href", "src", "srcset", "action", "content" (meta
+ *              "iframe", "source", "object", "form", "meta" (HTML, also
+ *              HTML inside Markdown); "a" and "img" for Markdown links and
+ *              images; "url" or "sitemap" (sitemaps). A static string.
+ *   attr     - "href", "src", "srcset", "data", "action", "content" (meta
  *              refresh), "loc" (sitemaps). A static string.
  *   rel      - the rel attribute of an HTML a, area or link, else NULL.
  *   line     - 1-based line in the document (each extractor says how

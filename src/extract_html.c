@@ -47,7 +47,7 @@ static const struct rule {
     {"img", "srcset", SRCSET},    {"script", "src", PLAIN},
     {"iframe", "src", PLAIN},     {"source", "src", PLAIN},
     {"source", "srcset", SRCSET}, {"form", "action", PLAIN},
-    {"meta", "content", REFRESH},
+    {"meta", "content", REFRESH}, {"object", "data", PLAIN},
 };
 
 /* HTML's ASCII whitespace: TAB, LF, FF, CR, SPACE. */

@@ -17,12 +17,14 @@
  *
  * Links reported (element attribute): a href, area href, link href,
  * img src, img srcset, script src, iframe src, source src, source srcset,
- * form action, and meta content when http-equiv is "refresh" (the URL of
- * "N; url=..." as a browser parses it; a refresh without a URL, which
- * reloads the page, is not reported). Each URL of a srcset is reported,
- * its descriptors ("2x", "640w") dropped. A present but empty attribute
- * names the page itself and is reported as such. a, area and link carry
- * their rel attribute.
+ * object data, form action, and meta content when http-equiv is
+ * "refresh" (the URL of "N; url=..." as a browser parses it; a refresh
+ * without a URL, which reloads the page, is not reported). An object's
+ * data is resolved like any link (against the base), as browsers do; its
+ * codebase attribute, obsolete in HTML, is not read. Each URL of a srcset
+ * is reported, its descriptors ("2x", "640w") dropped. A present but
+ * empty attribute names the page itself and is reported as such. a, area
+ * and link carry their rel attribute.
  *
  * Base URL: links are resolved against the page's URL (the final URL
  * after redirects) until the first <base> with an href attribute; from

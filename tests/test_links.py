@@ -192,6 +192,29 @@ def test_links_of_a_page(sc, site):
             "1 other scheme") in lines
 
 
+def test_object_data_is_a_link(sc, site):
+    """<object data> is checked like the other embedded resources,
+    resolved against the page's <base>."""
+    s = site({
+        "/dir/page": (200, PAGE,
+                      '<!doctype html><html><head><base href="/media/">'
+                      '</head><body>\n<p>\n<object data="clip.mp4" '
+                      'type="video/mp4"></object>\n'
+                      '<object data="gone.pdf#page=2"></object>\n'
+                      '</body></html>\n'),
+        "/media/clip.mp4": (200, "video/mp4", b"\0" * 16),
+    })
+    res = sc("--links", s.url + "/dir/page")
+    assert res.rc == 0, res.err
+    recs = by_url(res.records)
+    assert set(recs) == {s.url + "/dir/page", s.url + "/media/clip.mp4",
+                         s.url + "/media/gone.pdf"}
+    assert recs[s.url + "/media/clip.mp4"]["status"] == 200
+    gone = recs[s.url + "/media/gone.pdf"]
+    assert gone["status"] == 404 and gone["line"] == 4
+    assert gone["source"] == s.url + "/dir/page"
+
+
 def test_links_of_a_sitemap_index_and_gzip(sc, site):
     urlset = ('<?xml version="1.0" encoding="UTF-8"?>'
               '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

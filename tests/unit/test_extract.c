@@ -98,6 +98,8 @@ TEST(extract_html_elements) {
       "<form action=\"?search\"></form>\n"
       "<p href=\"/not-a-link\" src=\"/nor-this\">x</p>\n"
       "<A HREF=/UPPER>x</A>\n"
+      "<object data=\"movie.swf\" type=\"application/x-shockwave-flash\">"
+      "<param name=movie value=\"/not-this.swf\"></object>\n"
       "</body></html>\n";
   struct got g = {0};
   EXPECT_EQ(html_run(&g, PAGE, page, sizeof page), 0);
@@ -114,7 +116,8 @@ TEST(extract_html_elements) {
              "12 source.srcset ok https://example.com/dir/s1.webp\n"
              "12 source.srcset ok https://example.com/dir/s2.webp\n"
              "13 form.action ok https://example.com/dir/page.html?search\n"
-             "15 a.href ok https://example.com/UPPER\n");
+             "15 a.href ok https://example.com/UPPER\n"
+             "16 object.data ok https://example.com/dir/movie.swf\n");
   got_free(&g);
 }
 
@@ -217,6 +220,7 @@ TEST(extract_html_base_href) {
       "<a href=after.html>a</a>\n"
       "<a href=\"/root\">r</a>\n"
       "<a href=\"#f\">f</a>\n"
+      "<object data=\"doc.pdf#page=2\"></object>\n"
       "</body></html>\n";
   struct got g = {0};
   EXPECT_EQ(html_run(&g, PAGE, page, 1), 0);
@@ -224,7 +228,8 @@ TEST(extract_html_base_href) {
              "2 link.href ok https://example.com/dir/before.css\n"
              "7 a.href ok https://example.com/assets/after.html\n"
              "8 a.href ok https://example.com/root\n"
-             "9 a.href ok https://example.com/assets/#f\n");
+             "9 a.href ok https://example.com/assets/#f\n"
+             "10 object.data ok https://example.com/assets/doc.pdf#page=2\n");
   got_free(&g);
 
   /* A base that does not resolve leaves the page's URL in effect. */
