@@ -178,9 +178,12 @@ integration: sitecheck
 
 # The side-by-side benchmark (not part of check): installs nginx and the
 # peers from Debian, runs every scenario, writes bench/results.md.
+# The soak (bench/watch) runs last; BENCH_WATCH= leaves it out.
+BENCH_WATCH ?= bench/watch
 bench: sitecheck
 	/usr/bin/python3 bench/run $(BENCH_ARGS)
 	sh bench/dns
+	$(if $(BENCH_WATCH),/usr/bin/python3 $(BENCH_WATCH))
 
 # Rewrites the C files in the repository's style (.clang-format).
 format:
