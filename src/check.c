@@ -424,6 +424,18 @@ void sc_check_prepare(struct sc_check *c) {
    * keeps the search. Redirect hops within one check reuse either way. */
   if (!head && !t->hops && (!o->reuse || c->job.alone))
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  else if (!c->abortable && is_https(t->url))
+    /* HTTP/2, which libcurl offers over TLS (ALPN): a transfer that may
+     * reuse waits for the protocol answer of a connection to its host
+     * still being set up, instead of opening one of its own, so checks of
+     * one host started together share one connection. Against HTTP/1.1
+     * the checks started with the first have waited for its handshake;
+     * later ones no longer wait (libcurl remembers the answer while it
+     * keeps a connection to the host). Only where one multi handle runs
+     * transfers side by side (the event loop; a blocking transfer runs
+     * alone in its own), and not for plain http, which is never
+     * multiplexed and would only wait. */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);

@@ -1,20 +1,25 @@
-"""HTTP/2 over TLS, which libcurl offers by ALPN: a check stopped at its
-head resets only its stream, so the connection serves the next checks
-without reading any body; pages larger than the receive buffer over a
-connection shared by many checks; a page read for its links to its end.
-In every model.
+"""HTTP/2 over TLS, which libcurl offers by ALPN: the checks of one host
+started together share one connection in the event model (they wait for
+the first connection's protocol answer, CURLOPT_PIPEWAIT, instead of
+opening their own), and a check stopped at its head resets only its
+stream, so the connection serves the next checks without reading any
+body. Against an HTTP/1.1-only TLS server the waiting costs one
+connection setup, not one per check. In every model; the sharing is the
+event model's (a blocking transfer runs alone in its own multi handle).
 
 The HTTP/2 server is made here with the h2 library (Debian's python3-h2),
 one thread per connection, counting connections and requests."""
 
+import http.server
 import socket
 import ssl
 import statistics
 import threading
+import time
 
 import pytest
 
-from conftest import concurrency_args
+from conftest import concurrency_args, loops_of, serve_in_thread
 
 h2_connection = pytest.importorskip("h2.connection")
 h2_config = pytest.importorskip("h2.config")
@@ -113,6 +118,79 @@ def h2_server(tls_cert):
     srv.close()
 
 
+class SlowHandshake:
+    """A loopback TLS server that offers HTTP/1.1 only and starts each
+    TLS handshake DELAY seconds after the connection arrives, as a distant
+    server would answer; counts connections."""
+
+    DELAY = 0.3
+
+    def __init__(self, cert, key):
+        owner = self
+        self.lock = threading.Lock()
+        self.conns = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                time.sleep(owner.DELAY)
+                self.request.settimeout(20)
+                self.request.do_handshake()
+                with owner.lock:
+                    owner.conns += 1
+                super().setup()
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "3")
+                self.end_headers()
+                self.wfile.write(b"ok\n")
+
+            def log_message(self, *args):
+                pass
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(cert), str(key))
+        ctx.set_alpn_protocols(["http/1.1"])
+        self.httpd = serve_in_thread(Handler)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket,
+                                            server_side=True,
+                                            do_handshake_on_connect=False)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def slow_handshake(tls_cert):
+    srv = SlowHandshake(*tls_cert)
+    yield srv
+    srv.close()
+
+
+def test_checks_of_one_host_share_one_connection(sc, model, h2_server,
+                                                 tls_cert):
+    # 16 URLs of one host, 8 in flight (--per-host 8, the default): all
+    # start before the first connection is up. In the event model they
+    # wait for it and go as streams over it (one connection per loop: a
+    # loop that takes jobs of a lane fallen behind opens its own); each
+    # blocking thread or worker has its own connection, one check at a
+    # time on it.
+    lines = [f"{h2_server.url}/p{i}" for i in range(16)]
+    res = sc(*concurrency_args(model, 16), "--per-host", "8", "--cacert",
+             tls_cert[0], input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 16}\n', res.err
+    assert {r["http_version"] for r in res.records} == {"2"}, res.records
+    assert h2_server.requests == 16, h2_server.requests
+    if model.startswith("event"):
+        assert h2_server.conns <= loops_of(model), h2_server.conns
+    else:
+        assert 1 <= h2_server.conns <= 8, h2_server.conns
+
+
 def test_a_stopped_stream_leaves_the_connection_in_use(sc, model, h2_server,
                                                        tls_cert):
     # Bodies that never end, with reuse on: over HTTP/1.1 a kept check
@@ -125,8 +203,10 @@ def test_a_stopped_stream_leaves_the_connection_in_use(sc, model, h2_server,
     assert res.rc == 0 and res.out == '{"200": 12}\n', res.err
     times = [r["time_ms"] for r in res.records]
     assert statistics.median(times) < 150, times
-    # A blocking thread or worker keeps one connection.
-    assert h2_server.conns <= 4, h2_server.conns
+    if model.startswith("event"):
+        assert h2_server.conns <= loops_of(model), h2_server.conns
+    else:
+        assert h2_server.conns <= 4, h2_server.conns
 
 
 def test_pages_over_a_shared_connection(sc, model, h2_server, tls_cert):
@@ -140,6 +220,8 @@ def test_pages_over_a_shared_connection(sc, model, h2_server, tls_cert):
              tls_cert[0], input="\n".join(lines) + "\n")
     assert res.rc == 0 and res.out == '{"200": 48}\n', res.err
     assert {r["content_length"] for r in res.records} == {16008}
+    if model.startswith("event"):
+        assert h2_server.conns <= loops_of(model), h2_server.conns
 
 
 def test_a_page_is_read_to_its_end(sc, model, h2_server, tls_cert):
@@ -151,3 +233,22 @@ def test_a_page_is_read_to_its_end(sc, model, h2_server, tls_cert):
     assert {r["url"]: r["status"] for r in res.records} == {
         f"{h2_server.url}/links": 200, f"{h2_server.url}/p1": 200}
     assert all(r["detail"] is None for r in res.records), res.records
+
+
+def test_http1_tls_server_gets_its_connections_together(sc, model,
+                                                        slow_handshake,
+                                                        tls_cert):
+    # 8 URLs of an HTTP/1.1-only TLS server whose handshakes take 0.3 s.
+    # The checks started with the first wait for its protocol answer, then
+    # open their connections side by side: one setup's wait, not one per
+    # check (2.4 s).
+    if model.startswith("serial"):
+        pytest.skip("one check at a time: one connection by construction")
+    lines = [f"{slow_handshake.url}/p{i}" for i in range(8)]
+    res = sc(*concurrency_args(model, 8), "--per-host", "8", "--cacert",
+             tls_cert[0], input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 8}\n', res.err
+    assert {r["http_version"] for r in res.records} == {"1.1"}, res.records
+    slowest = max(r["time_ms"] for r in res.records)
+    assert slowest < 4 * SlowHandshake.DELAY * 1000, slowest
+    assert 2 <= slow_handshake.conns <= 8, slow_handshake.conns
