@@ -5,8 +5,9 @@ set -e
 want="libcurl4-openssl-dev libuv1-dev libssl-dev libc-ares-dev libjansson-dev libxml2-dev libmd4c-dev zlib1g-dev libmicrohttpd-dev pkg-config gcc make"
 if [ "$1" = test ]; then
   # prometheus and prometheus-blackbox-exporter: tests/test_watch.py runs
-  # its own of each on loopback, next to sitecheck watch.
-  want="$want python3 python3-pytest python3-pytest-timeout openssl valgrind clang libclang-rt-14-dev dnsmasq-base clang-format clang-tidy cppcheck chromium chromium-driver python3-selenium prometheus prometheus-blackbox-exporter"
+  # its own of each on loopback, next to sitecheck watch. python3-h2: the
+  # HTTP/2 server of tests/test_h2.py.
+  want="$want python3 python3-pytest python3-pytest-timeout openssl valgrind clang libclang-rt-14-dev dnsmasq-base clang-format clang-tidy cppcheck chromium chromium-driver python3-selenium prometheus prometheus-blackbox-exporter python3-h2"
 fi
 missing=""
 for p in $want; do

@@ -20,8 +20,12 @@
 
 /* libcurl's minimum receive buffer: its default, 16 KiB per handle, would
  * cost memory in proportion to the checks in flight, and a check reads
- * little more than a head. */
+ * little more than a head. A page to read (body mode) gets the default:
+ * libcurl 7.88 stalls on an HTTP/2 DATA frame several times larger than
+ * the buffer (it pauses the stream and does not resume it until more
+ * comes from the socket), and frames are up to 16 KiB. */
 #define RECV_BUFFER 1024
+#define PAGE_BUFFER 16384
 
 int sc_core_global_init(void) {
   signal(SIGPIPE, SIG_IGN);
@@ -60,6 +64,22 @@ static int keeps_connection(const struct sc_check *c) {
  * body is to be read. */
 static int uses_head(const struct sc_check *c) {
   return c->o->head && !c->use_get && !c->job.read;
+}
+
+/* True when URL url is https (URLs here are normalized: lower-case
+ * scheme). */
+static int is_https(const char *url) {
+  return strncmp(url, "https:", 6) == 0;
+}
+
+/* Whether the transfer's response came over a multiplexed connection
+ * (HTTP/2 or 3): there a transfer stopped early resets only its own
+ * stream (RST_STREAM) and leaves the connection usable, where HTTP/1
+ * has to close it. */
+static int multiplexed(const struct sc_check *c) {
+  long ver = 0;
+  curl_easy_getinfo(c->easy, CURLINFO_HTTP_VERSION, &ver);
+  return ver == CURL_HTTP_VERSION_2_0 || ver == CURL_HTTP_VERSION_3;
 }
 
 /* Ends the reading of this try's body, if any (complete: all of it came). */
@@ -218,13 +238,16 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
          * stop now (no need to wait for a body that may never come); with
          * it, give a small body BODY_GRACE_MS to arrive in full. */
         t->keep = keeps_connection(c);
-        if (!t->keep) {
-          t->body_stop = 1;
-          return 0;
-        }
       }
       /* A redirect's body is read on the same terms, so that its
-       * connection stays usable for the next hop (see on_body). */
+       * connection stays usable for the next hop (see on_body). Over a
+       * multiplexed connection no body is read: stopping the stream
+       * leaves the connection as usable as reading it would, and libcurl
+       * 7.88 stalls reading HTTP/2 bodies through the small buffer. */
+      if ((t->head_final && !t->keep) || multiplexed(c)) {
+        t->body_stop = 1;
+        return 0;
+      }
       t->body_until = sc_now_ms() + BODY_GRACE_MS;
     }
   }
@@ -362,6 +385,19 @@ void sc_check_prepare(struct sc_check *c) {
   int head = uses_head(c);
   close_page(c, 0);
   curl_easy_reset(e);
+  long buffer = c->job.read ? PAGE_BUFFER : RECV_BUFFER;
+  if (curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer) != CURLE_OK) {
+    /* libcurl 7.88 frees a handle's receive buffer when its transfer ends,
+     * except when other transfers still use the connection (HTTP/2
+     * streams); it then refuses a new size, while curl_easy_reset has made
+     * it believe the buffer is its default 16 KiB, and the next response's
+     * data would overrun the small one. A new handle has no buffer yet;
+     * the connections stay in the multi handle's cache. */
+    curl_easy_cleanup(e);
+    c->easy = e = curl_easy_init();
+    if (!e) sc_oom();
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer);
+  }
   if (!t->hops) c->attempts++;
   t->retry_after_ms = -1;
   t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;
@@ -381,7 +417,6 @@ void sc_check_prepare(struct sc_check *c) {
    * try share one time limit, as they did when libcurl followed them. */
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_of(c));
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
   /* Without reuse, GET stops at the first body byte, which closes an
    * HTTP/1 connection, so searching the cache for a reusable one is wasted
    * work, and costly with many checks in flight to one host: libcurl walks
@@ -389,6 +424,18 @@ void sc_check_prepare(struct sc_check *c) {
    * keeps the search. Redirect hops within one check reuse either way. */
   if (!head && !t->hops && (!o->reuse || c->job.alone))
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  else if (!c->abortable && is_https(t->url))
+    /* HTTP/2, which libcurl offers over TLS (ALPN): a transfer that may
+     * reuse waits for the protocol answer of a connection to its host
+     * still being set up, instead of opening one of its own, so checks of
+     * one host started together share one connection. Against HTTP/1.1
+     * the checks started with the first have waited for its handshake;
+     * later ones no longer wait (libcurl remembers the answer while it
+     * keeps a connection to the host). Only where one multi handle runs
+     * transfers side by side (the event loop; a blocking transfer runs
+     * alone in its own), and not for plain http, which is never
+     * multiplexed and would only wait. */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -670,12 +717,6 @@ enum sc_next sc_check_unresolved(struct sc_check *c, int status,
       atomic_load(c->stop) || c->attempts > retries_of(c))
     return SC_CHECK_DONE;
   return retry_after_wait(c, r, backoff_ms(c), delay_ms);
-}
-
-/* True when URL a is https (URLs here are normalized: lower-case
- * scheme). */
-static int is_https(const char *url) {
-  return strncmp(url, "https:", 6) == 0;
 }
 
 /* The proxy libcurl used for the check, for naming it: -x, else the

@@ -142,8 +142,9 @@ void sc_check_cleanup(struct sc_check *c);
 /* A check's life: sc_check_begin() once the caller has filled c->job;
  * then, for each transfer (a try, or a redirect hop within one),
  * sc_check_prepare() configures the easy handle (reset first, so it is
- * reused, its connections with it), the engine runs the transfer, and
- * sc_check_finish() interprets it. */
+ * reused, its connections with it; or, rarely, a new one: read c->easy
+ * after it), the engine runs the transfer, and sc_check_finish()
+ * interprets it. */
 void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
 
