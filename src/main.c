@@ -78,14 +78,16 @@ static long fit_concurrency(const struct sc_opts *o, long others,
 /* The event model's loops: --loops N (no more than checks in flight), or
  * by default one per CPU this process may run on, but at most one per 64
  * checks in flight: a loop runs on one core, and a second one pays when
- * the first is busy, not for a handful of checks (bench/README.md).
+ * the first is busy, not for a handful of checks (bench/README.md). A run
+ * that reads pages (--links, --crawl) is busy parsing them with few checks
+ * in flight, so it keeps one loop per CPU.
  * Other models: 1 (the scheduler's one lane). */
 static int fit_loops(const struct sc_opts *o, long concurrency) {
   if (o->model != SC_MODEL_EVENT) return 1;
   long n = o->loops;
   if (n == 0) {
     n = (long)uv_available_parallelism();
-    if (n > concurrency / 64) n = concurrency / 64;
+    if (!o->crawl && !o->links && n > concurrency / 64) n = concurrency / 64;
   }
   if (n > concurrency) n = concurrency;
   if (n > 256) n = 256; /* as --loops allows */
