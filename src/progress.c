@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "opts.h"
 #include "reader.h"
 #include "run.h"
@@ -509,6 +510,12 @@ static void *count_main(void *arg) {
 
 /* ------------------------------------------------------------ the rest */
 
+/* msg.h's writer while the line is shown: errors and warnings printed
+ * during the run go out around the line, as sc_progress_emit's text. */
+static void msg_write(void *arg, const char *text) {
+  sc_progress_emit(arg, text);
+}
+
 struct sc_progress *sc_progress_start(const struct sc_run *run, int show,
                                       double t0_ms) {
   struct sc_progress *p = sc_xcalloc(1, sizeof *p);
@@ -538,7 +545,13 @@ struct sc_progress *sc_progress_start(const struct sc_run *run, int show,
   if (!show) return p;
   pthread_once(&atfork_once, hold_at_fork);
   p->show = pthread_create(&p->tid, NULL, draw_main, p) == 0;
-  if (p->show) live = p; /* started and stopped on the thread that forks */
+  if (p->show) {
+    live = p; /* started and stopped on the thread that forks */
+    /* Threads already run (the event model's reader): msg publishes the
+     * writer atomically; p outlives them (sc_progress_close comes after
+     * sc_run_close has joined every thread of the run). */
+    sc_msg_set_writer(msg_write, p);
+  }
   if (p->show && p->regular) {
     p->rd = sc_reader_new(-1);
     p->counting = pthread_create(&p->cid, NULL, count_main, p) == 0;
@@ -559,6 +572,9 @@ void sc_progress_stop(struct sc_progress *p) {
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->lock);
     pthread_join(p->tid, NULL);
+    /* The line is gone: lines go to stderr again. A call in flight still
+     * finds p, which is freed only by sc_progress_close. */
+    sc_msg_set_writer(NULL, NULL);
     live = NULL;
     p->show = 0;
   }

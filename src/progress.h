@@ -24,6 +24,10 @@
  * during the run; an interrupted run counts its files then, for half a
  * second at most.
  *
+ * Errors and warnings (msg.h) printed while the line is shown go out
+ * around it as sc_progress_emit's text: sc_progress_start installs that
+ * as msg's writer and sc_progress_stop takes it away again.
+ *
  * Threads: none of the progress threads allocates or takes a lock of
  * stdio once started, and a fork waits until a draw is over (the process
  * model forks workers while they run).

@@ -12,6 +12,7 @@ waits for a line waits for its content, with a deadline.
 """
 
 import fcntl
+import http.server
 import os
 import re
 import signal
@@ -23,7 +24,8 @@ import time
 
 import pytest
 
-from conftest import BIN, RUN_TIMEOUT, concurrency_args, model_args, run
+from conftest import BIN, RUN_TIMEOUT, concurrency_args, model_args, run, \
+    serve_in_thread
 
 NUM = r"\d{1,3}(?:,\d{3})*"
 DUR = r"(?:\d+(?:\.\d)? s|\d+m\d\ds|\d+h\d\dm)"
@@ -263,6 +265,52 @@ def test_never_wider_than_the_terminal(model, base, tmp_path, cols):
                              rf"limit of 1, ", x) for x in lines), text
     else:
         assert any(re.match(r"\d/7 ", x) for x in lines), text
+
+
+def test_warning_mid_run_goes_around_the_line(model):
+    """A warning printed while the line is shown (the crawl's robots.txt
+    answers 503, after a second, in the parent in every model) clears
+    the line, stands on a line of its own, and the line is drawn again
+    right after it."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            if self.path == "/robots.txt":
+                time.sleep(1.0)  # a few ticks of the line first
+                status, body = 503, b"down\n"
+            else:
+                status, body = 200, b'<html><a href="/a">a</a></html>\n'
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = serve_in_thread(Handler)
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        p = PtyRun([*slow_args(model, 4), "--retries", "0", "--crawl",
+                    url + "/"], 120)
+        rc, out, text = p.finish()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert rc == 0, text
+    # (the crawl's own lines follow the summary)
+    check_terminal(text[:text.index("checked ")], 120)
+    warning = (f"sitecheck: warning: {url}/robots.txt could not be read "
+               f"(server error): no page of the site is read")
+    assert text.count(warning) == 1, text
+    at = text.index(warning)
+    assert text[:at].endswith("\r\x1b[K"), f"glued to the line: {text!r}"
+    rest = text[at + len(warning):]
+    assert rest.startswith("\r\n"), text  # the terminal's CR LF for LF
+    redrawn = re.match(r"[^\r\n\x1b]*", rest[2:]).group(0)
+    assert PROGRESS_RE.fullmatch(redrawn), f"not drawn again: {text!r}"
 
 
 def test_interrupted_line_without_the_progress_line(model, base, tmp_path):
