@@ -355,44 +355,24 @@ static void entry_for_port(struct sc_check *c) {
   c->resolve_entry = b;
 }
 
-void sc_check_prepare(struct sc_check *c) {
+/* The options every transfer of c's easy handle shares: set once after
+ * each reset. The progress callback is installed here too; whether it
+ * runs is the per-transfer CURLOPT_NOPROGRESS. */
+static void set_invariants(struct sc_check *c) {
   const struct sc_opts *o = c->o;
-  struct sc_try *t = &c->tr;
   CURL *e = c->easy;
-  int head = uses_head(c);
-  close_page(c, 0);
-  curl_easy_reset(e);
-  if (!t->hops) c->attempts++;
-  t->retry_after_ms = -1;
-  t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;
-  t->body_bytes = 0;
-  t->body_until = 0;
-  t->server[0] = '\0';
-  t->cert_expiry = 0;
-  c->location.len = 0;
-  c->errbuf[0] = '\0';
-  curl_easy_setopt(e, CURLOPT_URL, t->url);
   curl_easy_setopt(e, CURLOPT_PRIVATE, c);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  /* What is left of the try's -t (or of --check-timeout): the hops of a
-   * try share one time limit, as they did when libcurl followed them. */
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_of(c));
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
-  /* Without reuse, GET stops at the first body byte, which closes an
-   * HTTP/1 connection, so searching the cache for a reusable one is wasted
-   * work, and costly with many checks in flight to one host: libcurl walks
-   * every connection to that host. HEAD leaves connections reusable, so it
-   * keeps the search. Redirect hops within one check reuse either way. */
-  if (!head && !t->hops && (!o->reuse || c->job.alone))
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
   curl_easy_setopt(e, CURLOPT_USERAGENT,
                    o->user_agent ? o->user_agent : "sitecheck/" SC_VERSION);
   /* With no CA path, libcurl's per-multi CA cache works instead of
@@ -402,31 +382,6 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  /* -H headers go to the line's origin only (scheme, host and port), as
-   * curl does without --location-trusted: a redirect elsewhere must not
-   * receive an API key meant for the site checked. */
-  if (o->headers && (t->origin || o->location_trusted))
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
-  /* libcurl loads the whole CURLOPT_RESOLVE list into its DNS cache at
-   * the start of every transfer: it gets the --resolve entry of the host
-   * it requests (pins.h), not all of them. */
-  struct curl_slist *pins = sc_pins_for(o->pins, t->host, t->port);
-  if (c->resolve_entry.len && entry_for_host(c)) {
-    entry_for_port(c);
-    c->resolve_node.data = c->resolve_entry.data;
-    c->resolve_node.next = pins;
-    curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
-    /* Our entry only has to last until the transfer has used it, and
-     * libcurl walks its whole DNS cache after every transfer: with
-     * thousands of new hosts a second, let entries go soon. Not after 1 s:
-     * libcurl ages entries in whole seconds of time(), so an entry made at
-     * the end of one second would be "stale" a moment later, and libcurl
-     * would then look the name up itself. */
-    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 2L);
-  } else if (pins) {
-    curl_easy_setopt(e, CURLOPT_RESOLVE, pins);
   }
   if (o->proxy) {
     curl_easy_setopt(e, CURLOPT_PROXY, o->proxy);
@@ -440,22 +395,114 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->family)
     curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                      o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
-  if (c->abortable || (o->reuse && !head)) {
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
-  }
   /* A blocking transfer's private connection cache keeps one connection,
    * so a thread holds at most one idle descriptor (see main.c). */
   if (c->abortable) curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 1L);
-  if (o->reuse && !head) {
-    /* Driven by socket events, libcurl visits an idle transfer only when
-     * one of its timers is due, so a body that never comes would not reach
-     * on_progress to be cut. A speed check that cannot fire before the
-     * time limit makes libcurl look at the transfer every second. */
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, timeout_of(c) / 1000 + 2);
+}
+
+/* Sets a per-transfer long option to v unless it has that value already
+ * (*now: the value in force). */
+static void set_long(struct sc_check *c, CURLoption opt, long *now, long v) {
+  if (c->set.valid && *now == v) return;
+  curl_easy_setopt(c->easy, opt, v);
+  *now = v;
+}
+
+/* libcurl's default CURLOPT_DNS_CACHE_TIMEOUT, in seconds. */
+#define DNS_CACHE_DEFAULT 60L
+
+/* Configures c's easy handle for the next transfer. An easy handle keeps
+ * its options and more (libcurl's count of the retries it made on dead
+ * connections, for one, which it caps per handle, not per transfer) from
+ * one transfer to the next. Resetting it and setting every option again
+ * for each transfer is a good part of a reused connection's cost, so the
+ * reset comes only after a transfer that did not end plainly (see
+ * sc_check_finish): then, and for the first transfer, the handle is reset
+ * and the invariant options set. Every option that differs between
+ * transfers is set here for each one, to the value this transfer wants,
+ * libcurl's default included, and only when it changes (c->set). */
+void sc_check_prepare(struct sc_check *c) {
+  const struct sc_opts *o = c->o;
+  struct sc_try *t = &c->tr;
+  CURL *e = c->easy;
+  int head = uses_head(c);
+  close_page(c, 0);
+  if (!c->easy_plain) {
+    curl_easy_reset(e);
+    set_invariants(c);
+    c->set.valid = 0;
   }
+  c->easy_plain = 0; /* until sc_check_finish finds the transfer plain */
+  if (!t->hops) c->attempts++;
+  t->retry_after_ms = -1;
+  t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;
+  t->body_bytes = 0;
+  t->body_until = 0;
+  t->server[0] = '\0';
+  t->cert_expiry = 0;
+  c->location.len = 0;
+  c->errbuf[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_URL, t->url);
+  /* What is left of the try's -t (or of --check-timeout): the hops of a
+   * try share one time limit, as they did when libcurl followed them. */
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
+  set_long(c, CURLOPT_CONNECTTIMEOUT_MS, &c->set.connect_ms,
+           connect_timeout_of(c));
+  /* Without reuse, GET stops at the first body byte, which closes an
+   * HTTP/1 connection, so searching the cache for a reusable one is wasted
+   * work, and costly with many checks in flight to one host: libcurl walks
+   * every connection to that host. HEAD leaves connections reusable, so it
+   * keeps the search. Redirect hops within one check reuse either way. */
+  set_long(c, CURLOPT_FRESH_CONNECT, &c->set.fresh,
+           !head && !t->hops && (!o->reuse || c->job.alone));
+  set_long(c, CURLOPT_NOBODY, &c->set.nobody, head);
+  /* -H headers go to the line's origin only (scheme, host and port), as
+   * curl does without --location-trusted: a redirect elsewhere must not
+   * receive an API key meant for the site checked. */
+  struct curl_slist *headers =
+      o->headers && (t->origin || o->location_trusted) ? o->headers : NULL;
+  if (!c->set.valid || headers != c->set.headers) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    c->set.headers = headers;
+  }
+  /* libcurl loads the whole CURLOPT_RESOLVE list into its DNS cache at
+   * the start of every transfer: it gets the --resolve entry of the host
+   * it requests (pins.h), not all of them. A list is loaded only by the
+   * transfer that follows setting it, so it is set for every transfer
+   * that has one. */
+  struct curl_slist *pins = sc_pins_for(o->pins, t->host, t->port);
+  struct curl_slist *resolve = pins;
+  long dns_timeout = DNS_CACHE_DEFAULT;
+  int entry = c->resolve_entry.len && entry_for_host(c);
+  if (entry) {
+    entry_for_port(c);
+    c->resolve_node.data = c->resolve_entry.data;
+    c->resolve_node.next = pins;
+    resolve = &c->resolve_node;
+    /* Our entry only has to last until the transfer has used it, and
+     * libcurl walks its whole DNS cache after every transfer: with
+     * thousands of new hosts a second, let entries go soon. Not after 1 s:
+     * libcurl ages entries in whole seconds of time(), so an entry made at
+     * the end of one second would be "stale" a moment later, and libcurl
+     * would then look the name up itself. */
+    dns_timeout = 2;
+  }
+  if (!c->set.valid || resolve || c->set.resolve) {
+    curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+    c->set.resolve = resolve;
+  }
+  set_long(c, CURLOPT_DNS_CACHE_TIMEOUT, &c->set.dns_timeout, dns_timeout);
+  set_long(c, CURLOPT_NOPROGRESS, &c->set.noprogress,
+           !(c->abortable || (o->reuse && !head)));
+  /* Driven by socket events, libcurl visits an idle transfer only when one
+   * of its timers is due, so a body kept for reuse that never comes would
+   * not reach on_progress to be cut. A speed check that cannot fire before
+   * the time limit makes libcurl look at the transfer every second. */
+  int slow_check = o->reuse && !head;
+  set_long(c, CURLOPT_LOW_SPEED_LIMIT, &c->set.low_limit, slow_check ? 1 : 0);
+  set_long(c, CURLOPT_LOW_SPEED_TIME, &c->set.low_time,
+           slow_check ? timeout_of(c) / 1000 + 2 : 0);
+  c->set.valid = 1;
 }
 
 enum sc_class sc_classify(CURLcode rc) {
@@ -989,6 +1036,12 @@ static long backoff_ms(struct sc_check *c) {
 
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
+  /* A transfer that ended well on a connection it found made no retry
+   * of libcurl's own and left nothing behind that the next transfer's
+   * options do not set: its handle needs no reset (sc_check_prepare). */
+  long connects = 1;
+  curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+  c->easy_plain = rc == CURLE_OK && connects == 0;
   close_page(c, rc == CURLE_OK);
   *delay_ms = 0;
   add_marks(c);

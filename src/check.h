@@ -90,8 +90,19 @@ struct sc_try {
                         dns_ms already (later hops reuse its addresses) */
 };
 
+/* The options that differ between the transfers of an easy handle, as
+ * they are set on it, so that sc_check_prepare sets only those that
+ * change (check.c, prepare). */
+struct sc_easy_opts {
+  int valid; /* the values below are in force (0 after a reset) */
+  long fresh, nobody, noprogress, connect_ms, dns_timeout, low_limit, low_time;
+  struct curl_slist *headers, *resolve;
+};
+
 struct sc_check {
   CURL *easy;
+  int easy_plain;          /* its last transfer ended plainly: no reset */
+  struct sc_easy_opts set; /* its per-transfer options in force */
   const struct sc_opts *o;
   struct sc_job job;   /* owned while the check runs */
   struct sc_try tr;    /* the try under way */
@@ -141,9 +152,9 @@ void sc_check_cleanup(struct sc_check *c);
 
 /* A check's life: sc_check_begin() once the caller has filled c->job;
  * then, for each transfer (a try, or a redirect hop within one),
- * sc_check_prepare() configures the easy handle (reset first, so it is
- * reused, its connections with it), the engine runs the transfer, and
- * sc_check_finish() interprets it. */
+ * sc_check_prepare() configures the easy handle (the same one, so its
+ * connections are reused; reset unless its last transfer ended plainly),
+ * the engine runs the transfer, and sc_check_finish() interprets it. */
 void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
 
