@@ -410,6 +410,9 @@ static void set_long(struct sc_check *c, CURLoption opt, long *now, long v) {
 
 /* libcurl's default CURLOPT_DNS_CACHE_TIMEOUT, in seconds. */
 #define DNS_CACHE_DEFAULT 60L
+/* How often an easy handle lets libcurl prune its DNS cache when the
+ * transfers need no pruning of their own (see sc_check_prepare). */
+#define DNS_PRUNE_MS 1000.0
 
 /* Configures c's easy handle for the next transfer. An easy handle keeps
  * its options and more (libcurl's count of the retries it made on dead
@@ -491,6 +494,19 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
     c->set.resolve = resolve;
   }
+  /* At the end of every transfer libcurl prunes its DNS cache, a walk
+   * over every entry, unless the transfer's cache timeout is -1, which
+   * also keeps libcurl from expiring the entry the transfer uses. Nothing
+   * is to expire when the host is an address, or when its entry is ours,
+   * loaded fresh by this transfer: those prune at most once a second per
+   * handle and skip the walk otherwise. A name libcurl resolves itself
+   * (--resolver curl, a proxy's) keeps the timeout. */
+  double now = sc_now_ms();
+  if (((t->ip_literal && !c->proxied) || entry) &&
+      now - c->dns_pruned < DNS_PRUNE_MS)
+    dns_timeout = -1;
+  else
+    c->dns_pruned = now;
   set_long(c, CURLOPT_DNS_CACHE_TIMEOUT, &c->set.dns_timeout, dns_timeout);
   set_long(c, CURLOPT_NOPROGRESS, &c->set.noprogress,
            !(c->abortable || (o->reuse && !head)));

@@ -122,6 +122,8 @@ struct sc_check {
   struct sc_buf resolve_spare;    /* resolve_entry rebuilt for a new port */
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
   double dns_ms;                  /* the time of that lookup */
+  double dns_pruned;              /* sc_now_ms() when a transfer last let
+                                     libcurl prune its DNS cache */
   struct sc_dnscache *dns;        /* the run's DNS cache (blocking models) */
   void *owner;                    /* the engine's per-check data */
   /* Asked when the final head is in whether to keep the connection for
