@@ -164,6 +164,21 @@ static long parse_retry_after(const char *v, size_t n) {
   return ms < 0 ? 0 : ms > 86400e3 * 365 ? -1 : (long)ms;
 }
 
+/* Appends "CODE URL\n" to the try's chain of responses, as
+ * sc_buf_printf(b, "%ld %s\n") would, without printf: this runs for every
+ * response. */
+static void chain_add(struct sc_buf *b, long code, const char *url) {
+  char num[24], *p = num + sizeof num;
+  unsigned long v = code < 0 ? 0UL - (unsigned long)code : (unsigned long)code;
+  do *--p = (char)('0' + v % 10);
+  while (v /= 10);
+  if (code < 0) *--p = '-';
+  sc_buf_add(b, p, (size_t)(num + sizeof num - p));
+  sc_buf_addc(b, ' ');
+  sc_buf_adds(b, url);
+  sc_buf_addc(b, '\n');
+}
+
 #define BODY_KEEP 16384     /* body bytes read for the sake of reuse */
 #define BODY_GRACE_MS 200.0 /* and the time they may take */
 
@@ -199,7 +214,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     if (code >= 200 || code < 100) {
       char *url = NULL;
       curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &url);
-      sc_buf_printf(&c->chain, "%ld %s\n", code, url ? url : "");
+      chain_add(&c->chain, code, url ? url : "");
       t->follow = c->o->follow && code >= 300 && code < 400 &&
                   c->location.len && !t->off_web;
       t->head_final = !t->follow;

@@ -65,6 +65,7 @@ struct ev_loop {
   struct sc_resolver *resolver; /* NULL with --resolver curl */
   struct sc_run *run;
   int lane; /* in the scheduler, with the loop's index */
+  char worker[sizeof(((struct sc_answer *)0)->worker)]; /* "loop N" */
   int nloops;
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
@@ -108,7 +109,7 @@ static void release(struct ev_loop *ev, struct ev_slot *s) {
  * slot. */
 static void complete(struct ev_loop *ev, struct ev_slot *s,
                      struct sc_result *r) {
-  snprintf(r->a.worker, sizeof r->a.worker, "loop %d", ev->lane);
+  memcpy(r->a.worker, ev->worker, sizeof r->a.worker);
   sc_run_complete(ev->run, &s->check.job, r);
   release(ev, s);
 }
@@ -453,6 +454,7 @@ static void *loop_main(void *arg) {
   if (ev->nloops > 1) pthread_setname_np(pthread_self(), "sc-loop");
   uv_loop_init(&ev->loop);
   sc_link_init(&ev->held);
+  snprintf(ev->worker, sizeof ev->worker, "loop %d", ev->lane);
   ev->multi = curl_multi_init();
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);
