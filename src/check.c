@@ -416,15 +416,28 @@ static void set_invariants(struct sc_check *c) {
 }
 
 /* Sets a per-transfer long option to v unless it has that value already
- * (*now: the value in force). */
+ * (*now: the value in force); set_int and set_flag for the options whose
+ * values are smaller. */
 static void set_long(struct sc_check *c, CURLoption opt, long *now, long v) {
   if (c->set.valid && *now == v) return;
   curl_easy_setopt(c->easy, opt, v);
   *now = v;
 }
 
+static void set_int(struct sc_check *c, CURLoption opt, int *now, int v) {
+  if (c->set.valid && *now == v) return;
+  curl_easy_setopt(c->easy, opt, (long)v);
+  *now = v;
+}
+
+static void set_flag(struct sc_check *c, CURLoption opt, uint8_t *now, int v) {
+  if (c->set.valid && *now == v) return;
+  curl_easy_setopt(c->easy, opt, (long)v);
+  *now = (uint8_t)v;
+}
+
 /* libcurl's default CURLOPT_DNS_CACHE_TIMEOUT, in seconds. */
-#define DNS_CACHE_DEFAULT 60L
+#define DNS_CACHE_DEFAULT 60
 /* How often an easy handle lets libcurl prune its DNS cache when the
  * transfers need no pruning of their own (see sc_check_prepare). */
 #define DNS_PRUNE_MS 1000.0
@@ -471,9 +484,9 @@ void sc_check_prepare(struct sc_check *c) {
    * work, and costly with many checks in flight to one host: libcurl walks
    * every connection to that host. HEAD leaves connections reusable, so it
    * keeps the search. Redirect hops within one check reuse either way. */
-  set_long(c, CURLOPT_FRESH_CONNECT, &c->set.fresh,
+  set_flag(c, CURLOPT_FRESH_CONNECT, &c->set.fresh,
            !head && !t->hops && (!o->reuse || c->job.alone));
-  set_long(c, CURLOPT_NOBODY, &c->set.nobody, head);
+  set_flag(c, CURLOPT_NOBODY, &c->set.nobody, head);
   /* -H headers go to the line's origin only (scheme, host and port), as
    * curl does without --location-trusted: a redirect elsewhere must not
    * receive an API key meant for the site checked. */
@@ -490,7 +503,7 @@ void sc_check_prepare(struct sc_check *c) {
    * that has one. */
   struct curl_slist *pins = sc_pins_for(o->pins, t->host, t->port);
   struct curl_slist *resolve = pins;
-  long dns_timeout = DNS_CACHE_DEFAULT;
+  int dns_timeout = DNS_CACHE_DEFAULT;
   int entry = c->resolve_entry.len && entry_for_host(c);
   if (entry) {
     entry_for_port(c);
@@ -522,15 +535,15 @@ void sc_check_prepare(struct sc_check *c) {
     dns_timeout = -1;
   else
     c->dns_pruned = now;
-  set_long(c, CURLOPT_DNS_CACHE_TIMEOUT, &c->set.dns_timeout, dns_timeout);
-  set_long(c, CURLOPT_NOPROGRESS, &c->set.noprogress,
+  set_int(c, CURLOPT_DNS_CACHE_TIMEOUT, &c->set.dns_timeout, dns_timeout);
+  set_flag(c, CURLOPT_NOPROGRESS, &c->set.noprogress,
            !(c->abortable || (o->reuse && !head)));
   /* Driven by socket events, libcurl visits an idle transfer only when one
    * of its timers is due, so a body kept for reuse that never comes would
    * not reach on_progress to be cut. A speed check that cannot fire before
    * the time limit makes libcurl look at the transfer every second. */
   int slow_check = o->reuse && !head;
-  set_long(c, CURLOPT_LOW_SPEED_LIMIT, &c->set.low_limit, slow_check ? 1 : 0);
+  set_flag(c, CURLOPT_LOW_SPEED_LIMIT, &c->set.low_limit, slow_check);
   set_long(c, CURLOPT_LOW_SPEED_TIME, &c->set.low_time,
            slow_check ? timeout_of(c) / 1000 + 2 : 0);
   c->set.valid = 1;
