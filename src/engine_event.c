@@ -73,15 +73,21 @@ struct ev_loop {
   long freed;              /* slots freed since the last refill */
   long fd_budget, fd_used; /* descriptors allowed / in use */
   struct sc_link held;     /* slots waiting for descriptors, first out first */
+  struct ev_sock **socks;  /* the watcher of each descriptor, by number */
+  long nsocks;             /* entries in socks */
   int input_done;
   int closing;
   int failed;
 };
 
+/* The watcher of one descriptor number. It outlives libcurl's interest
+ * in the socket (see on_socket): stopped when libcurl stops watching,
+ * started again for the next socket of that number, closed when the loop
+ * ends. */
 struct ev_sock {
   uv_poll_t poll;
   curl_socket_t fd;
-  int events; /* what libcurl asked us to watch */
+  int events; /* what libcurl asked us to watch, 0 while stopped */
   struct ev_loop *ev;
 };
 
@@ -212,7 +218,40 @@ static void on_curl_timer(uv_timer_t *t) {
   drain(ev);
 }
 
-/* CURLMOPT_SOCKETFUNCTION: start, change or stop watching one socket. */
+/* The watcher for descriptor fd: the one kept from an earlier socket of
+ * that number, or a new one; NULL if libuv refuses the descriptor. */
+static struct ev_sock *sock_for(struct ev_loop *ev, curl_socket_t fd) {
+  if (fd >= ev->nsocks) {
+    long n = ev->nsocks ? ev->nsocks : 64;
+    while (n <= fd) n *= 2;
+    ev->socks = sc_xrealloc(ev->socks, (size_t)n * sizeof *ev->socks);
+    memset(ev->socks + ev->nsocks, 0,
+           (size_t)(n - ev->nsocks) * sizeof *ev->socks);
+    ev->nsocks = n;
+  }
+  struct ev_sock *s = ev->socks[fd];
+  if (s) return s;
+  s = sc_xmalloc(sizeof *s);
+  s->fd = fd;
+  s->ev = ev;
+  s->events = 0;
+  if (uv_poll_init_socket(&ev->loop, &s->poll, fd) != 0) {
+    free(s);
+    return NULL;
+  }
+  s->poll.data = s;
+  ev->socks[fd] = s;
+  return s;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: start, change or stop watching one socket.
+ * libcurl stops watching a kept connection's socket when its transfer
+ * ends and watches it again for the next transfer on it. A uv_poll_t
+ * costs three system calls to set up (libuv tests the descriptor with an
+ * epoll add and delete, then makes it non-blocking) and is freed only
+ * after a close callback, so the watcher of a descriptor is stopped, not
+ * closed, and serves every later socket of that number (libcurl tells us
+ * to stop before it closes a socket). */
 static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
                      void *socketp) {
   struct ev_loop *ev = userp;
@@ -220,27 +259,21 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
   (void)e;
   if (what == CURL_POLL_REMOVE) {
     if (s) {
-      /* uv_close stops the watcher at once (libcurl may close the fd next);
-       * a uv_poll_stop before it cost a second, failing epoll_ctl(DEL). */
-      uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+      uv_poll_stop(&s->poll);
+      s->events = 0;
       curl_multi_assign(ev->multi, fd, NULL);
     }
     return 0;
   }
   if (!s) {
-    s = sc_xmalloc(sizeof *s);
-    s->fd = fd;
-    s->ev = ev;
-    if (uv_poll_init_socket(&ev->loop, &s->poll, fd) != 0) {
-      free(s);
-      return -1;
-    }
-    s->poll.data = s;
+    if (!(s = sock_for(ev, fd))) return -1;
     curl_multi_assign(ev->multi, fd, s);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  /* Already watching that (libuv stops a watcher itself on an error). */
+  if (events == s->events && uv_is_active((uv_handle_t *)&s->poll)) return 0;
   s->events = events;
   uv_poll_start(&s->poll, events, on_poll);
   return 0;
@@ -518,10 +551,14 @@ static void *loop_main(void *arg) {
    * and run once more so the closed poll handles are freed. */
   for (long i = 0; i < ev->nslots; i++) sc_check_cleanup(&ev->slots[i].check);
   curl_multi_cleanup(ev->multi);
+  for (long fd = 0; fd < ev->nsocks; fd++)
+    if (ev->socks[fd])
+      uv_close((uv_handle_t *)&ev->socks[fd]->poll, on_sock_closed);
   uv_run(&ev->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&ev->loop) != 0) ev->failed = 1;
   free(ev->slots);
   free(ev->idle);
+  free(ev->socks);
   return NULL;
 }
 
