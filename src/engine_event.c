@@ -41,11 +41,12 @@
 struct ev_loop;
 
 /* A slot: one check and its timer (a retry's wait, or the time a lookup
- * may take). check comes first, so a struct sc_check * from
+ * may take), made the first time the slot needs it: most checks of a list
+ * of addresses never do. check comes first, so a struct sc_check * from
  * CURLINFO_PRIVATE is also the slot. */
 struct ev_slot {
   struct sc_check check;
-  uv_timer_t retry;
+  uv_timer_t *timer; /* NULL until needed (slot_timer) */
   struct ev_loop *ev;
   struct sc_link held;     /* in the loop's queue waiting for descriptors */
   int in_multi;            /* its easy handle is added to the multi */
@@ -102,6 +103,25 @@ static long fd_cost(const struct ev_slot *s) {
 
 static void on_sock_closed(uv_handle_t *h) {
   free(h->data);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  free(h);
+}
+
+/* Slot s's timer, made on first use. */
+static uv_timer_t *slot_timer(struct ev_slot *s) {
+  if (!s->timer) {
+    s->timer = sc_xmalloc(sizeof *s->timer);
+    uv_timer_init(&s->ev->loop, s->timer);
+    s->timer->data = s;
+  }
+  return s->timer;
+}
+
+/* Stops slot s's timer, if it has one. */
+static void slot_timer_stop(struct ev_slot *s) {
+  if (s->timer) uv_timer_stop(s->timer);
 }
 
 /* Frees slot s for the next job. */
@@ -192,7 +212,7 @@ static void drain(struct ev_loop *ev) {
     if (next == SC_CHECK_DONE) {
       complete(ev, s, &r);
     } else if (delay > 0)
-      uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
+      uv_timer_start(slot_timer(s), on_retry_timer, (uint64_t)delay, 0);
     else
       start_try(s);
   }
@@ -312,7 +332,8 @@ static void close_if_done(struct ev_loop *ev) {
   if (ev->resolver) sc_resolver_free(ev->resolver);
   ev->resolver = NULL;
   for (long i = 0; i < ev->nslots; i++)
-    uv_close((uv_handle_t *)&ev->slots[i].retry, NULL);
+    if (ev->slots[i].timer)
+      uv_close((uv_handle_t *)ev->slots[i].timer, on_timer_closed);
 }
 
 /* The c-ares answer for slot s: start the transfer, or report `dns`. A
@@ -324,7 +345,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
   struct ev_loop *ev = s->ev;
   int async = s->lookup_id != 0;
   double ms = sc_now_ms() - s->lookup_t0;
-  if (async) uv_timer_stop(&s->retry); /* on_lookup_late's */
+  if (async) slot_timer_stop(s); /* on_lookup_late's */
   s->lookup_id = 0;
   if (status == SC_RESOLVE_OK) {
     sc_check_resolved(&s->check, addrs, ms);
@@ -334,7 +355,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
     long delay;
     if (sc_check_unresolved(&s->check, status, err, ms, &r, &delay) ==
         SC_CHECK_AGAIN) {
-      uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
+      uv_timer_start(slot_timer(s), on_retry_timer, (uint64_t)delay, 0);
     } else {
       complete(ev, s, &r);
     }
@@ -352,7 +373,7 @@ static void on_lookup_late(uv_timer_t *t) {
    * early: wait for the rest, or the core would not see the time run out. */
   long left = sc_check_time_left(&s->check);
   if (left > 1) {
-    uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
+    uv_timer_start(slot_timer(s), on_lookup_late, (uint64_t)left, 0);
     return;
   }
   sc_resolver_cancel(s->ev->resolver, s->lookup_id);
@@ -382,7 +403,7 @@ static void start_try(struct ev_slot *s) {
       long left = sc_check_time_left(&s->check);
       s->lookup_id = id;
       if (left < own)
-        uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
+        uv_timer_start(slot_timer(s), on_lookup_late, (uint64_t)left, 0);
     }
     return;
   }
@@ -473,7 +494,7 @@ static void on_tick(uv_timer_t *t) {
     s->in_multi = 0;
     if (s->lookup_id) sc_resolver_cancel(ev->resolver, s->lookup_id);
     s->lookup_id = 0;
-    uv_timer_stop(&s->retry);
+    slot_timer_stop(s);
     release(ev, s);
   }
   ev->fd_used = 0;
@@ -539,8 +560,6 @@ static void *loop_main(void *arg) {
     s->check.keep_arg = ev->run;
     s->check.body = &sc_run_body_ops;
     s->check.body_arg = ev->run;
-    uv_timer_init(&ev->loop, &s->retry);
-    s->retry.data = s;
     s->ev = ev;
     ev->idle[ev->nidle++] = &ev->slots[ev->nslots - 1 - i];
   }
