@@ -184,6 +184,21 @@ static long parse_retry_after(const char *v, size_t n) {
   return ms < 0 ? 0 : ms > 86400e3 * 365 ? -1 : (long)ms;
 }
 
+/* Appends "CODE URL\n" to the try's chain of responses, as
+ * sc_buf_printf(b, "%ld %s\n") would, without printf: this runs for every
+ * response. */
+static void chain_add(struct sc_buf *b, long code, const char *url) {
+  char num[24], *p = num + sizeof num;
+  unsigned long v = code < 0 ? 0UL - (unsigned long)code : (unsigned long)code;
+  do *--p = (char)('0' + v % 10);
+  while (v /= 10);
+  if (code < 0) *--p = '-';
+  sc_buf_add(b, p, (size_t)(num + sizeof num - p));
+  sc_buf_addc(b, ' ');
+  sc_buf_adds(b, url);
+  sc_buf_addc(b, '\n');
+}
+
 #define BODY_KEEP 16384     /* body bytes read for the sake of reuse */
 #define BODY_GRACE_MS 200.0 /* and the time they may take */
 
@@ -219,7 +234,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
     if (code >= 200 || code < 100) {
       char *url = NULL;
       curl_easy_getinfo(c->easy, CURLINFO_EFFECTIVE_URL, &url);
-      sc_buf_printf(&c->chain, "%ld %s\n", code, url ? url : "");
+      chain_add(&c->chain, code, url ? url : "");
       t->follow = c->o->follow && code >= 300 && code < 400 &&
                   c->location.len && !t->off_web;
       t->head_final = !t->follow;
@@ -378,68 +393,23 @@ static void entry_for_port(struct sc_check *c) {
   c->resolve_entry = b;
 }
 
-void sc_check_prepare(struct sc_check *c) {
+/* The options every transfer of c's easy handle shares: set once after
+ * each reset. The progress callback is installed here too; whether it
+ * runs is the per-transfer CURLOPT_NOPROGRESS. */
+static void set_invariants(struct sc_check *c) {
   const struct sc_opts *o = c->o;
-  struct sc_try *t = &c->tr;
   CURL *e = c->easy;
-  int head = uses_head(c);
-  close_page(c, 0);
-  curl_easy_reset(e);
-  long buffer = c->job.read ? PAGE_BUFFER : RECV_BUFFER;
-  if (curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer) != CURLE_OK) {
-    /* libcurl 7.88 frees a handle's receive buffer when its transfer ends,
-     * except when other transfers still use the connection (HTTP/2
-     * streams); it then refuses a new size, while curl_easy_reset has made
-     * it believe the buffer is its default 16 KiB, and the next response's
-     * data would overrun the small one. A new handle has no buffer yet;
-     * the connections stay in the multi handle's cache. */
-    curl_easy_cleanup(e);
-    c->easy = e = curl_easy_init();
-    if (!e) sc_oom();
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer);
-  }
-  if (!t->hops) c->attempts++;
-  t->retry_after_ms = -1;
-  t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;
-  t->body_bytes = 0;
-  t->body_until = 0;
-  t->server[0] = '\0';
-  t->cert_expiry = 0;
-  c->location.len = 0;
-  c->errbuf[0] = '\0';
-  curl_easy_setopt(e, CURLOPT_URL, t->url);
   curl_easy_setopt(e, CURLOPT_PRIVATE, c);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  /* What is left of the try's -t (or of --check-timeout): the hops of a
-   * try share one time limit, as they did when libcurl followed them. */
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_of(c));
-  /* Without reuse, GET stops at the first body byte, which closes an
-   * HTTP/1 connection, so searching the cache for a reusable one is wasted
-   * work, and costly with many checks in flight to one host: libcurl walks
-   * every connection to that host. HEAD leaves connections reusable, so it
-   * keeps the search. Redirect hops within one check reuse either way. */
-  if (!head && !t->hops && (!o->reuse || c->job.alone))
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-  else if (!c->abortable && is_https(t->url))
-    /* HTTP/2, which libcurl offers over TLS (ALPN): a transfer that may
-     * reuse waits for the protocol answer of a connection to its host
-     * still being set up, instead of opening one of its own, so checks of
-     * one host started together share one connection. Against HTTP/1.1
-     * the checks started with the first have waited for its handshake;
-     * later ones no longer wait (libcurl remembers the answer while it
-     * keeps a connection to the host). Only where one multi handle runs
-     * transfers side by side (the event loop; a blocking transfer runs
-     * alone in its own), and not for plain http, which is never
-     * multiplexed and would only wait. */
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
   curl_easy_setopt(e, CURLOPT_USERAGENT,
                    o->user_agent ? o->user_agent : "sitecheck/" SC_VERSION);
   /* With no CA path, libcurl's per-multi CA cache works instead of
@@ -449,31 +419,6 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  /* -H headers go to the line's origin only (scheme, host and port), as
-   * curl does without --location-trusted: a redirect elsewhere must not
-   * receive an API key meant for the site checked. */
-  if (o->headers && (t->origin || o->location_trusted))
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, o->headers);
-  /* libcurl loads the whole CURLOPT_RESOLVE list into its DNS cache at
-   * the start of every transfer: it gets the --resolve entry of the host
-   * it requests (pins.h), not all of them. */
-  struct curl_slist *pins = sc_pins_for(o->pins, t->host, t->port);
-  if (c->resolve_entry.len && entry_for_host(c)) {
-    entry_for_port(c);
-    c->resolve_node.data = c->resolve_entry.data;
-    c->resolve_node.next = pins;
-    curl_easy_setopt(e, CURLOPT_RESOLVE, &c->resolve_node);
-    /* Our entry only has to last until the transfer has used it, and
-     * libcurl walks its whole DNS cache after every transfer: with
-     * thousands of new hosts a second, let entries go soon. Not after 1 s:
-     * libcurl ages entries in whole seconds of time(), so an entry made at
-     * the end of one second would be "stale" a moment later, and libcurl
-     * would then look the name up itself. */
-    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 2L);
-  } else if (pins) {
-    curl_easy_setopt(e, CURLOPT_RESOLVE, pins);
   }
   if (o->proxy) {
     curl_easy_setopt(e, CURLOPT_PROXY, o->proxy);
@@ -487,22 +432,171 @@ void sc_check_prepare(struct sc_check *c) {
   if (o->family)
     curl_easy_setopt(e, CURLOPT_IPRESOLVE,
                      o->family == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
-  if (c->abortable || (o->reuse && !head)) {
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
-  }
   /* A blocking transfer's private connection cache keeps one connection,
    * so a thread holds at most one idle descriptor (see main.c). */
   if (c->abortable) curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 1L);
-  if (o->reuse && !head) {
-    /* Driven by socket events, libcurl visits an idle transfer only when
-     * one of its timers is due, so a body that never comes would not reach
-     * on_progress to be cut. A speed check that cannot fire before the
-     * time limit makes libcurl look at the transfer every second. */
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, timeout_of(c) / 1000 + 2);
+}
+
+/* Sets a per-transfer long option to v unless it has that value already
+ * (*now: the value in force); set_int and set_flag for the options whose
+ * values are smaller. */
+static void set_long(struct sc_check *c, CURLoption opt, long *now, long v) {
+  if (c->set.valid && *now == v) return;
+  curl_easy_setopt(c->easy, opt, v);
+  *now = v;
+}
+
+static void set_int(struct sc_check *c, CURLoption opt, int *now, int v) {
+  if (c->set.valid && *now == v) return;
+  curl_easy_setopt(c->easy, opt, (long)v);
+  *now = v;
+}
+
+static void set_flag(struct sc_check *c, CURLoption opt, uint8_t *now, int v) {
+  if (c->set.valid && *now == v) return;
+  curl_easy_setopt(c->easy, opt, (long)v);
+  *now = (uint8_t)v;
+}
+
+/* libcurl's default CURLOPT_DNS_CACHE_TIMEOUT, in seconds. */
+#define DNS_CACHE_DEFAULT 60
+/* How often an easy handle lets libcurl prune its DNS cache when the
+ * transfers need no pruning of their own (see sc_check_prepare). */
+#define DNS_PRUNE_MS 1000.0
+
+/* Configures c's easy handle for the next transfer. An easy handle keeps
+ * its options and more (libcurl's count of the retries it made on dead
+ * connections, for one, which it caps per handle, not per transfer) from
+ * one transfer to the next. Resetting it and setting every option again
+ * for each transfer is a good part of a reused connection's cost, so the
+ * reset comes only after a transfer that did not end plainly (see
+ * sc_check_finish): then, and for the first transfer, the handle is reset
+ * and the invariant options set. Every option that differs between
+ * transfers is set here for each one, to the value this transfer wants,
+ * libcurl's default included, and only when it changes (c->set). */
+void sc_check_prepare(struct sc_check *c) {
+  const struct sc_opts *o = c->o;
+  struct sc_try *t = &c->tr;
+  CURL *e = c->easy;
+  int head = uses_head(c);
+  close_page(c, 0);
+  if (!c->easy_plain) {
+    curl_easy_reset(e);
+    set_invariants(c);
+    c->set.valid = 0;
   }
+  c->easy_plain = 0; /* until sc_check_finish finds the transfer plain */
+  long buffer = c->job.read ? PAGE_BUFFER : RECV_BUFFER;
+  if ((!c->set.valid || c->set.buffer != buffer) &&
+      curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer) != CURLE_OK) {
+    /* libcurl 7.88 frees a handle's receive buffer when its transfer ends,
+     * except when other transfers still use the connection (HTTP/2
+     * streams); it then refuses a new size, while a curl_easy_reset has
+     * made it believe the buffer is its default 16 KiB, and the next
+     * response's data would overrun the small one. A new handle has no
+     * buffer yet; the connections stay in the multi handle's cache. */
+    curl_easy_cleanup(e);
+    c->easy = e = curl_easy_init();
+    if (!e) sc_oom();
+    set_invariants(c);
+    c->set.valid = 0;
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer);
+  }
+  c->set.buffer = buffer;
+  if (!t->hops) c->attempts++;
+  t->retry_after_ms = -1;
+  t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;
+  t->body_bytes = 0;
+  t->body_until = 0;
+  t->server[0] = '\0';
+  t->cert_expiry = 0;
+  c->location.len = 0;
+  c->errbuf[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_URL, t->url);
+  /* What is left of the try's -t (or of --check-timeout): the hops of a
+   * try share one time limit, as they did when libcurl followed them. */
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, sc_check_time_left(c));
+  set_long(c, CURLOPT_CONNECTTIMEOUT_MS, &c->set.connect_ms,
+           connect_timeout_of(c));
+  /* Without reuse, GET stops at the first body byte, which closes an
+   * HTTP/1 connection, so searching the cache for a reusable one is wasted
+   * work, and costly with many checks in flight to one host: libcurl walks
+   * every connection to that host. HEAD leaves connections reusable, so it
+   * keeps the search. Redirect hops within one check reuse either way. */
+  int fresh = !head && !t->hops && (!o->reuse || c->job.alone);
+  set_flag(c, CURLOPT_FRESH_CONNECT, &c->set.fresh, fresh);
+  /* HTTP/2, which libcurl offers over TLS (ALPN): a transfer that may
+   * reuse waits for the protocol answer of a connection to its host still
+   * being set up, instead of opening one of its own, so checks of one host
+   * started together share one connection. Against HTTP/1.1 the checks
+   * started with the first have waited for its handshake; later ones no
+   * longer wait (libcurl remembers the answer while it keeps a connection
+   * to the host). Only where one multi handle runs transfers side by side
+   * (the event loop; a blocking transfer runs alone in its own), and not
+   * for plain http, which is never multiplexed and would only wait. */
+  set_flag(c, CURLOPT_PIPEWAIT, &c->set.pipewait,
+           !fresh && !c->abortable && is_https(t->url));
+  set_flag(c, CURLOPT_NOBODY, &c->set.nobody, head);
+  /* -H headers go to the line's origin only (scheme, host and port), as
+   * curl does without --location-trusted: a redirect elsewhere must not
+   * receive an API key meant for the site checked. */
+  struct curl_slist *headers =
+      o->headers && (t->origin || o->location_trusted) ? o->headers : NULL;
+  if (!c->set.valid || headers != c->set.headers) {
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    c->set.headers = headers;
+  }
+  /* libcurl loads the whole CURLOPT_RESOLVE list into its DNS cache at
+   * the start of every transfer: it gets the --resolve entry of the host
+   * it requests (pins.h), not all of them. A list is loaded only by the
+   * transfer that follows setting it, so it is set for every transfer
+   * that has one. */
+  struct curl_slist *pins = sc_pins_for(o->pins, t->host, t->port);
+  struct curl_slist *resolve = pins;
+  int dns_timeout = DNS_CACHE_DEFAULT;
+  int entry = c->resolve_entry.len && entry_for_host(c);
+  if (entry) {
+    entry_for_port(c);
+    c->resolve_node.data = c->resolve_entry.data;
+    c->resolve_node.next = pins;
+    resolve = &c->resolve_node;
+    /* Our entry only has to last until the transfer has used it, and
+     * libcurl walks its whole DNS cache after every transfer: with
+     * thousands of new hosts a second, let entries go soon. Not after 1 s:
+     * libcurl ages entries in whole seconds of time(), so an entry made at
+     * the end of one second would be "stale" a moment later, and libcurl
+     * would then look the name up itself. */
+    dns_timeout = 2;
+  }
+  if (!c->set.valid || resolve || c->set.resolve) {
+    curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+    c->set.resolve = resolve;
+  }
+  /* At the end of every transfer libcurl prunes its DNS cache, a walk
+   * over every entry, unless the transfer's cache timeout is -1, which
+   * also keeps libcurl from expiring the entry the transfer uses. Nothing
+   * is to expire when the host is an address, or when its entry is ours,
+   * loaded fresh by this transfer: those prune at most once a second per
+   * handle and skip the walk otherwise. A name libcurl resolves itself
+   * (--resolver curl, a proxy's) keeps the timeout. */
+  double now = sc_now_ms();
+  if (((t->ip_literal && !c->proxied) || entry) &&
+      now - c->dns_pruned < DNS_PRUNE_MS)
+    dns_timeout = -1;
+  else
+    c->dns_pruned = now;
+  set_int(c, CURLOPT_DNS_CACHE_TIMEOUT, &c->set.dns_timeout, dns_timeout);
+  set_flag(c, CURLOPT_NOPROGRESS, &c->set.noprogress,
+           !(c->abortable || (o->reuse && !head)));
+  /* Driven by socket events, libcurl visits an idle transfer only when one
+   * of its timers is due, so a body kept for reuse that never comes would
+   * not reach on_progress to be cut. A speed check that cannot fire before
+   * the time limit makes libcurl look at the transfer every second. */
+  int slow_check = o->reuse && !head;
+  set_flag(c, CURLOPT_LOW_SPEED_LIMIT, &c->set.low_limit, slow_check);
+  set_long(c, CURLOPT_LOW_SPEED_TIME, &c->set.low_time,
+           slow_check ? timeout_of(c) / 1000 + 2 : 0);
+  c->set.valid = 1;
 }
 
 enum sc_class sc_classify(CURLcode rc) {
@@ -1030,6 +1124,12 @@ static long backoff_ms(struct sc_check *c) {
 
 enum sc_next sc_check_finish(struct sc_check *c, CURLcode rc,
                              struct sc_result *r, long *delay_ms) {
+  /* A transfer that ended well on a connection it found made no retry
+   * of libcurl's own and left nothing behind that the next transfer's
+   * options do not set: its handle needs no reset (sc_check_prepare). */
+  long connects = 1;
+  curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+  c->easy_plain = rc == CURLE_OK && connects == 0;
   close_page(c, rc == CURLE_OK);
   *delay_ms = 0;
   add_marks(c);

@@ -63,19 +63,19 @@ struct sc_try {
   const char *url;  /* the hop's URL: the job's, or sc_check.hop_url */
   const char *host; /* its host, what a lookup of ours resolves */
   long port;
-  int ip_literal;  /* the host is an address: no lookup */
-  int origin;      /* same scheme, host and port as the line's URL */
-  int hops;        /* redirects followed so far */
-  double deadline; /* sc_now_ms() at which -t runs out for this try */
+  int hops;           /* redirects followed so far */
+  uint8_t ip_literal; /* the host is an address: no lookup */
+  uint8_t origin;     /* same scheme, host and port as the line's URL */
+  double deadline;    /* sc_now_ms() at which -t runs out for this try */
 
-  int head_final;             /* the head of the final response is complete */
-  int follow;                 /* the complete head is a redirect to follow */
-  int off_web;                /* its Location points off http(s) */
-  int body_stop;              /* we stopped at the body on purpose */
+  uint8_t head_final;         /* the head of the final response is complete */
+  uint8_t follow;             /* the complete head is a redirect to follow */
+  uint8_t off_web;            /* its Location points off http(s) */
+  uint8_t body_stop;          /* we stopped at the body on purpose */
+  uint8_t keep;               /* the final head is in and the connection kept */
   size_t body_bytes;          /* body bytes let through (connection reuse) */
   double body_until;          /* sc_now_ms() after which a body read for reuse
                                  (kept, or a redirect's) is cut, or 0 */
-  int keep;                   /* the final head is in and the connection kept */
   long retry_after_ms;        /* from the response's Retry-After, or -1 */
   char server[SC_HEADER_MAX]; /* Server: of the current response */
   int64_t cert_expiry;        /* notAfter of the current peer, 0 if none */
@@ -84,22 +84,35 @@ struct sc_try {
   curl_off_t t_lookup, t_connect, t_tls, t_start; /* libcurl's phase marks
                      (microseconds), summed over the hops as libcurl sums
                      them when it follows redirects itself */
-  double dns_ms;     /* the hops' name lookups, ours or libcurl's */
-  int dns_any;       /* dns_ms holds at least one lookup */
-  int entry_counted; /* the time of our lookup behind resolve_entry is in
-                        dns_ms already (later hops reuse its addresses) */
+  double dns_ms;         /* the hops' name lookups, ours or libcurl's */
+  uint8_t dns_any;       /* dns_ms holds at least one lookup */
+  uint8_t entry_counted; /* the time of our lookup behind resolve_entry is in
+                            dns_ms already (later hops reuse its addresses) */
+};
+
+/* The options that differ between the transfers of an easy handle, as
+ * they are set on it, so that sc_check_prepare sets only those that
+ * change (check.c, prepare). */
+struct sc_easy_opts {
+  struct curl_slist *headers, *resolve;
+  long connect_ms, low_time, buffer;
+  int dns_timeout;
+  uint8_t valid; /* the values here are in force (0 after a reset) */
+  uint8_t fresh, pipewait, nobody, noprogress, low_limit;
 };
 
 struct sc_check {
   CURL *easy;
+  struct sc_easy_opts set; /* its per-transfer options in force */
+  uint8_t easy_plain;      /* its last transfer ended plainly: no reset */
+  uint8_t abortable;       /* blocking models: abort when *stop is set */
+  uint8_t proxied;         /* a proxy resolves names: no lookup of ours */
+  uint8_t use_get;         /* -X HEAD was refused: this check now uses GET */
+  int attempts; /* tries made so far (HEAD->GET fallback not counted) */
   const struct sc_opts *o;
   struct sc_job job;   /* owned while the check runs */
   struct sc_try tr;    /* the try under way */
   atomic_int *stop;    /* the run's stop flag: set, the check ends early */
-  int abortable;       /* blocking models: abort when *stop is set */
-  int proxied;         /* a proxy resolves names: no lookup of ours */
-  int attempts;        /* tries made so far (HEAD->GET fallback not counted) */
-  int use_get;         /* -X HEAD was refused: this check now uses GET */
   uint64_t rng;        /* jitter */
   double t0;           /* start of the whole check */
   double deadline;     /* sc_now_ms() at which --check-timeout runs out, or 0 */
@@ -111,6 +124,8 @@ struct sc_check {
   struct sc_buf resolve_spare;    /* resolve_entry rebuilt for a new port */
   struct curl_slist resolve_node; /* that entry, ahead of --resolve's */
   double dns_ms;                  /* the time of that lookup */
+  double dns_pruned;              /* sc_now_ms() when a transfer last let
+                                     libcurl prune its DNS cache */
   struct sc_dnscache *dns;        /* the run's DNS cache (blocking models) */
   void *owner;                    /* the engine's per-check data */
   /* Asked when the final head is in whether to keep the connection for
@@ -141,10 +156,10 @@ void sc_check_cleanup(struct sc_check *c);
 
 /* A check's life: sc_check_begin() once the caller has filled c->job;
  * then, for each transfer (a try, or a redirect hop within one),
- * sc_check_prepare() configures the easy handle (reset first, so it is
- * reused, its connections with it; or, rarely, a new one: read c->easy
- * after it), the engine runs the transfer, and sc_check_finish()
- * interprets it. */
+ * sc_check_prepare() configures the easy handle (the same one, so its
+ * connections are reused; reset unless its last transfer ended plainly;
+ * or, rarely, a new one: read c->easy after it), the engine runs the
+ * transfer, and sc_check_finish() interprets it. */
 void sc_check_begin(struct sc_check *c);
 void sc_check_prepare(struct sc_check *c);
 

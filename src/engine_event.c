@@ -41,11 +41,12 @@
 struct ev_loop;
 
 /* A slot: one check and its timer (a retry's wait, or the time a lookup
- * may take). check comes first, so a struct sc_check * from
+ * may take), made the first time the slot needs it: most checks of a list
+ * of addresses never do. check comes first, so a struct sc_check * from
  * CURLINFO_PRIVATE is also the slot. */
 struct ev_slot {
   struct sc_check check;
-  uv_timer_t retry;
+  uv_timer_t *timer; /* NULL until needed (slot_timer) */
   struct ev_loop *ev;
   struct sc_link held;     /* in the loop's queue waiting for descriptors */
   int in_multi;            /* its easy handle is added to the multi */
@@ -65,6 +66,7 @@ struct ev_loop {
   struct sc_resolver *resolver; /* NULL with --resolver curl */
   struct sc_run *run;
   int lane; /* in the scheduler, with the loop's index */
+  char worker[sizeof(((struct sc_answer *)0)->worker)]; /* "loop N" */
   int nloops;
   struct ev_slot *slots;
   struct ev_slot **idle; /* stack of free slots */
@@ -72,15 +74,21 @@ struct ev_loop {
   long freed;              /* slots freed since the last refill */
   long fd_budget, fd_used; /* descriptors allowed / in use */
   struct sc_link held;     /* slots waiting for descriptors, first out first */
+  struct ev_sock **socks;  /* the watcher of each descriptor, by number */
+  long nsocks;             /* entries in socks */
   int input_done;
   int closing;
   int failed;
 };
 
+/* The watcher of one descriptor number. It outlives libcurl's interest
+ * in the socket (see on_socket): stopped when libcurl stops watching,
+ * started again for the next socket of that number, closed when the loop
+ * ends. */
 struct ev_sock {
   uv_poll_t poll;
   curl_socket_t fd;
-  int events; /* what libcurl asked us to watch */
+  int events; /* what libcurl asked us to watch, 0 while stopped */
   struct ev_loop *ev;
 };
 
@@ -97,6 +105,25 @@ static void on_sock_closed(uv_handle_t *h) {
   free(h->data);
 }
 
+static void on_timer_closed(uv_handle_t *h) {
+  free(h);
+}
+
+/* Slot s's timer, made on first use. */
+static uv_timer_t *slot_timer(struct ev_slot *s) {
+  if (!s->timer) {
+    s->timer = sc_xmalloc(sizeof *s->timer);
+    uv_timer_init(&s->ev->loop, s->timer);
+    s->timer->data = s;
+  }
+  return s->timer;
+}
+
+/* Stops slot s's timer, if it has one. */
+static void slot_timer_stop(struct ev_slot *s) {
+  if (s->timer) uv_timer_stop(s->timer);
+}
+
 /* Frees slot s for the next job. */
 static void release(struct ev_loop *ev, struct ev_slot *s) {
   sc_job_clear(&s->check.job);
@@ -108,7 +135,7 @@ static void release(struct ev_loop *ev, struct ev_slot *s) {
  * slot. */
 static void complete(struct ev_loop *ev, struct ev_slot *s,
                      struct sc_result *r) {
-  snprintf(r->a.worker, sizeof r->a.worker, "loop %d", ev->lane);
+  memcpy(r->a.worker, ev->worker, sizeof r->a.worker);
   sc_run_complete(ev->run, &s->check.job, r);
   release(ev, s);
 }
@@ -185,7 +212,7 @@ static void drain(struct ev_loop *ev) {
     if (next == SC_CHECK_DONE) {
       complete(ev, s, &r);
     } else if (delay > 0)
-      uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
+      uv_timer_start(slot_timer(s), on_retry_timer, (uint64_t)delay, 0);
     else
       start_try(s);
   }
@@ -211,7 +238,40 @@ static void on_curl_timer(uv_timer_t *t) {
   drain(ev);
 }
 
-/* CURLMOPT_SOCKETFUNCTION: start, change or stop watching one socket. */
+/* The watcher for descriptor fd: the one kept from an earlier socket of
+ * that number, or a new one; NULL if libuv refuses the descriptor. */
+static struct ev_sock *sock_for(struct ev_loop *ev, curl_socket_t fd) {
+  if (fd >= ev->nsocks) {
+    long n = ev->nsocks ? ev->nsocks : 64;
+    while (n <= fd) n *= 2;
+    ev->socks = sc_xrealloc(ev->socks, (size_t)n * sizeof *ev->socks);
+    memset(ev->socks + ev->nsocks, 0,
+           (size_t)(n - ev->nsocks) * sizeof *ev->socks);
+    ev->nsocks = n;
+  }
+  struct ev_sock *s = ev->socks[fd];
+  if (s) return s;
+  s = sc_xmalloc(sizeof *s);
+  s->fd = fd;
+  s->ev = ev;
+  s->events = 0;
+  if (uv_poll_init_socket(&ev->loop, &s->poll, fd) != 0) {
+    free(s);
+    return NULL;
+  }
+  s->poll.data = s;
+  ev->socks[fd] = s;
+  return s;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: start, change or stop watching one socket.
+ * libcurl stops watching a kept connection's socket when its transfer
+ * ends and watches it again for the next transfer on it. A uv_poll_t
+ * costs three system calls to set up (libuv tests the descriptor with an
+ * epoll add and delete, then makes it non-blocking) and is freed only
+ * after a close callback, so the watcher of a descriptor is stopped, not
+ * closed, and serves every later socket of that number (libcurl tells us
+ * to stop before it closes a socket). */
 static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
                      void *socketp) {
   struct ev_loop *ev = userp;
@@ -219,27 +279,21 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
   (void)e;
   if (what == CURL_POLL_REMOVE) {
     if (s) {
-      /* uv_close stops the watcher at once (libcurl may close the fd next);
-       * a uv_poll_stop before it cost a second, failing epoll_ctl(DEL). */
-      uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+      uv_poll_stop(&s->poll);
+      s->events = 0;
       curl_multi_assign(ev->multi, fd, NULL);
     }
     return 0;
   }
   if (!s) {
-    s = sc_xmalloc(sizeof *s);
-    s->fd = fd;
-    s->ev = ev;
-    if (uv_poll_init_socket(&ev->loop, &s->poll, fd) != 0) {
-      free(s);
-      return -1;
-    }
-    s->poll.data = s;
+    if (!(s = sock_for(ev, fd))) return -1;
     curl_multi_assign(ev->multi, fd, s);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  /* Already watching that (libuv stops a watcher itself on an error). */
+  if (events == s->events && uv_is_active((uv_handle_t *)&s->poll)) return 0;
   s->events = events;
   uv_poll_start(&s->poll, events, on_poll);
   return 0;
@@ -278,7 +332,8 @@ static void close_if_done(struct ev_loop *ev) {
   if (ev->resolver) sc_resolver_free(ev->resolver);
   ev->resolver = NULL;
   for (long i = 0; i < ev->nslots; i++)
-    uv_close((uv_handle_t *)&ev->slots[i].retry, NULL);
+    if (ev->slots[i].timer)
+      uv_close((uv_handle_t *)ev->slots[i].timer, on_timer_closed);
 }
 
 /* The c-ares answer for slot s: start the transfer, or report `dns`. A
@@ -290,7 +345,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
   struct ev_loop *ev = s->ev;
   int async = s->lookup_id != 0;
   double ms = sc_now_ms() - s->lookup_t0;
-  if (async) uv_timer_stop(&s->retry); /* on_lookup_late's */
+  if (async) slot_timer_stop(s); /* on_lookup_late's */
   s->lookup_id = 0;
   if (status == SC_RESOLVE_OK) {
     sc_check_resolved(&s->check, addrs, ms);
@@ -300,7 +355,7 @@ static void on_resolved(void *arg, int status, const char *addrs,
     long delay;
     if (sc_check_unresolved(&s->check, status, err, ms, &r, &delay) ==
         SC_CHECK_AGAIN) {
-      uv_timer_start(&s->retry, on_retry_timer, (uint64_t)delay, 0);
+      uv_timer_start(slot_timer(s), on_retry_timer, (uint64_t)delay, 0);
     } else {
       complete(ev, s, &r);
     }
@@ -318,7 +373,7 @@ static void on_lookup_late(uv_timer_t *t) {
    * early: wait for the rest, or the core would not see the time run out. */
   long left = sc_check_time_left(&s->check);
   if (left > 1) {
-    uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
+    uv_timer_start(slot_timer(s), on_lookup_late, (uint64_t)left, 0);
     return;
   }
   sc_resolver_cancel(s->ev->resolver, s->lookup_id);
@@ -348,7 +403,7 @@ static void start_try(struct ev_slot *s) {
       long left = sc_check_time_left(&s->check);
       s->lookup_id = id;
       if (left < own)
-        uv_timer_start(&s->retry, on_lookup_late, (uint64_t)left, 0);
+        uv_timer_start(slot_timer(s), on_lookup_late, (uint64_t)left, 0);
     }
     return;
   }
@@ -439,7 +494,7 @@ static void on_tick(uv_timer_t *t) {
     s->in_multi = 0;
     if (s->lookup_id) sc_resolver_cancel(ev->resolver, s->lookup_id);
     s->lookup_id = 0;
-    uv_timer_stop(&s->retry);
+    slot_timer_stop(s);
     release(ev, s);
   }
   ev->fd_used = 0;
@@ -453,6 +508,7 @@ static void *loop_main(void *arg) {
   if (ev->nloops > 1) pthread_setname_np(pthread_self(), "sc-loop");
   uv_loop_init(&ev->loop);
   sc_link_init(&ev->held);
+  snprintf(ev->worker, sizeof ev->worker, "loop %d", ev->lane);
   ev->multi = curl_multi_init();
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);
@@ -504,8 +560,6 @@ static void *loop_main(void *arg) {
     s->check.keep_arg = ev->run;
     s->check.body = &sc_run_body_ops;
     s->check.body_arg = ev->run;
-    uv_timer_init(&ev->loop, &s->retry);
-    s->retry.data = s;
     s->ev = ev;
     ev->idle[ev->nidle++] = &ev->slots[ev->nslots - 1 - i];
   }
@@ -516,10 +570,14 @@ static void *loop_main(void *arg) {
    * and run once more so the closed poll handles are freed. */
   for (long i = 0; i < ev->nslots; i++) sc_check_cleanup(&ev->slots[i].check);
   curl_multi_cleanup(ev->multi);
+  for (long fd = 0; fd < ev->nsocks; fd++)
+    if (ev->socks[fd])
+      uv_close((uv_handle_t *)&ev->socks[fd]->poll, on_sock_closed);
   uv_run(&ev->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&ev->loop) != 0) ev->failed = 1;
   free(ev->slots);
   free(ev->idle);
+  free(ev->socks);
   return NULL;
 }
 
