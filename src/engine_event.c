@@ -550,6 +550,7 @@ static void *loop_main(void *arg) {
       fprintf(stderr, "sitecheck: %s\n", err);
       exit(SC_EXIT_INTERNAL);
     }
+    sc_resolver_set_shares(ev->resolver, ev->nloops);
   }
   ev->slots = sc_xcalloc((size_t)ev->nslots, sizeof *ev->slots);
   ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);

@@ -90,7 +90,7 @@ struct sc_resolver {
   struct sc_link queries, deadlines, pending;
   struct sock *socks;
   long nactive;    /* lookups handed to c-ares */
-  long max_active; /* SC_RESOLVER_MAX_QUERIES in lookups */
+  long max_active; /* its share of SC_RESOLVER_MAX_QUERIES, in lookups */
   unsigned long next_id;
   int depth; /* nesting of enter() */
   int pumping;
@@ -461,13 +461,17 @@ static void on_addrinfo(void *arg, int status, int timeouts,
 
 /* Hands pending queries to c-ares while fewer than r->max_active are on
  * the wire. A query may be answered at once (/etc/hosts); the flag
- * keeps that from recursing. Runs inside enter()/leave(). */
+ * keeps that from recursing. A query whose deadline has passed while it
+ * waited is not sent (on_deadline answers it; pending is in deadline
+ * order, so none behind it is sent either until then). Runs inside
+ * enter()/leave(). */
 static void pump(struct sc_resolver *r) {
   if (r->pumping) return;
   r->pumping = 1;
   while (!r->closing && r->nactive < r->max_active &&
          !sc_link_empty(&r->pending)) {
     struct query *q = SC_CONTAINER(r->pending.next, struct query, pend);
+    if (q->deadline <= uv_now(r->loop)) break;
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_flags = ARES_AI_NOSORT;
@@ -504,6 +508,7 @@ static void on_deadline(uv_timer_t *t) {
     deliver(r, query_take_waiters(q), SC_RESOLVE_TIMEOUT, "", err);
     if (was_pending) query_free(q);
   }
+  pump(r); /* the queries that waited behind those */
   leave(r);
 }
 
@@ -751,6 +756,13 @@ static int servers_ok(const char *servers, char *err, size_t errlen) {
   }
 }
 
+void sc_resolver_set_shares(struct sc_resolver *r, int shares) {
+  long queries = SC_RESOLVER_MAX_QUERIES / (shares < 1 ? 1 : shares);
+  /* A lookup of both families sends two queries. */
+  r->max_active = r->family ? queries : queries / 2;
+  if (r->max_active < 1) r->max_active = 1;
+}
+
 struct sc_resolver *sc_resolver_new(uv_loop_t *loop, struct sc_dnscache *shared,
                                     const char *servers, int family,
                                     long timeout_ms, char *err, size_t errlen) {
@@ -773,9 +785,7 @@ struct sc_resolver *sc_resolver_new(uv_loop_t *loop, struct sc_dnscache *shared,
   r->loop = loop;
   r->family = family;
   r->timeout_ms = timeout_ms;
-  r->max_active =
-      family ? SC_RESOLVER_MAX_QUERIES : SC_RESOLVER_MAX_QUERIES / 2;
-  if (r->max_active < 1) r->max_active = 1;
+  sc_resolver_set_shares(r, 1);
   memset(&o, 0, sizeof o);
   o.sock_state_cb = on_sock_state;
   o.sock_state_cb_data = r;

@@ -40,9 +40,9 @@
 #ifndef SC_RESOLVER_CACHE_BYTES
 #define SC_RESOLVER_CACHE_BYTES ((size_t)32 << 20)
 #endif
-/* Most DNS queries one resolver has on the wire at once (a lookup of both
- * families sends two); further lookups wait their turn, and the wait counts
- * against their timeout. Against a local dnsmasq 256 at once already lost
+/* Most DNS queries the process's resolvers have on the wire at once (a
+ * lookup of both families sends two; see sc_resolver_set_shares); further
+ * lookups wait their turn, and the wait counts against their timeout. Against a local dnsmasq 256 at once already lost
  * datagrams now and then (each loss costs a retry after timeout_ms/3);
  * 128 never did, and gave the most lookups/s. */
 #ifndef SC_RESOLVER_MAX_QUERIES
@@ -71,6 +71,14 @@ struct sc_dnscache;
 struct sc_resolver *sc_resolver_new(uv_loop_t *loop, struct sc_dnscache *shared,
                                     const char *servers, int family,
                                     long timeout_ms, char *err, size_t errlen);
+
+/* Says that r is one of `shares` resolvers of the process that ask the same
+ * servers at once (one per event loop): r keeps its share of
+ * SC_RESOLVER_MAX_QUERIES on the wire, at least one lookup. A local
+ * resolver reads its one socket no faster for there being more loops, so
+ * the process as a whole stays within what it reads without losing
+ * datagrams. Call it before the first lookup; shares < 1 counts as 1. */
+void sc_resolver_set_shares(struct sc_resolver *r, int shares);
 
 /* Result of a lookup. status SC_RESOLVE_OK: addrs is "ip1,ip2,..." (IPv4
  * first, then IPv6 in brackets as CURLOPT_RESOLVE wants: "[::1]"), err "".

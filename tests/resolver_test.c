@@ -674,6 +674,33 @@ static void test_timeout(void) {
   sent = drain(fd);
   CHECK(sent <= 2 * SC_RESOLVER_MAX_QUERIES, "%ld datagrams for %ld names",
         sent, n);
+
+  /* One of four resolvers (one per loop) keeps a quarter of that on the
+   * wire: counted before the first try's wait (limit / 3) ends, so no
+   * retry is among them. */
+  env_done(&e, 1);
+  drain(fd);
+  env_init(&e, srv, 4, limit);
+  sc_resolver_set_shares(e.r, 4);
+  pending = n;
+  memset(many, 0, (size_t)n * sizeof *many);
+  for (long i = 0; i < n; i++) {
+    char host[64];
+    snprintf(host, sizeof host, "s%ld.test", i);
+    many[i].pending = &pending;
+    sc_resolver_lookup(e.r, host, on_ans, &many[i]);
+  }
+  run_until_zero(&e, &pending, limit / 6);
+  sent = drain(fd);
+  CHECK(sent == SC_RESOLVER_MAX_QUERIES / 4,
+        "%ld queries on the wire from one of 4 resolvers, not %d", sent,
+        SC_RESOLVER_MAX_QUERIES / 4);
+  run_until_zero(&e, &pending, 5000);
+  ok = 1;
+  for (long i = 0; i < n; i++)
+    ok &= many[i].called == 1 && many[i].status == SC_RESOLVE_TIMEOUT;
+  CHECK(ok, "%ld queued lookups, 4 shares: not all timed out", n);
+  drain(fd);
   free(many);
   env_done(&e, 1);
 
