@@ -42,9 +42,10 @@
 #endif
 /* Most DNS queries the process's resolvers have on the wire at once (a
  * lookup of both families sends two; see sc_resolver_set_shares); further
- * lookups wait their turn, and the wait counts against their timeout. Against a local dnsmasq 256 at once already lost
- * datagrams now and then (each loss costs a retry after timeout_ms/3);
- * 128 never did, and gave the most lookups/s. */
+ * lookups wait their turn, and the wait counts against their timeout. Against a
+ * local dnsmasq 256 at once already lost datagrams now and then (each loss
+ * costs a retry after timeout_ms/3); 128 never did, and gave the most
+ * lookups/s. */
 #ifndef SC_RESOLVER_MAX_QUERIES
 #define SC_RESOLVER_MAX_QUERIES 128
 #endif

@@ -690,7 +690,7 @@ static void test_timeout(void) {
     many[i].pending = &pending;
     sc_resolver_lookup(e.r, host, on_ans, &many[i]);
   }
-  run_until_zero(&e, &pending, limit / 6);
+  run_until_zero(&e, &pending, (double)limit / 6);
   sent = drain(fd);
   CHECK(sent == SC_RESOLVER_MAX_QUERIES / 4,
         "%ld queries on the wire from one of 4 resolvers, not %d", sent,
