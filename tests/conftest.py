@@ -126,8 +126,8 @@ def parse_jsonl(data):
     return [json.loads(line) for line in text.splitlines()]
 
 
-def serve_in_thread(handler):
-    """Starts a ThreadingHTTPServer for handler on 127.0.0.1:<free port>
+def serve_in_thread(handler, addr="127.0.0.1"):
+    """Starts a ThreadingHTTPServer for handler on addr:<free port>
     (backlog 512, so bursts of connects are never dropped) in a daemon
     thread. Returns the server; stop it with .shutdown() and
     .server_close()."""
@@ -135,7 +135,7 @@ def serve_in_thread(handler):
         request_queue_size = 512
         daemon_threads = True
 
-    httpd = Server(("127.0.0.1", 0), handler)
+    httpd = Server((addr, 0), handler)
     threading.Thread(target=httpd.serve_forever,
                      kwargs={"poll_interval": 0.05}, daemon=True).start()
     return httpd

@@ -19,6 +19,8 @@ import urllib.parse
 
 import pytest
 
+from conftest import serve_in_thread
+
 
 class Site:
     """A keep-alive HTTP server on addr that records every request as
@@ -71,15 +73,10 @@ class Site:
             def log_message(self, *args):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-
         self.lock = threading.Lock()
         self.seen = []
-        self.httpd = Server((addr, 0), Handler)
+        self.httpd = serve_in_thread(Handler, addr)
         self.url = f"http://{addr}:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def go(self, to):
         return f"{self.url}/go?to={urllib.parse.quote(to, safe='')}"

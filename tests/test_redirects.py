@@ -20,7 +20,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import check_one
+from conftest import check_one, serve_in_thread
 from dns_helper import DnsServer
 
 CHECK_RAN_OUT = "the check's time limit (--check-timeout) ran out"
@@ -68,16 +68,10 @@ class Site:
             def log_message(self, *args):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 64
-
         self.lock = threading.Lock()
         self.seen = []
-        self.httpd = Server((addr, 0), Handler)
+        self.httpd = serve_in_thread(Handler, addr)
         self.url = f"http://{addr}:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever,
-                         kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def go(self, to):
         """The URL of this site that redirects to `to`."""
