@@ -95,9 +95,16 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIB) $(wildcard src/*.h) | build/fuzz
 
 # The c-ares resolver's own test, run against a private dnsmasq.
 RESOLVER_SRCS = src/resolver.c src/dnscache.c src/util.c src/htab.c
-# bench's floor yardstick, built here too so that its warnings fail check.
+# bench's floor yardsticks, built here too so that their warnings fail check.
 build/floor: bench/peers/floor.c | build/obj
 	$(CC) $(CFLAGS) -pthread -o $@ bench/peers/floor.c
+
+build/curlfloor: bench/peers/curlfloor.c | build/obj
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libcurl) -pthread -o $@ bench/peers/curlfloor.c $(shell pkg-config --libs libcurl)
+
+LIBFLOOR_PKGS = libcurl libxml-2.0 libuv libcares
+build/libfloor: bench/peers/libfloor.c | build/obj
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(LIBFLOOR_PKGS)) -o $@ bench/peers/libfloor.c $(shell pkg-config --libs $(LIBFLOOR_PKGS))
 
 build/resolver_test: tests/resolver_test.c $(RESOLVER_SRCS) $(wildcard src/*.h) | build/obj
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote src -o $@ tests/resolver_test.c $(RESOLVER_SRCS) $(LDFLAGS) $(LDLIBS)
@@ -159,7 +166,7 @@ lint: test-deps
 # under AddressSanitizer + UBSan; the thread model and --loops under
 # ThreadSanitizer; valgrind memcheck; then each fuzzer for FUZZ_SECONDS.
 check: test-deps lint
-	$(MAKE) sitecheck build/floor build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
+	$(MAKE) sitecheck build/floor build/curlfloor build/libfloor build/unit build/asan/sitecheck build/asan/unit build/tsan/sitecheck build/resolver_test $(FUZZERS)
 	timeout 120 ./build/unit
 	timeout 120 ./build/asan/unit
 	timeout 300 /usr/bin/python3 tests/dns_helper.py --names 10000 --ttl 1 --run ./build/resolver_test
