@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "htab.h"
 #include "pins.h"
 #include "redact.h"
 #include "resolver.h"
@@ -80,6 +81,46 @@ static int multiplexed(const struct sc_check *c) {
   long ver = 0;
   curl_easy_getinfo(c->easy, CURLINFO_HTTP_VERSION, &ver);
   return ver == CURL_HTTP_VERSION_2_0 || ver == CURL_HTTP_VERSION_3;
+}
+
+/* libcurl 7.88's share keeps 8 TLS sessions, the least recently used
+ * going first: a set spreads servers over SESSION_SHARES shares by host
+ * and port, so a list over a hundred servers keeps a session for each.
+ * Plain http transfers attach to share 0: a handle with a share does not
+ * allocate a session cache of its own, which libcurl otherwise gives
+ * every easy handle, http or not. */
+#define SESSION_SHARES 16
+
+/* Shares of one thread: no lock functions, so libcurl takes no lock. */
+struct sc_tls_sessions {
+  CURLSH *sh[SESSION_SHARES]; /* each made on first use */
+};
+
+struct sc_tls_sessions *sc_tls_sessions_new(void) {
+  return sc_xcalloc(1, sizeof(struct sc_tls_sessions));
+}
+
+void sc_tls_sessions_free(struct sc_tls_sessions *s) {
+  if (!s) return;
+  for (int i = 0; i < SESSION_SHARES; i++)
+    if (s->sh[i]) curl_share_cleanup(s->sh[i]);
+  free(s);
+}
+
+/* The share of set s for a transfer of url to host:port. */
+static CURLSH *share_for(struct sc_tls_sessions *s, const char *url,
+                         const char *host, long port) {
+  size_t i = 0;
+  if (is_https(url))
+    i = sc_hash_u64(sc_hash_str(0, host) ^ (uint64_t)port) % SESSION_SHARES;
+  if (!s->sh[i]) {
+    s->sh[i] = curl_share_init();
+    if (!s->sh[i] ||
+        curl_share_setopt(s->sh[i], CURLSHOPT_SHARE,
+                          CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+      sc_oom();
+  }
+  return s->sh[i];
 }
 
 /* Ends the reading of this try's body, if any (complete: all of it came). */
@@ -503,6 +544,16 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer);
   }
   c->set.buffer = buffer;
+  /* Before the handle's first transfer, or libcurl has given it a session
+   * cache of its own; a reset keeps the share but not its size, so it is
+   * set again then. */
+  if (c->tls) {
+    CURLSH *sh = share_for(c->tls, t->url, t->host, t->port);
+    if (!c->set.valid || sh != c->set.share) {
+      curl_easy_setopt(e, CURLOPT_SHARE, sh);
+      c->set.share = sh;
+    }
+  }
   if (!t->hops) c->attempts++;
   t->retry_after_ms = -1;
   t->head_final = t->follow = t->off_web = t->body_stop = t->keep = 0;

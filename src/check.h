@@ -32,6 +32,7 @@
 #include "util.h"
 
 struct sc_dnscache;
+struct sc_tls_sessions;
 
 /* Body mode: how an engine reads the body of a job with job.read set (a
  * page whose links are wanted). At the final head of a 2xx response,
@@ -95,6 +96,7 @@ struct sc_try {
  * change (check.c, prepare). */
 struct sc_easy_opts {
   struct curl_slist *headers, *resolve;
+  CURLSH *share; /* the TLS session share attached (struct sc_tls_sessions) */
   long connect_ms, low_time, buffer;
   int dns_timeout;
   uint8_t valid; /* the values here are in force (0 after a reset) */
@@ -127,6 +129,8 @@ struct sc_check {
   double dns_pruned;              /* sc_now_ms() when a transfer last let
                                      libcurl prune its DNS cache */
   struct sc_dnscache *dns;        /* the run's DNS cache (blocking models) */
+  struct sc_tls_sessions *tls;    /* TLS sessions shared with the thread's
+                                     other checks, or NULL: the handle's */
   void *owner;                    /* the engine's per-check data */
   /* Asked when the final head is in whether to keep the connection for
    * another check of the job's host (keeps_connection): the engine
@@ -145,6 +149,19 @@ struct sc_check {
 /* Once per process, before any thread or fork: curl_global_init, SIGPIPE
  * ignored. Returns 0 or -1. */
 int sc_core_global_init(void);
+
+/* TLS sessions that checks share. libcurl keeps the sessions of the
+ * servers an easy handle has met in that handle, five at most; checks
+ * given one set (c->tls) find the sessions any of them stored, so a new
+ * connection to a server met before resumes its session, an abbreviated
+ * handshake, whichever check makes it. libcurl resumes a session only
+ * for the same host, port and TLS options, and the server decides
+ * whether it still takes it. A set belongs to one thread: one per event
+ * loop, per thread of the thread model, per process worker (sessions
+ * are not handed between threads, so no lock is needed). Freed after
+ * every check that uses it is cleaned up. */
+struct sc_tls_sessions *sc_tls_sessions_new(void);
+void sc_tls_sessions_free(struct sc_tls_sessions *s);
 
 /* Creates c's easy handle, with no keep_fn. stop: the flag that ends
  * retries and their waits when set (the run's sc_stop); abortable: make

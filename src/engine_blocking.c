@@ -18,14 +18,22 @@
 #include "util.h"
 
 /* Sets up c for the run's checks: blocking transfers that end on a stop,
- * and the scheduler's keep-the-connection answer. */
+ * the scheduler's keep-the-connection answer, and TLS sessions kept for
+ * the thread's checks (one check at a time: the set is c's own). */
 static void check_init(struct sc_check *c, struct sc_run *run) {
   sc_check_init(c, run->o, &sc_stop, 1);
   c->dns = run->dns;
+  c->tls = sc_tls_sessions_new();
   c->keep_fn = sc_run_keep_connection;
   c->keep_arg = run;
   c->body = &sc_run_body_ops;
   c->body_arg = run;
+}
+
+/* Undoes check_init: the sessions go after the handle that used them. */
+static void check_cleanup(struct sc_check *c) {
+  sc_check_cleanup(c);
+  sc_tls_sessions_free(c->tls);
 }
 
 /* Checks c's job with blocking transfers into *r, run by worker (the
@@ -51,7 +59,7 @@ int sc_engine_serial(struct sc_run *run) {
   check_init(&c, run);
   while (sc_sched_take_wait(run->sched, &c.job) == 1)
     complete(&c, run, check(&c, &r, "serial"));
-  sc_check_cleanup(&c);
+  check_cleanup(&c);
   return 0;
 }
 
@@ -108,7 +116,7 @@ static void *thread_main(void *arg) {
     pthread_mutex_unlock(&p->lock);
     complete(&c, p->run, got);
   } while (next_job(p, &c.job));
-  sc_check_cleanup(&c);
+  check_cleanup(&c);
   return NULL;
 }
 

@@ -63,6 +63,7 @@ struct ev_loop {
   uv_idle_t no_wait;      /* ... and keeps the loop from waiting before */
   uv_async_t wake;        /* the scheduler has a job of this lane ready */
   CURLM *multi;
+  struct sc_tls_sessions *tls;  /* the TLS sessions the slots share */
   struct sc_resolver *resolver; /* NULL with --resolver curl */
   struct sc_run *run;
   int lane; /* in the scheduler, with the loop's index */
@@ -554,6 +555,7 @@ static void *loop_main(void *arg) {
   }
   ev->slots = sc_xcalloc((size_t)ev->nslots, sizeof *ev->slots);
   ev->idle = sc_xcalloc((size_t)ev->nslots, sizeof *ev->idle);
+  ev->tls = sc_tls_sessions_new();
   for (long i = 0; i < ev->nslots; i++) {
     struct ev_slot *s = &ev->slots[i];
     sc_check_init(&s->check, ev->run->o, &sc_stop, 0);
@@ -561,6 +563,7 @@ static void *loop_main(void *arg) {
     s->check.keep_arg = ev->run;
     s->check.body = &sc_run_body_ops;
     s->check.body_arg = ev->run;
+    s->check.tls = ev->tls;
     s->ev = ev;
     ev->idle[ev->nidle++] = &ev->slots[ev->nslots - 1 - i];
   }
@@ -571,6 +574,7 @@ static void *loop_main(void *arg) {
    * and run once more so the closed poll handles are freed. */
   for (long i = 0; i < ev->nslots; i++) sc_check_cleanup(&ev->slots[i].check);
   curl_multi_cleanup(ev->multi);
+  sc_tls_sessions_free(ev->tls);
   for (long fd = 0; fd < ev->nsocks; fd++)
     if (ev->socks[fd])
       uv_close((uv_handle_t *)&ev->socks[fd]->poll, on_sock_closed);

@@ -228,6 +228,7 @@ static void worker_main(int fd, const struct sc_opts *o,
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sc_check_init(&c, o, &sc_stop, 1); /* no keep_fn: no scheduler here */
   c.dns = dns;
+  c.tls = sc_tls_sessions_new();
   struct wctx w = {fd, o};
   c.body = &wire_body;
   c.body_arg = &w;
@@ -267,6 +268,7 @@ static void worker_main(int fd, const struct sc_opts *o,
     if (!sent) break;
   }
   sc_check_cleanup(&c);
+  sc_tls_sessions_free(c.tls);
 }
 
 /* Forks a worker into empty slot i. Returns 0, or -1 with errno set. */

@@ -1,0 +1,104 @@
+"""TLS session resumption: the checks of an engine share the TLS sessions
+they were given (check.h, struct sc_tls_sessions), so a new connection to
+a server met before, by any check, resumes its session instead of a full
+handshake; and a resumed connection still reports the certificate.
+
+The servers are Python's ssl module on loopback (HTTP/1.1, each answer
+closing its connection, so every check connects anew), counting the
+connections that resumed a session, in every model."""
+
+import http.server
+import ssl
+import threading
+
+import pytest
+
+from conftest import serve_in_thread
+
+
+class ResumeServers:
+    """N HTTPS servers on loopback ports with one TLS context (its session
+    tickets are good on every port); each answer closes its connection.
+    Counts connections and resumed sessions."""
+
+    def __init__(self, cert, key, n):
+        owner = self
+        self.lock = threading.Lock()
+        self.conns = self.resumed = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                self.request.settimeout(20)
+                self.request.do_handshake()
+                with owner.lock:
+                    owner.conns += 1
+                    owner.resumed += bool(self.request.session_reused)
+                super().setup()
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "3")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b"ok\n")
+
+            def log_message(self, *args):
+                pass
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(cert), str(key))
+        ctx.set_alpn_protocols(["http/1.1"])
+        self.servers = []
+        for _ in range(n):
+            httpd = serve_in_thread(Handler)
+            httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
+                                           do_handshake_on_connect=False)
+            self.servers.append(httpd)
+        self.urls = [f"https://127.0.0.1:{s.server_address[1]}"
+                     for s in self.servers]
+
+    def close(self):
+        for s in self.servers:
+            s.shutdown()
+            s.server_close()
+
+
+@pytest.fixture
+def resume_servers(tls_cert):
+    srv = ResumeServers(*tls_cert, 6)
+    yield srv
+    srv.close()
+
+
+def test_servers_met_before_resume_their_sessions(sc, model, resume_servers,
+                                                  tls_cert):
+    # Six servers in turn, four rounds, one check at a time, a connection
+    # each. A handle's own cache keeps 5 sessions, the oldest going first,
+    # so going round six servers it never has the one it needs: without
+    # shared sessions no connection would resume. Shared, every server's
+    # second and later connections do.
+    lines = [f"{url}/r{r}" for r in range(4) for url in resume_servers.urls]
+    conc = [] if model.startswith("serial") else ["-c", "1"]
+    res = sc(*conc, "--cacert", tls_cert[0], input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 24}\n', res.err
+    assert resume_servers.conns == 24, resume_servers.conns
+    assert resume_servers.resumed >= 16, resume_servers.resumed
+    # A resumed session still carries the server's certificate.
+    expiries = {r["cert_expiry"] for r in res.records}
+    assert len(expiries) == 1 and None not in expiries, res.records
+
+
+def test_checks_in_flight_share_sessions(sc, model, resume_servers, tls_cert):
+    # Many checks of two servers at once, each on a connection of its own:
+    # after the first connections, new ones resume whichever check stored
+    # the session.
+    if model.startswith("serial"):
+        pytest.skip("one check at a time: the test above covers it")
+    lines = [f"{url}/p{i}" for i in range(20) for url in resume_servers.urls[:2]]
+    res = sc("-c", "8", "--cacert", tls_cert[0],
+             input="\n".join(lines) + "\n")
+    assert res.rc == 0 and res.out == '{"200": 40}\n', res.err
+    assert resume_servers.conns == 40, resume_servers.conns
+    assert resume_servers.resumed >= 20, resume_servers.resumed
