@@ -141,6 +141,21 @@ def serve_in_thread(handler, addr="127.0.0.1"):
     return httpd
 
 
+def serve_tls_in_thread(handler, cert, key, ctx=None):
+    """serve_in_thread over TLS offering HTTP/1.1 only (ALPN), with ctx
+    or a new context for cert and key. The handler completes each
+    handshake itself (self.request.do_handshake() in setup), so a slow
+    or failing one holds up only its own connection's thread."""
+    if ctx is None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(cert), str(key))
+        ctx.set_alpn_protocols(["http/1.1"])
+    httpd = serve_in_thread(handler)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
+                                   do_handshake_on_connect=False)
+    return httpd
+
+
 def vm_hwm_kb(pid):
     """Peak RSS (VmHWM, KiB) of pid's current program, or 0 once it exited.
     Unlike wait4's ru_maxrss it leaves out what the forking parent (this

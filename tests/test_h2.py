@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import concurrency_args, loops_of, serve_in_thread
+from conftest import concurrency_args, loops_of, serve_tls_in_thread
 
 h2_connection = pytest.importorskip("h2.connection")
 h2_config = pytest.importorskip("h2.config")
@@ -150,13 +150,7 @@ class SlowHandshake:
             def log_message(self, *args):
                 pass
 
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(str(cert), str(key))
-        ctx.set_alpn_protocols(["http/1.1"])
-        self.httpd = serve_in_thread(Handler)
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket,
-                                            server_side=True,
-                                            do_handshake_on_connect=False)
+        self.httpd = serve_tls_in_thread(Handler, cert, key)
         self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
 
     def close(self):

@@ -8,18 +8,16 @@ closing its connection, so every check connects anew), counting the
 connections that resumed a session, in every model."""
 
 import http.server
-import ssl
 import threading
 
 import pytest
 
-from conftest import serve_in_thread
+from conftest import serve_tls_in_thread
 
 
 class ResumeServers:
-    """N HTTPS servers on loopback ports with one TLS context (its session
-    tickets are good on every port); each answer closes its connection.
-    Counts connections and resumed sessions."""
+    """N HTTPS servers on loopback ports; each answer closes its
+    connection. Counts connections and resumed sessions."""
 
     def __init__(self, cert, key, n):
         owner = self
@@ -47,15 +45,8 @@ class ResumeServers:
             def log_message(self, *args):
                 pass
 
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(str(cert), str(key))
-        ctx.set_alpn_protocols(["http/1.1"])
-        self.servers = []
-        for _ in range(n):
-            httpd = serve_in_thread(Handler)
-            httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
-                                           do_handshake_on_connect=False)
-            self.servers.append(httpd)
+        self.servers = [serve_tls_in_thread(Handler, cert, key)
+                        for _ in range(n)]
         self.urls = [f"https://127.0.0.1:{s.server_address[1]}"
                      for s in self.servers]
 
