@@ -457,6 +457,7 @@ static void set_invariants(struct sc_check *c) {
    * re-reading the bundle for every connection (docs/DESIGN.md). */
   curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
   if (o->cacert) curl_easy_setopt(e, CURLOPT_CAINFO, o->cacert);
+  if (o->fresh_tls) curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   if (o->insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -544,9 +545,10 @@ void sc_check_prepare(struct sc_check *c) {
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, buffer);
   }
   c->set.buffer = buffer;
-  /* Before the handle's first transfer, or libcurl has given it a session
-   * cache of its own; a reset keeps the share but not its size, so it is
-   * set again then. */
+  /* Attached before the handle's first transfer: once libcurl has given a
+   * handle a session cache of its own, a share would replace it without
+   * freeing it. A reset keeps the share but not its size, so the share is
+   * set again after one. */
   if (c->tls) {
     CURLSH *sh = share_for(c->tls, t->url, t->host, t->port);
     if (!c->set.valid || sh != c->set.share) {

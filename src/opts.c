@@ -852,10 +852,13 @@ int sc_opts_read_for(struct sc_opts *o, enum sc_command cmd, int argc,
   if (cmd == SC_CMD_WATCH) {
     if ((rc = watch_check(o, argc - optind, argv + optind, err)) != 0)
       return rc;
-    /* Each check of a watch opens a connection of its own, as a new
-     * visitor and blackbox_exporter do: one kept from the last round
-     * would hide a server that takes no new ones. */
+    /* Each check of a watch opens a connection of its own, with a full
+     * TLS handshake, as a new visitor and blackbox_exporter do: one kept
+     * from the last round would hide a server that takes no new ones,
+     * and a resumed session a certificate replaced or a handshake that
+     * no longer succeeds. */
     o->reuse = 0;
+    o->fresh_tls = 1;
   }
   if (optind < argc) {
     o->files = argv + optind;

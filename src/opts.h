@@ -54,6 +54,8 @@ struct sc_opts {
   const char *proxy;       /* -x/--proxy URL, NULL: libcurl's *_proxy env */
   int dedup;               /* --dedup: check each distinct URL once */
   int reuse;               /* keep connections for reuse (see check.c) */
+  int fresh_tls;           /* a full TLS handshake every time: no session
+                              resumed (watch) */
   double rate, host_rate;  /* check starts per second, 0 = no limit */
   long max_retry_wait_ms;  /* longest backoff or Retry-After we wait */
   struct curl_slist *headers;

@@ -5,7 +5,8 @@ handshake; and a resumed connection still reports the certificate.
 
 The servers are Python's ssl module on loopback (HTTP/1.1, each answer
 closing its connection, so every check connects anew), counting the
-connections that resumed a session, in every model."""
+connections that resumed a session, in every model. A watch resumes
+none."""
 
 import http.server
 import threading
@@ -13,6 +14,7 @@ import threading
 import pytest
 
 from conftest import serve_tls_in_thread
+from test_watch import Watch, wait_until
 
 
 class ResumeServers:
@@ -93,3 +95,25 @@ def test_checks_in_flight_share_sessions(sc, model, resume_servers, tls_cert):
     assert res.rc == 0 and res.out == '{"200": 40}\n', res.err
     assert resume_servers.conns == 40, resume_servers.conns
     assert resume_servers.resumed >= 20, resume_servers.resumed
+
+
+@pytest.mark.timeout(60)
+def test_a_watch_makes_a_full_handshake_every_time(tmp_path, resume_servers,
+                                                   tls_cert):
+    # A watch checks as a new visitor does: a connection and a full
+    # handshake of its own each round, and for a /probe. A resumed
+    # session would hide a certificate replaced, or a handshake that no
+    # longer succeeds, for as long as the server took the old ticket.
+    url = resume_servers.urls[0] + "/"
+    lst = tmp_path / "l.txt"
+    lst.write_text(url + "\n")
+    w = Watch(tmp_path, "--every", "0.5s", "--cacert", tls_cert[0], lst)
+    try:
+        wait_until("four rounds", lambda: resume_servers.conns >= 4)
+        status, body = w.probe(url)
+        assert status == 200 and "probe_success 1" in body, body
+        assert w.value("probe_ssl_earliest_cert_expiry", target=url) > 0
+    finally:
+        assert w.stop() == 0, w.stderr()
+    assert resume_servers.conns >= 5, resume_servers.conns
+    assert resume_servers.resumed == 0, resume_servers.resumed
