@@ -1,5 +1,4 @@
-/* curlfloor: the least work a libcurl program does per URL, as a
- * yardstick for bench/run.
+/* curlfloor: the plainest libcurl client, as a yardstick for bench/run.
  *
  * Not a tool and not a peer. floor.c shows what the machine allows; this
  * shows what libcurl itself costs on top of that, so that a gap between
@@ -9,10 +8,12 @@
  * socket and timer callbacks, easy handles kept and reused (only the URL
  * changes between transfers, so libcurl's own defaults apply: keep-alive,
  * HTTP/2 offered on https), libcurl's smallest receive buffer, the body
- * read and thrown away. No records, no
- * per-host limits, no timeouts, no redirects; names are looked up by
- * libcurl's own resolver. One thread per CPU, each running its share of
- * -c; URLs come from one shared counter; the list is read first.
+ * read and thrown away. No records, no per-host limits, no timeouts, no
+ * redirects; names are looked up by libcurl's own resolver. One thread
+ * per CPU, each running its share of -c; URLs come from one shared
+ * counter; the list is read first. All transfers are added at once, as a
+ * plain client does: at thousands in flight its wall is no floor, its
+ * CPU per URL at modest concurrency and its memory per transfer are.
  *
  *   curlfloor -c N [-cacert FILE] FILE   prints a tally: {"200": 10000}
  *
@@ -119,7 +120,8 @@ static int start(struct worker *w, CURL *e) {
   size_t i = atomic_fetch_add(&next_url, 1);
   if (i >= nurls) return 0;
   curl_easy_setopt(e, CURLOPT_URL, urls[i]);
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncmp(urls[i], "https:", 6) == 0);
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+                   (long)(strncmp(urls[i], "https:", 6) == 0));
   if (curl_multi_add_handle(w->multi, e) != CURLM_OK) die("add_handle failed");
   return 1;
 }
