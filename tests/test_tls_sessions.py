@@ -83,10 +83,13 @@ def test_servers_met_before_resume_their_sessions(sc, model, resume_servers,
     assert len(expiries) == 1 and None not in expiries, res.records
 
 
-def test_checks_in_flight_share_sessions(sc, model, resume_servers, tls_cert):
-    # Many checks of two servers at once, each on a connection of its own:
-    # after the first connections, new ones resume whichever check stored
-    # the session.
+def test_many_checks_in_flight_resume_most(sc, model, resume_servers,
+                                           tls_cert):
+    # Many checks of two servers at once, each on a connection of its own,
+    # storing and resuming sessions side by side (under the sanitizers, in
+    # a loop's set and in each thread's own): all answer, and most new
+    # connections resume. That sessions pass between the checks of one
+    # set is the test above; here a handle's own cache would pass too.
     if model.startswith("serial"):
         pytest.skip("one check at a time: the test above covers it")
     lines = [f"{url}/p{i}" for i in range(20) for url in resume_servers.urls[:2]]
